@@ -8,7 +8,8 @@ from __future__ import annotations
 import click
 
 from .backup_cli import backup_group
-from .cli_common import MkslogGroup
+from .cli_common import MkslogGroup, config_option, echo_json
+from .cli_logs import log_options, open_logs, output_options, warn_rejects, write_output
 from .health_cli import health_group
 
 
@@ -20,3 +21,116 @@ def main() -> None:
 
 main.add_command(backup_group)
 main.add_command(health_group)
+
+
+@main.command("top-ips")
+@log_options
+@click.option("--top", "top_n", type=click.IntRange(min=1), default=10, show_default=True, help="How many addresses.")
+@output_options
+def top_ips_cmd(paths, format_name, log_format, nginx_conf, config_path, top_n, output, out_file):
+    """Client addresses with the most requests (the manual's awk | sort | uniq -c | sort -rn | head)."""
+    from .parse import ParseStats
+    from .present import render
+    from .queries import top_ips
+
+    stats = ParseStats()
+    lf = open_logs(paths, format_name, log_format, nginx_conf, config_path, stats)
+    result = top_ips(lf, top_n)
+    write_output(render(result, output, title=f"Top {top_n} client addresses"), out_file)
+    warn_rejects(stats)
+
+
+@main.command("parse")
+@log_options
+@click.option("--to", "to", type=click.Path(dir_okay=False),
+              help="Write the parsed records to FILE: .parquet, .csv or .jsonl (streamed, any size).")
+@click.option("--rejects", "show_rejects", is_flag=True, help="Show the lines that did not parse, with the reason.")
+@click.option("--stats", "show_stats", is_flag=True, help="Show lines read, parsed and rejected per file.")
+@output_options
+def parse_cmd(paths, format_name, log_format, nginx_conf, config_path, to, show_rejects, show_stats, output, out_file):
+    """Parse logs into Parquet/CSV/JSON Lines, or show rejects and per-file counts."""
+    from .export import export
+    from .parse import ParseStats
+    from .present import render
+
+    if not (to or show_rejects or show_stats):
+        raise click.UsageError("say what to do: --to FILE, --rejects or --stats")
+    stats = ParseStats()
+    lf = open_logs(paths, format_name, log_format, nginx_conf, config_path, stats)
+    if to:
+        export(lf, to)
+    else:
+        lf.select("line_no").collect(engine="streaming")
+    if show_rejects:
+        write_output(render(stats.rejects().select("file", "line_no", "reason", "line"), output,
+                            title="Rejected lines"), out_file)
+    if show_stats:
+        write_output(render(stats.to_frame(), output, title="Parse statistics"), out_file)
+    if to:
+        click.echo(f"{stats.summary()}; wrote {to}", err=True)
+    if not show_rejects:
+        warn_rejects(stats)
+
+
+@main.command("sample")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="sample_logs", show_default=True)
+@click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True)
+@click.option("--end", "end", default="2026-11-22", show_default=True, help="Last day (YYYY-MM-DD), local time.")
+@click.option("--seed", type=int, default=47, show_default=True, help="Same seed, same bytes.")
+@click.option("--scale", type=click.FloatRange(min=0.01), default=1.0, show_default=True, help="Traffic multiplier.")
+def sample_cmd(out_dir, days, end, seed, scale):
+    """Write a realistic, deterministic set of the system's logs (all kinds, rotated like logrotate)."""
+    from datetime import date
+
+    from .sample import generate
+
+    result = generate(out_dir, days=days, end=date.fromisoformat(end), seed=seed, scale=scale)
+    for path, count in sorted(result.get("files", {}).items()):
+        click.echo(f"{count:>8} lines  {path}")
+
+
+@main.command("config")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print the effective config as JSON.")
+def config_cmd(config_path, as_json):
+    """Print the effective configuration and where each value came from."""
+    from .config import load_config
+
+    cfg = load_config(config_path)
+    flat = _flatten(cfg.as_dict())
+    if as_json:
+        echo_json({"file": str(cfg.path) if cfg.path else None,
+                   "values": {k: {"value": v, "from": cfg.origin(k)} for k, v in flat.items()}})
+        return
+    click.echo(f"# config file: {cfg.path or '(none found; defaults)'}")
+    for key, value in flat.items():
+        click.echo(f"{key} = {value!r}    # {cfg.origin(key)}")
+
+
+def _flatten(node, prefix=""):
+    out = {}
+    for key, value in node.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+@main.command("demo")
+@config_option
+def demo_cmd(config_path):
+    """The main job on the bundled sample logs: parse summary and top client addresses."""
+    from .config import load_config
+    from .frame import scan
+    from .parse import ParseStats
+    from .present import render
+    from .queries import top_ips
+
+    cfg = load_config(config_path)
+    stats = ParseStats()
+    result = top_ips(scan(None, config=cfg, stats=stats), 10)
+    click.echo(stats.summary())
+    click.echo(render(result, "table", title="Top 10 client addresses"), nl=False)
+    warn_rejects(stats)

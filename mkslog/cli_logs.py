@@ -1,0 +1,103 @@
+"""Options shared by the commands that read logs, and the glue from options to ``mkslog.scan``.
+
+>>> from click.testing import CliRunner  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import click
+
+from .cli_common import config_option, safe_text
+from .errors import FormatError
+
+output_choice = click.Choice(["table", "json", "csv", "markdown"])
+
+
+def log_options(func: Callable) -> Callable:
+    """PATHS..., --format, --log-format, --nginx-conf, --config."""
+    decorators = [
+        click.argument("paths", nargs=-1, type=click.Path()),
+        click.option("--format", "format_name", help="Named format: timed, main, combined, common, gunicorn, gunicorn_timed."),
+        click.option("--log-format", help="An nginx log_format ($remote_addr ...) or gunicorn access_log_format (%(h)s ...)."),
+        click.option("--nginx-conf", type=click.Path(dir_okay=False),
+                     help="Read log_format from this nginx config (with --format NAME when it defines several)."),
+        config_option,
+    ]
+    for deco in reversed(decorators):
+        func = deco(func)
+    return func
+
+
+def output_options(func: Callable) -> Callable:
+    """--output table|json|csv|markdown and -o FILE."""
+    func = click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")(func)
+    func = click.option("--output", "output", type=output_choice, default="table", show_default=True,
+                        help="table (aligned text when piped), json, csv or markdown.")(func)
+    return func
+
+
+def choose_format(format_name: str | None, log_format: str | None, nginx_conf: str | None):
+    """The format the options ask for, or None to use the config / autodetect."""
+    if nginx_conf:
+        from .formats import read_nginx_conf
+
+        defined = read_nginx_conf(nginx_conf)
+        if not defined:
+            raise FormatError(f"{nginx_conf} defines no log_format (point --nginx-conf at the file that does)")
+        if format_name:
+            if format_name not in defined:
+                raise FormatError(f"{nginx_conf} has no log_format {format_name!r}; it defines: {', '.join(defined)}")
+            from .formats.nginx import compile_nginx
+
+            return compile_nginx(defined[format_name], name=format_name)
+        if len(defined) > 1:
+            raise FormatError(f"{nginx_conf} defines several log_formats ({', '.join(defined)}): choose one with --format")
+        from .formats.nginx import compile_nginx
+
+        name, source = next(iter(defined.items()))
+        return compile_nginx(source, name=name)
+    if format_name and log_format:
+        raise click.UsageError("give --format or --log-format, not both")
+    return log_format or format_name
+
+
+def open_logs(paths, format_name, log_format, nginx_conf, config_path, stats, kind: str = "access"):
+    """``mkslog.scan`` over the given paths (or the configured ones) with the chosen format."""
+    from .frame import scan
+
+    fmt = choose_format(format_name, log_format, nginx_conf)
+    return scan(list(paths) or None, fmt, kind=kind, config=config_path, stats=stats)
+
+
+def write_output(text: str, out_file: str | None) -> None:
+    if out_file:
+        import os
+        import tempfile
+
+        folder = os.path.dirname(os.path.abspath(out_file))
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".mkslog-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, out_file)
+    else:
+        click.echo(text, nl=False)
+
+
+def warn_rejects(stats) -> None:
+    """One line on stderr when lines were rejected or a file was damaged: nothing is dropped silently."""
+    total = stats.total
+    for error in stats.errors:
+        click.echo(f"Warning: {safe_text(error)}", err=True)
+    if total.rejected:
+        click.echo(
+            f"Warning: {total.rejected} of {total.lines} lines did not parse and were left out; "
+            "see them with `mkslog parse --rejects PATHS`",
+            err=True,
+        )
+
+
+def progress_wanted(stats_bytes: int) -> bool:
+    return sys.stderr.isatty() and stats_bytes > 200 * 1024 * 1024

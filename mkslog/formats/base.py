@@ -1,0 +1,187 @@
+"""A compiled log format: an ordered list of literals and typed fields, turned into one regex.
+
+Every syntax (nginx ``$var``, gunicorn ``%(x)s``, Python ``logging``) compiles to a
+:class:`LogFormat`; the parser only ever sees this class.
+
+>>> from mkslog.formats import compile_format
+>>> fmt = compile_format("$remote_addr [$status]")
+>>> fmt.pattern()
+'^(?P<g0>[^ ]*) \\\\[(?P<g1>[0-9]{1,3}|-)\\\\]$'
+>>> fmt.columns
+['remote_addr', 'status']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import polars as pl
+
+from ..errors import FormatError
+from .fields import COLUMN_DTYPES, TYPES
+
+_META = set("\\.+*?()|[]{}^$")
+
+
+def escape(literal: str) -> str:
+    """Escape regex metacharacters in a way both Python ``re`` and Rust ``regex`` accept
+    (``re.escape`` also escapes spaces and letters-adjacent characters Rust rejects)."""
+    return "".join("\\" + ch if ch in _META else ch for ch in literal)
+
+
+def _class_escape(ch: str) -> str:
+    return "\\" + ch if ch in "\\]^-[" else ch
+
+
+@dataclass(frozen=True)
+class Field:
+    """One variable of a format: where its text goes (``column``) and how it is typed."""
+
+    var: str
+    column: str
+    type: str
+
+
+@dataclass(frozen=True)
+class LogFormat:
+    """A format compiled to pieces: ``str`` literals and :class:`Field` values, in line order."""
+
+    name: str
+    syntax: str
+    source: str
+    pieces: tuple[str | Field, ...]
+    kind: str = "access"
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @cached_property
+    def fields(self) -> list[Field]:
+        return [p for p in self.pieces if isinstance(p, Field)]
+
+    def _fragment(self, index: int) -> str:
+        piece = self.pieces[index]
+        assert isinstance(piece, Field)
+        ftype = TYPES[piece.type]
+        before = self.pieces[index - 1] if index > 0 else ""
+        after = self.pieces[index + 1] if index + 1 < len(self.pieces) else ""
+        before = before if isinstance(before, str) else ""
+        after = after if isinstance(after, str) else ""
+        if before.endswith('"') and after.startswith('"'):
+            return ftype.quoted
+        if ftype.fragment is not None:
+            return ftype.fragment
+        if after:  # a plain token runs up to the next literal character
+            return f"[^{_class_escape(after[0])}]*"
+        return ".*"
+
+    def pattern(self, capture: Collection[str] | None = None, *, upto: int | None = None) -> str:
+        """The line regex. ``capture``: the variables to capture (default all); the others become
+        non-capturing groups, which is cheaper. ``upto``: only the first ``upto`` pieces,
+        unanchored at the end (used to find where a line breaks)."""
+        out = ["^"]
+        pieces = self.pieces if upto is None else self.pieces[:upto]
+        for i, piece in enumerate(pieces):
+            if isinstance(piece, str):
+                out.append(escape(piece))
+                continue
+            number = self.fields.index(piece)
+            frag = self._fragment(i)
+            if capture is None or piece.var in capture:
+                out.append(f"(?P<g{number}>{frag})")
+            else:
+                out.append(f"(?:{frag})")
+        if upto is None:
+            out.append("$")
+        return "".join(out)
+
+    @cached_property
+    def regex(self) -> re.Pattern:
+        """The full pattern compiled by Python ``re`` (for tests and diagnostics)."""
+        return re.compile(self.pattern())
+
+    def output_columns(self, f: Field) -> dict[str, pl.DataType]:
+        """The typed columns one field produces (``$request`` makes method, path, query, ...)."""
+        ftype = TYPES[f.type]
+        cols: dict[str, pl.DataType] = {}
+        own = COLUMN_DTYPES[f.type]
+        if own is not None:
+            cols[f.column] = own
+        cols.update(ftype.outputs)
+        return cols
+
+    @cached_property
+    def schema(self) -> dict[str, pl.DataType]:
+        out: dict[str, pl.DataType] = {}
+        for f in self.fields:
+            for name, dtype in self.output_columns(f).items():
+                out.setdefault(name, dtype)
+        return out
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.schema)
+
+    def fields_for(self, columns: Iterable[str] | None) -> list[Field]:
+        """The fields needed to produce ``columns`` (all fields for ``None``)."""
+        if columns is None:
+            return list(self.fields)
+        wanted = set(columns)
+        return [f for f in self.fields if wanted & set(self.output_columns(f))]
+
+    def converters(self, fields: Iterable[Field]) -> list[pl.Expr]:
+        """Expressions typing the captured groups ``g<n>`` of ``fields``; first producer of a
+        column wins (e.g. ``%(r)s`` before ``%(U)s`` for ``path``)."""
+        exprs: list[pl.Expr] = []
+        seen: set[str] = set()
+        for f in fields:
+            raw = f"g{self.fields.index(f)}"
+            for expr in TYPES[f.type].convert(raw, f.column):
+                name = expr.meta.output_name()
+                if name not in seen:
+                    seen.add(name)
+                    exprs.append(expr)
+        return exprs
+
+    def lenient(self) -> LogFormat | None:
+        """A variant that accepts more (proxy chains in the address), or None when there is none.
+        It is tried only on the lines this format rejects, so the fast strict pattern does the bulk."""
+        swap = {"addr": "addr_lenient"}
+        if not any(f.type in swap for f in self.fields):
+            return None
+        pieces = tuple(Field(p.var, p.column, swap.get(p.type, p.type)) if isinstance(p, Field) else p
+                       for p in self.pieces)
+        return LogFormat(self.name, self.syntax, self.source, pieces, self.kind)
+
+    def extraction_pattern(self, capture: Collection[str]) -> tuple[str, bool]:
+        """A regex that captures ``capture`` cheaply, and whether lines must be validated first
+        with the full pattern. When the captured fields all sit in the first half of the line,
+        the regex stops after the last of them: captures cost per character scanned."""
+        indices = [i for i, p in enumerate(self.pieces) if isinstance(p, Field) and p.var in capture]
+        last = max(indices)
+        if len(capture) < len(self.fields) and last < len(self.pieces) // 2:
+            return self.pattern(capture, upto=last + 2), True
+        return self.pattern(capture), False
+
+    def time_fields(self) -> list[Field]:
+        return [f for f in self.fields if f.type.startswith("time_")]
+
+
+def unique_column(column: str, var: str, taken: set[str]) -> str:
+    """``column``, or a name made from ``var`` when another variable already produces it."""
+    if column not in taken:
+        return column
+    alt = re.sub(r"\W+", "_", var).strip("_").lower()
+    if alt in taken:
+        raise FormatError(f"variables {var!r} and another both produce column {alt!r}; remove one")
+    return alt
+
+
+def check_duplicates(vars_: list[str], source: str) -> None:
+    seen: set[str] = set()
+    dups = [v for v in vars_ if v in seen or seen.add(v)]
+    if dups:
+        raise FormatError(
+            f"duplicate variable(s) {', '.join(sorted(set(dups)))} in format {source!r}: each may appear once"
+        )

@@ -1,0 +1,86 @@
+"""Autodetection: try the known formats on a sample of a file's lines and keep those that fit.
+
+>>> from mkslog.sources import Source
+>>> import tempfile, os
+>>> p = os.path.join(tempfile.mkdtemp(), "a.log")
+>>> _ = open(p, "w").write('1.2.3.4 - - [10/Oct/2026:13:55:36 +0900] "GET / HTTP/1.1" 200 5 "-" "curl"\\n')
+>>> [f.name for f in detect_formats(Source(p))]
+['combined']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from ..errors import FormatError
+from ..lines import split_lines
+from ..sources import ChunkReader, Source
+from . import ACCESS_FORMATS, LogFormat, compile_format
+
+SAMPLE_BYTES = 256 * 1024
+SAMPLE_LINES = 2000
+
+
+def sample_lines(source: Source, n: int = SAMPLE_LINES) -> pl.Series:
+    """The first ``n`` lines of a source (without consuming standard input)."""
+    if source.is_stdin:
+        import sys
+
+        data = sys.stdin.buffer.peek(SAMPLE_BYTES)
+        data = data[: data.rfind(b"\n") + 1] or data
+    else:
+        data = b""
+        for chunk in ChunkReader(source, chunk_size=SAMPLE_BYTES):
+            data = chunk.data
+            break
+    lines, _ = split_lines(data)
+    return lines.head(n).filter(lines.head(n) != "")
+
+
+def detect_formats(source: Source, candidates: Iterable[str | LogFormat] | None = None) -> list[LogFormat]:
+    """The candidate formats that match some of the sample, best first.
+
+    Raises :class:`FormatError` when none matches a line, quoting the first line and saying
+    which format came closest and where it broke."""
+    formats = [compile_format(c) for c in (candidates or ACCESS_FORMATS)]
+    lines = sample_lines(source)
+    if lines.is_empty():
+        return formats[:1]
+    frame = pl.DataFrame({"line": lines})
+    hits = frame.select(
+        [pl.col("line").str.contains(f.pattern(set())).alias(str(i)) for i, f in enumerate(formats)]
+    )
+    ranked = sorted(range(len(formats)), key=lambda i: -hits[str(i)].sum())
+    # greedy cover: keep a format only if it matches sample lines the better ones do not
+    covered = pl.Series([False] * len(lines))
+    fitting: list[LogFormat] = []
+    for i in ranked:
+        new = hits[str(i)] & ~covered
+        if new.any():
+            fitting.append(formats[i])
+            covered = covered | hits[str(i)]
+    if fitting:
+        return fitting
+    raise FormatError(_no_fit_message(source, formats, lines[0]))
+
+
+def _no_fit_message(source: Source, formats: list[LogFormat], first: str) -> str:
+    from ..parse import diagnose
+
+    best, best_depth, best_reason = None, -1, ""
+    for fmt in formats:
+        depth = sum(
+            pl.Series([first]).str.contains(fmt.pattern(set(), upto=i + 1)).item()
+            for i, p in enumerate(fmt.pieces) if not isinstance(p, str)
+        )
+        if depth > best_depth:
+            best, best_depth = fmt, depth
+            best_reason = diagnose(fmt, pl.Series([first])).item()
+    shown = first if len(first) <= 300 else first[:300] + "..."
+    return (
+        f"no known format fits {source.name}; its first line is:\n  {shown}\n"
+        f"closest: {best.name if best else '?'} ({best_reason}). "
+        "Give the format with --format NAME, --log-format 'STRING' or --nginx-conf FILE"
+    )

@@ -1,0 +1,155 @@
+"""``scan()`` and ``read()``: polars frames over log files, parsed in streaming chunks.
+
+``scan`` returns a LazyFrame backed by an IO source: polars pushes the projection (only the
+captured fields are extracted) and the predicate down into it, and its streaming engine pulls
+one parsed chunk at a time, so memory stays bounded by the chunk size, not the file size.
+
+>>> import mkslog
+>>> lf = mkslog.scan("sample_logs/nginx/mirai-knowledge-system-access.log*")  # doctest: +SKIP
+>>> lf.group_by("remote_addr").len().sort("len", descending=True).head(3).collect()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import polars as pl
+from polars.io.plugins import register_io_source
+
+from .config import Config, load_config
+from .errors import LogFileError
+from .formats import LogFormat, compile_format
+from .formats.detect import detect_formats
+from .parse import ParseStats, frame_schema, parse_chunk
+from .sources import DEFAULT_CHUNK, ChunkReader, Source, expand
+
+PathsLike = str | os.PathLike | Iterable[str | os.PathLike] | None
+
+
+def _config(config: Config | str | os.PathLike | None) -> Config:
+    return config if isinstance(config, Config) else load_config(config)
+
+
+def resolve(paths: PathsLike, format: str | LogFormat | None, config, kind: str = "access"):
+    """Sources and, for each, the formats to try in order."""
+    if paths is None:
+        cfg = _config(config)
+        paths = cfg.log_paths(kind)
+        format = format or cfg.get(f"logs.{kind}.format") or None
+        try:
+            sources = expand(paths)
+        except LogFileError as exc:
+            raise LogFileError(
+                f"{exc} - these are the configured {kind} log paths; pass log files as arguments "
+                "or set [logs.{kind}] paths in mkslog.toml (see `mkslog config`)".replace("{kind}", kind)
+            ) from None
+    else:
+        sources = expand(paths)
+    if format is not None:
+        fmts = _with_lenient([compile_format(format)])
+        return [(s, fmts) for s in sources]
+    return [(s, _with_lenient(detect_formats(s))) for s in sources]
+
+
+def _with_lenient(formats: list[LogFormat]) -> list[LogFormat]:
+    out: list[LogFormat] = []
+    for fmt in formats:
+        out.append(fmt)
+        lenient = fmt.lenient()
+        if lenient is not None:
+            out.append(lenient)
+    return out
+
+
+def parse_batches(
+    paths: PathsLike = None,
+    format: str | LogFormat | None = None,
+    *,
+    columns: Iterable[str] | None = None,
+    predicate: pl.Expr | None = None,
+    stats: ParseStats | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    workers: int = 2,
+    config=None,
+    plan=None,
+) -> Iterator[pl.DataFrame]:
+    """Parsed chunks as polars DataFrames (``.to_arrow()`` gives Arrow), in file and line order.
+
+    Up to ``workers`` chunks are parsed at once: polars releases the GIL while it works."""
+    plan = plan or resolve(paths, format, config)
+    stats = stats if stats is not None else ParseStats()
+    schema = frame_schema([f for _, fmts in plan for f in fmts])
+    cols = None if columns is None else set(columns)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        pending: deque[Future] = deque()
+        for source, formats in plan:
+            stats.reset(source.name)
+            stats.file(source.name, formats[0].name)
+            reader = ChunkReader(source, chunk_size=chunk_size)
+            for chunk in reader:
+                pending.append(pool.submit(parse_chunk, chunk, formats, source.name, stats,
+                                           columns=cols, predicate=predicate, schema=schema))
+                while len(pending) > workers:
+                    yield pending.popleft().result()
+            if reader.error:
+                stats.file(source.name).error = reader.error
+        while pending:
+            yield pending.popleft().result()
+
+
+def scan(
+    paths: PathsLike = None,
+    format: str | LogFormat | None = None,
+    *,
+    kind: str = "access",
+    config=None,
+    stats: ParseStats | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    tz: str | None = None,
+) -> pl.LazyFrame:
+    """A LazyFrame over access logs (files, globs, rotated sets, ``.gz``, ``-`` for stdin).
+
+    ``format``: a named format (``combined``, ``main``, ``timed``, ``gunicorn``...), an nginx or
+    gunicorn format string, or None to autodetect per file. ``paths=None`` reads the configured
+    paths. Pass ``stats=ParseStats()`` to get line counts and rejects after collecting. ``tz``
+    converts ``ts`` to a display timezone (it is UTC otherwise).
+    """
+    plan = resolve(paths, format, config, kind)
+    schema = frame_schema([f for _, fmts in plan for f in fmts])
+    stats = stats if stats is not None else ParseStats()
+
+    def source(with_columns, predicate, n_rows, batch_size) -> Iterator[pl.DataFrame]:
+        produced = 0
+        for batch in parse_batches(columns=with_columns, predicate=predicate, stats=stats,
+                                   chunk_size=chunk_size, plan=plan):
+            if n_rows is not None:
+                batch = batch.head(n_rows - produced)
+                produced += len(batch)
+            yield batch
+            if n_rows is not None and produced >= n_rows:
+                return
+
+    lf = register_io_source(source, schema=schema, explain_name="mkslog",
+                            explain_detail=", ".join(s.name for s, _ in plan[:3]))
+    if tz:
+        lf = lf.with_columns(pl.col("ts").dt.convert_time_zone(tz))
+    return lf
+
+
+def read(paths: PathsLike = None, format: str | LogFormat | None = None, **kwargs) -> pl.DataFrame:
+    """Like :func:`scan`, collected into a DataFrame."""
+    return scan(paths, format, **kwargs).collect(engine="streaming")
+
+
+def rejects(paths: PathsLike = None, format: str | LogFormat | None = None, **kwargs) -> pl.DataFrame:
+    """The lines no format matched: file, line_no, line (raw text), reason."""
+    stats = ParseStats()
+    for _ in parse_batches(paths, format, columns=[], stats=stats, **kwargs):
+        pass
+    return stats.rejects()
+
+
+__all__ = ["scan", "read", "parse_batches", "rejects", "ParseStats", "Source"]

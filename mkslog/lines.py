@@ -1,0 +1,54 @@
+"""Bytes to an Arrow/polars string column of lines, without ever refusing a file.
+
+polars' own line reader refuses a whole buffer on one invalid UTF-8 byte; here such bytes are
+written as ``\\xNN`` (exactly how nginx escapes unsafe bytes in its logs), the line is kept and
+counted. ``\\r\\n`` and stray trailing ``\\r`` are stripped; a final line without newline counts.
+
+>>> lines, bad = split_lines(b"GET /\\r\\nbad \\xff byte\\nlast")
+>>> lines.to_list(), bad
+(['GET /', 'bad \\\\xFF byte', 'last'], 1)
+"""
+
+from __future__ import annotations
+
+import codecs
+import threading
+
+import polars as pl
+
+_local = threading.local()
+
+
+def _record_and_escape(exc: UnicodeDecodeError) -> tuple[str, int]:
+    _local.positions.append(exc.start)
+    bad = exc.object[exc.start : exc.end]
+    return "".join(f"\\x{b:02X}" for b in bad), exc.end
+
+
+codecs.register_error("mkslog-escape", _record_and_escape)
+
+
+def split_lines(data: bytes) -> tuple[pl.Series, int]:
+    """The lines of ``data`` as a String Series, and how many lines held invalid UTF-8."""
+    try:
+        lines = pl.read_lines(data).to_series()
+        bad_lines = 0
+    except pl.exceptions.ComputeError:
+        _local.positions = []
+        text = data.decode("utf-8", errors="mkslog-escape")
+        bad_lines = _count_lines_with(data, _local.positions)
+        lines = pl.read_lines(text.encode("utf-8")).to_series()
+    if len(lines) and lines.str.contains("\r", literal=True).any():
+        lines = lines.str.strip_chars_end("\r")
+    return lines.rename("line"), bad_lines
+
+
+def _count_lines_with(data: bytes, positions: list[int]) -> int:
+    """How many distinct lines contain the given byte positions (positions ascending)."""
+    lines: set[int] = set()
+    line, prev = 0, 0
+    for pos in positions:
+        line += data.count(b"\n", prev, pos)
+        prev = pos
+        lines.add(line)
+    return len(lines)
