@@ -10,6 +10,7 @@ import click
 from .backup_cli import backup_group
 from .cli_common import MkslogGroup, config_option, echo_json
 from .cli_logs import log_options, open_logs, output_options, warn_rejects, write_output
+from .cli_queries import register_query_commands
 from .health_cli import health_group
 
 
@@ -21,13 +22,14 @@ def main() -> None:
 
 main.add_command(backup_group)
 main.add_command(health_group)
+register_query_commands(main)
 
 
 @main.command("top-ips")
 @log_options
 @click.option("--top", "top_n", type=click.IntRange(min=1), default=10, show_default=True, help="How many addresses.")
 @output_options
-def top_ips_cmd(paths, format_name, log_format, nginx_conf, config_path, top_n, output, out_file):
+def top_ips_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, top_n, output, out_file):
     """Client addresses with the most requests (the manual's awk | sort | uniq -c | sort -rn | head)."""
     from .parse import ParseStats
     from .present import render
@@ -47,7 +49,8 @@ def top_ips_cmd(paths, format_name, log_format, nginx_conf, config_path, top_n, 
 @click.option("--rejects", "show_rejects", is_flag=True, help="Show the lines that did not parse, with the reason.")
 @click.option("--stats", "show_stats", is_flag=True, help="Show lines read, parsed and rejected per file.")
 @output_options
-def parse_cmd(paths, format_name, log_format, nginx_conf, config_path, to, show_rejects, show_stats, output, out_file):
+def parse_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, to, show_rejects, show_stats, output,
+              out_file):
     """Parse logs into Parquet/CSV/JSON Lines, or show rejects and per-file counts."""
     from .export import export
     from .parse import ParseStats
@@ -56,7 +59,7 @@ def parse_cmd(paths, format_name, log_format, nginx_conf, config_path, to, show_
     if not (to or show_rejects or show_stats):
         raise click.UsageError("say what to do: --to FILE, --rejects or --stats")
     stats = ParseStats()
-    lf = open_logs(paths, format_name, log_format, nginx_conf, config_path, stats)
+    lf = open_logs(paths, format_name, log_format, nginx_conf, config_path, stats, kind)
     if to:
         export(lf, to)
     else:

@@ -24,6 +24,9 @@ def log_options(func: Callable) -> Callable:
         click.option("--log-format", help="An nginx log_format ($remote_addr ...) or gunicorn access_log_format (%(h)s ...)."),
         click.option("--nginx-conf", type=click.Path(dir_okay=False),
                      help="Read log_format from this nginx config (with --format NAME when it defines several)."),
+        click.option("--kind", default="access", show_default=True,
+                     type=click.Choice(["access", "nginx-error", "gunicorn-error", "app", "health", "metrics", "backup"]),
+                     help="What kind of log the paths hold."),
         config_option,
     ]
     for deco in reversed(decorators):
