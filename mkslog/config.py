@@ -76,6 +76,7 @@ DEFAULTS: dict[str, Any] = {
         "cert_port": 443,
         "warn_days": 21,
         "disk_path": "/",
+        "cpu_interval": 1.0,  # seconds psutil samples the CPU for
     },
     "alerts": {
         "smtp_host": "",
@@ -85,6 +86,7 @@ DEFAULTS: dict[str, Any] = {
         "password_env": "MKSLOG_SMTP_PASSWORD",  # the password is read from this environment variable
         "from": "mkslog@localhost",
         "to": [],
+        "timeout": 10.0,  # seconds for the SMTP conversation
     },
     "report": {"out": "reports", "top_n": 10},
 }

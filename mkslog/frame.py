@@ -49,7 +49,8 @@ def resolve(paths: PathsLike, format: str | LogFormat | None, config, kind: str 
     else:
         sources = expand(paths)
     if format is not None:
-        fmts = _with_lenient([compile_format(format)])
+        specs = format if isinstance(format, list | tuple) else [format]
+        fmts = _with_lenient([compile_format(f) for f in specs])
         return [(s, fmts) for s in sources]
     return [(s, _with_lenient(detect_formats(s))) for s in sources]
 
@@ -113,7 +114,8 @@ def scan(
     """A LazyFrame over access logs (files, globs, rotated sets, ``.gz``, ``-`` for stdin).
 
     ``format``: a named format (``combined``, ``main``, ``timed``, ``gunicorn``...), an nginx or
-    gunicorn format string, or None to autodetect per file. ``paths=None`` reads the configured
+    gunicorn format string, a list of them (each line takes the first that fits), or None to
+    autodetect per file. ``paths=None`` reads the configured
     paths. Pass ``stats=ParseStats()`` to get line counts and rejects after collecting. ``tz``
     converts ``ts`` to a display timezone (it is UTC otherwise).
     """

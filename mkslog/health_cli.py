@@ -1,10 +1,286 @@
-"""`python -m mkslog health ...`: placeholder group, filled in by the health issue."""
+"""`python -m mkslog health ...`: the manual's health_check.sh, system_metrics.sh and certificate mail.
+
+Each command loads the config, calls one function of :mod:`mkslog.health`, appends the manual's
+log line, hands the result to :mod:`mkslog.alerts`, and exits 0 (fine) or 1 (down, over, expiring),
+so cron and systemd can act on the exit code. The library modules are imported inside the commands:
+``mkslog top-ips`` should not pay for psutil, and nothing here loads polars.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
 
 import click
 
-from .cli_common import MkslogGroup
+from .cli_common import MkslogGroup, config_option, echo_json, json_option, safe_text
 
 
 @click.group("health", cls=MkslogGroup)
 def health_group() -> None:
-    """HTTP checks, system metrics, certificate expiry and alerts (replaces health_check.sh)."""
+    """HTTP checks, system metrics, certificate expiry and alerts (replaces health_check.sh).
+
+    Each command exits 0 when all is well and 1 otherwise, and alerts (alert log line, plus
+    e-mail when alerts.smtp_host is set) at most once per health.quiet_minutes per problem.
+    """
+
+
+@health_group.command("check", short_help="GET a URL: exit 0 on 2xx, 1 when down.")
+@click.option(
+    "--url", help="URL to GET (default: health.url, the manual's http://localhost:5000/api/v1/health)."
+)
+@click.option("--timeout", type=float, help="Seconds for the whole check (default: health.timeout, 10).")
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(dir_okay=False),
+    help="health_check.log to append to (default: health.log).",
+)
+@click.option(
+    "--follow-redirects", is_flag=True, help="Follow up to 5 redirects; without it any 3xx counts as down."
+)
+@click.option(
+    "--cafile",
+    type=click.Path(dir_okay=False),
+    help="PEM CA bundle to verify https against (default: the system's).",
+)
+@config_option
+@json_option
+@click.pass_context
+def check_command(
+    ctx: click.Context,
+    url: str | None,
+    timeout: float | None,
+    log_path: str | None,
+    follow_redirects: bool,
+    cafile: str | None,
+    config_path: str | None,
+    as_json: bool,
+) -> None:
+    """GET a URL: exit 0 when it answers 2xx in time, 1 otherwise.
+
+    Only a 2xx status is healthy; a 3xx (unless --follow-redirects), 4xx, 5xx, timeout, refused
+    connection, DNS or TLS failure is down. Appends the manual's line to health_check.log:
+
+    \b
+    2025-01-06 09:30:00 - OK: Service is running (200, 12 ms)
+    2025-01-06 09:35:00 - ERROR: Service is down (connection refused)
+    """
+    from .alerts import AlertSettings
+    from .config import load_config
+    from .health import check_url
+
+    cfg = load_config(config_path)
+    settings = AlertSettings.from_config(cfg)
+    url = str(url or cfg.get("health.url") or "")
+    log_path = log_path or cfg.get("health.log")
+    result = check_url(
+        url,
+        timeout if timeout is not None else float(cfg.get("health.timeout")),
+        follow_redirects=follow_redirects,
+        cafile=cafile,
+    )
+    line = result.log_line()
+    _append(log_path, line)
+    outcome = _notify(settings, result.alert_key, not result.healthy, result.summary(), result.as_dict())
+    if as_json:
+        echo_json(
+            {
+                "check": "http",
+                **result.as_dict(),
+                "log": log_path,
+                "log_line": line,
+                "alert": _alert_json(outcome),
+            }
+        )
+        _warn_mail_errors([outcome])
+    else:
+        click.echo(("OK: " if result.healthy else "DOWN: ") + safe_text(result.summary()))
+        _echo_outcomes([outcome])
+    ctx.exit(0 if result.healthy else 1)
+
+
+@health_group.command("metrics", short_help="CPU, memory, disk use: exit 1 over a threshold.")
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(dir_okay=False),
+    help="metrics.log to append to (default: health.metrics_log).",
+)
+@click.option(
+    "--disk-path", help="Mount point or folder whose disk use counts (default: health.disk_path, /)."
+)
+@click.option(
+    "--cpu-interval", type=float, help="Seconds to sample CPU use over (default: health.cpu_interval, 1)."
+)
+@config_option
+@json_option
+@click.pass_context
+def metrics_command(
+    ctx: click.Context,
+    log_path: str | None,
+    disk_path: str | None,
+    cpu_interval: float | None,
+    config_path: str | None,
+    as_json: bool,
+) -> None:
+    """Measure CPU, memory and disk use: exit 0 under the thresholds, 1 when one is over.
+
+    Thresholds are thresholds.cpu/memory/disk in mkslog.toml (80/85/85 %); a value strictly
+    above its threshold alerts. Appends the manual's line to metrics.log:
+
+    \b
+    2025-01-06 09:30:00,CPU:12.5,Memory:40.1,Disk:63
+    """
+    from .alerts import AlertSettings
+    from .config import load_config
+    from .health import collect_metrics, thresholds_from
+
+    cfg = load_config(config_path)
+    settings = AlertSettings.from_config(cfg)
+    limits = thresholds_from(cfg.get("thresholds", {}))
+    log_path = log_path or cfg.get("health.metrics_log")
+    interval = cpu_interval if cpu_interval is not None else float(cfg.get("health.cpu_interval", 1.0))
+    metrics = collect_metrics(disk_path or cfg.get("health.disk_path") or "/", interval)
+    line = metrics.log_line()
+    _append(log_path, line)
+    host = socket.gethostname()
+    over = metrics.breaches(limits)
+    outcomes = []
+    for name, value in metrics.values().items():
+        text = metrics.summary(name, limits[name], host)
+        facts = {"metric": name, "value": value, "threshold": limits[name], "disk_path": metrics.disk_path}
+        outcomes.append(_notify(settings, f"metrics:{name}", over[name], text, facts))
+    if as_json:
+        echo_json(
+            {
+                "check": "metrics",
+                "status": "over" if any(over.values()) else "ok",
+                **metrics.values(),
+                "disk_path": metrics.disk_path,
+                "thresholds": limits,
+                "over": [name for name, flag in over.items() if flag],
+                "log": log_path,
+                "log_line": line,
+                "alerts": [_alert_json(o) for o in outcomes if o is not None],
+            }
+        )
+        _warn_mail_errors(outcomes)
+    else:
+        for name in over:
+            mark = "  OVER" if over[name] else ""
+            where = f", {safe_text(metrics.disk_path)}" if name == "disk" else ""
+            click.echo(f"{name:<7}{metrics.shown(name):>6} %  (threshold {limits[name]:g} %{where}){mark}")
+        _echo_outcomes(outcomes)
+    ctx.exit(1 if any(over.values()) else 0)
+
+
+@health_group.command("cert", short_help="Days until a TLS certificate expires: exit 1 when near.")
+@click.option("--host", help="Server to check (default: health.cert_host).")
+@click.option("--port", type=int, help="TLS port (default: health.cert_port, 443).")
+@click.option(
+    "--warn-days", type=int, help="Warn when fewer days than this are left (default: health.warn_days, 21)."
+)
+@click.option(
+    "--cafile",
+    type=click.Path(dir_okay=False),
+    help="PEM CA bundle to verify against (default: the system's).",
+)
+@click.option("--timeout", type=float, help="Seconds to connect and handshake (default: health.timeout, 10).")
+@config_option
+@json_option
+@click.pass_context
+def cert_command(
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    warn_days: int | None,
+    cafile: str | None,
+    timeout: float | None,
+    config_path: str | None,
+    as_json: bool,
+) -> None:
+    """Days until the server's TLS certificate expires: exit 0 when fine, 1 otherwise.
+
+    Exit 1 when fewer than --warn-days are left, when it has expired, when it does not verify
+    (wrong host name, unknown issuer ...: the reason is printed), or when the server cannot be reached.
+    """
+    from .alerts import AlertSettings
+    from .config import load_config
+    from .health import check_cert
+
+    cfg = load_config(config_path)
+    settings = AlertSettings.from_config(cfg)
+    result = check_cert(
+        host or cfg.get("health.cert_host") or "",
+        port if port is not None else int(cfg.get("health.cert_port")),
+        warn_days=warn_days if warn_days is not None else int(cfg.get("health.warn_days")),
+        cafile=cafile,
+        timeout=timeout if timeout is not None else float(cfg.get("health.timeout")),
+    )
+    outcome = _notify(settings, result.alert_key, not result.ok, result.summary(), result.as_dict())
+    if as_json:
+        echo_json({"check": "cert", **result.as_dict(), "alert": _alert_json(outcome)})
+        _warn_mail_errors([outcome])
+    else:
+        click.echo(f"{result.status.upper()}: {safe_text(result.summary())}")
+        _echo_outcomes([outcome])
+    ctx.exit(0 if result.ok else 1)
+
+
+# --------------------------------------------------------------------------------------------
+# shared by the commands
+
+
+def _append(log_path: str | None, line: str) -> None:
+    from .errors import HealthError
+    from .health import append_line
+
+    if not log_path:
+        raise HealthError("no log file: pass --log or set it in the [health] table of mkslog.toml")
+    append_line(log_path, line)
+
+
+def _notify(settings: Any, key: str, failing: bool, summary: str, facts: dict[str, Any]) -> Any:
+    """Alert (or resolve) ``key``; the mail body carries the host, the time and the result's facts."""
+    from .alerts import compose_body, notify
+    from .health import timestamp
+
+    body = compose_body(summary, {"host": socket.gethostname(), "time": timestamp(), **facts})
+    return notify(settings, key, failing=failing, subject=summary, body=body)
+
+
+def _alert_json(outcome: Any) -> dict[str, Any] | None:
+    return None if outcome is None else outcome.as_dict()
+
+
+def _echo_outcomes(outcomes: list[Any]) -> None:
+    """Say what happened to each alert; a failed mail also goes to stderr (cron mails stderr)."""
+    for outcome in outcomes:
+        if outcome is None:
+            continue
+        label = "alert" if outcome.kind == "alert" else "resolved"
+        if outcome.suppressed:
+            until = _local_time(outcome.quiet_until)
+            click.echo(f"{label} suppressed (quiet period until {until}): {safe_text(outcome.subject)}")
+        elif outcome.mailed_to:
+            click.echo(f"{label} mailed to {', '.join(outcome.mailed_to)}: {safe_text(outcome.subject)}")
+        else:
+            click.echo(f"{label} logged: {safe_text(outcome.subject)}")
+    _warn_mail_errors(outcomes)
+
+
+def _local_time(iso: str | None) -> str:
+    """An ISO timestamp from the state file, shown in the manual's local-time format."""
+    import datetime as dt
+
+    from .health import timestamp
+
+    return timestamp(dt.datetime.fromisoformat(iso).astimezone()) if iso else "?"
+
+
+def _warn_mail_errors(outcomes: list[Any]) -> None:
+    """A failed alert mail does not fail the check, but it must be seen: stderr, which cron mails."""
+    for outcome in outcomes:
+        if outcome is not None and outcome.mail_error:
+            click.echo(f"Warning: {safe_text(outcome.mail_error)}", err=True)

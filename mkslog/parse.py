@@ -163,25 +163,37 @@ def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None) 
     return matched, groups.filter(~ok).select("line_no", "line")
 
 
-def diagnose(fmt: LogFormat, lines: pl.Series) -> pl.Series:
-    """For lines ``fmt`` rejects: a reason naming the first field where each line breaks."""
-    field_ends = [i + 1 for i, p in enumerate(fmt.pieces) if not isinstance(p, str)]
-    frame = pl.DataFrame({"line": lines})
-    if field_ends:
-        depth = pl.sum_horizontal(
-            [pl.col("line").str.contains(fmt.pattern(set(), upto=end)).cast(pl.Int32) for end in field_ends]
-        )
-    else:
-        depth = pl.lit(0)
+def _depth(fmt: LogFormat) -> pl.Expr:
+    """How many of ``fmt``'s fields a line matches from the start (its prefix patterns)."""
+    ends = [i + 1 for i, p in enumerate(fmt.pieces) if not isinstance(p, str)]
+    if not ends:
+        return pl.lit(0, pl.Int32)
+    return pl.sum_horizontal(
+        [pl.col("line").str.contains(fmt.pattern(set(), upto=end)).cast(pl.Int32) for end in ends]
+    )
+
+
+def _where(fmt: LogFormat, depth: pl.Expr) -> pl.Expr:
     names = ["at the start"] + [f"after {f.var}" for f in fmt.fields]
     if fmt.fields:
         names[-1] = f"after {fmt.fields[-1].var} (extra text at the end)"
     where = depth.replace_strict(dict(enumerate(names)), default="?", return_dtype=pl.String)
-    reason = (
-        pl.when(pl.col("line") == "")
-        .then(pl.lit("empty line"))
-        .otherwise(pl.lit(f"does not match format '{fmt.name}': breaks ") + where)
-    )
+    return pl.lit(f"does not match format '{fmt.name}': breaks ") + where
+
+
+def diagnose(fmt: LogFormat | Sequence[LogFormat], lines: pl.Series) -> pl.Series:
+    """For rejected lines: a reason naming the format that got furthest and the field after
+    which it broke, e.g. ``does not match format 'combined': breaks after $remote_addr``."""
+    formats = [fmt] if isinstance(fmt, LogFormat) else list(fmt)
+    frame = pl.DataFrame({"line": lines})
+    depths = [_depth(f) for f in formats]
+    reason = _where(formats[-1], depths[-1])
+    best = depths[-1]
+    for f, d in zip(reversed(formats[:-1]), reversed(depths[:-1]), strict=True):
+        # earlier formats win ties: they are the file's main format
+        reason = pl.when(d >= best).then(_where(f, d)).otherwise(reason)
+        best = pl.max_horizontal(d, best)
+    reason = pl.when(pl.col("line") == "").then(pl.lit("empty line")).otherwise(reason)
     return frame.select(reason.alias("reason")).to_series()
 
 
@@ -217,7 +229,7 @@ def parse_chunk(
     if len(parts) > 1:
         result = result.sort("line_no") if "line_no" in out_cols else result
     rejects = remaining.select(
-        pl.lit(file).alias("file"), "line_no", "line", diagnose(formats[0], remaining["line"]).alias("reason")
+        pl.lit(file).alias("file"), "line_no", "line", diagnose(formats, remaining["line"]).alias("reason")
     ) if len(remaining) else pl.DataFrame(schema=REJECT_SCHEMA)
     stats.add(file, lines=len(lines), parsed=len(lines) - len(remaining), invalid_utf8=invalid,
               nbytes=len(chunk.data), rejects=rejects)

@@ -1,0 +1,333 @@
+"""Alerts for the health checks: an e-mail through SMTP (the manual used ``mail -s``), a line in the
+alert log, and a quiet period so that a service down for an hour sends one mail, not twelve.
+
+Each alert has a key (``health:<url>``, ``metrics:cpu``, ``cert:<host>:<port>``). The time an alert
+was last sent for a key is kept in a small JSON state file, written atomically and under a lock
+(cron may run ``health check`` and ``health metrics`` in the same minute). When a key that was
+alerting becomes healthy again, a ``RESOLVED`` message goes out and the key is forgotten.
+
+Standard library only (plus mkslog.health's log helpers): no polars.
+
+>>> settings = AlertSettings(alert_log="/tmp/alerts.log", state_file="/tmp/state.json", quiet_minutes=60)
+>>> settings.mail_enabled
+False
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as dt
+import fcntl
+import json
+import os
+import smtplib
+import socket
+import ssl
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+from .errors import HealthError
+from .health import append_line, one_line, timestamp
+
+STATE_VERSION = 1
+
+
+@dataclass
+class AlertSettings:
+    """Where alerts go. The SMTP password is never stored here: it is read from ``password_env``."""
+
+    alert_log: str
+    state_file: str
+    quiet_minutes: float = 60.0
+    smtp_host: str = ""
+    smtp_port: int = 25
+    starttls: bool = False
+    username: str = ""
+    password_env: str = "MKSLOG_SMTP_PASSWORD"
+    sender: str = "mkslog@localhost"
+    to: list[str] = field(default_factory=list)
+    timeout: float = 10.0
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> AlertSettings:
+        """Read ``health.alert_log/state_file/quiet_minutes`` and ``alerts.*`` from a :class:`Config`."""
+        to = cfg.get("alerts.to") or []
+        if isinstance(to, str):  # a single address is a natural thing to write in TOML
+            to = [to]
+        settings = cls(
+            alert_log=str(cfg.get("health.alert_log") or ""),
+            state_file=str(cfg.get("health.state_file") or ""),
+            quiet_minutes=cfg.get("health.quiet_minutes", 60.0),
+            smtp_host=str(cfg.get("alerts.smtp_host") or ""),
+            smtp_port=cfg.get("alerts.smtp_port", 25),
+            starttls=bool(cfg.get("alerts.starttls", False)),
+            username=str(cfg.get("alerts.username") or ""),
+            password_env=str(cfg.get("alerts.password_env") or "MKSLOG_SMTP_PASSWORD"),
+            sender=str(cfg.get("alerts.from") or "mkslog@localhost"),
+            to=[str(addr) for addr in to],
+            timeout=cfg.get("alerts.timeout", 10.0),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Raise HealthError for settings that cannot work, before any check runs."""
+        if not self.alert_log:
+            raise HealthError("health.alert_log is empty: set the alert log path in mkslog.toml")
+        if not self.state_file:
+            raise HealthError("health.state_file is empty: set the alert state file path in mkslog.toml")
+        if (
+            isinstance(self.quiet_minutes, bool)
+            or not isinstance(self.quiet_minutes, int | float)
+            or self.quiet_minutes < 0
+        ):
+            raise HealthError(f"health.quiet_minutes must be a number >= 0, got {self.quiet_minutes!r}")
+        if self.mail_enabled:
+            if not self.to:
+                raise HealthError(
+                    "alerts.smtp_host is set but alerts.to is empty: list the recipients in mkslog.toml"
+                )
+            if not isinstance(self.smtp_port, int) or not 0 < self.smtp_port < 65536:
+                raise HealthError(f"alerts.smtp_port must be 1-65535, got {self.smtp_port!r}")
+            if not isinstance(self.timeout, int | float) or self.timeout <= 0:
+                raise HealthError(
+                    f"alerts.timeout must be a positive number of seconds, got {self.timeout!r}"
+                )
+
+
+@dataclass
+class Outcome:
+    """What happened to one alert (kind ``alert``) or recovery notice (kind ``resolved``)."""
+
+    key: str
+    kind: str
+    subject: str
+    suppressed: bool = False  # within the quiet period of an earlier alert: nothing sent
+    quiet_until: str | None = None
+    logged: bool = False  # the alert log line was written
+    mailed_to: list[str] = field(default_factory=list)
+    mail_error: str | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.logged and self.mail_error is None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "sent": self.sent}
+
+
+def notify(
+    settings: AlertSettings,
+    key: str,
+    *,
+    failing: bool,
+    subject: str,
+    body: str,
+    now: dt.datetime | None = None,
+) -> Outcome | None:
+    """Alert for ``key`` when ``failing`` (at most once per quiet period); else resolve it if it was alerting.
+
+    Returns None when there is nothing to say (healthy, and no earlier alert to resolve).
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    with _locked_state(settings.state_file) as state:
+        entry = state["alerts"].get(key)
+        if not failing:
+            if entry is None:
+                return None
+            outcome = _deliver(settings, key, "RESOLVED", subject, body)
+            if outcome.sent:
+                del state["alerts"][key]
+            return outcome
+        quiet_until = _quiet_until(entry, settings.quiet_minutes)
+        if quiet_until is not None and now < quiet_until:
+            return Outcome(
+                key,
+                "alert",
+                one_line(subject),
+                suppressed=True,
+                quiet_until=quiet_until.isoformat(timespec="seconds"),
+            )
+        outcome = _deliver(settings, key, "ALERT", subject, body)
+        # A mail that failed is not recorded as sent: the next run retries it instead of the
+        # quiet period silencing the only notice the operator would have had.
+        if outcome.sent:
+            state["alerts"][key] = {
+                "first_alert": (entry or {}).get("first_alert", now.isoformat(timespec="seconds")),
+                "last_sent": now.isoformat(timespec="seconds"),
+                "subject": outcome.subject,
+            }
+            outcome.quiet_until = (now + dt.timedelta(minutes=settings.quiet_minutes)).isoformat(
+                timespec="seconds"
+            )
+        return outcome
+
+
+def _quiet_until(entry: dict | None, quiet_minutes: float) -> dt.datetime | None:
+    if not entry:
+        return None
+    try:
+        last = dt.datetime.fromisoformat(entry["last_sent"])
+    except (KeyError, TypeError, ValueError):  # a hand-edited entry: better one alert too many
+        return None
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=dt.UTC)
+    return last + dt.timedelta(minutes=quiet_minutes)
+
+
+def compose_body(summary: str, facts: dict[str, Any]) -> str:
+    """A plain-text mail body: the one-line summary, then the facts, one per line.
+
+    >>> print(compose_body("service down: http://h/ (HTTP 500)", {"code": 500, "reason": "HTTP 500"}))
+    service down: http://h/ (HTTP 500)
+    <BLANKLINE>
+    code: 500
+    reason: HTTP 500
+    """
+    lines = [one_line(summary), ""]
+    lines += [f"{name}: {one_line(value)}" for name, value in facts.items() if value is not None]
+    return "\n".join(lines)
+
+
+def _deliver(settings: AlertSettings, key: str, kind: str, subject: str, body: str) -> Outcome:
+    """Mail (when configured), then write the alert log line. A mail failure is reported, not raised."""
+    subject = one_line(subject)
+    outcome = Outcome(key, kind.lower(), subject)
+    if settings.mail_enabled:
+        try:
+            send_mail(settings, f"{kind}: {subject}", body)
+            outcome.mailed_to = list(settings.to)
+        except (OSError, smtplib.SMTPException, _MailConfigError) as exc:
+            outcome.mail_error = describe_mail_error(settings, exc)
+    append_line(settings.alert_log, f"{timestamp()} - {kind}: {subject}")
+    outcome.logged = True
+    return outcome
+
+
+class _MailConfigError(Exception):
+    """Mail cannot be sent as configured (e.g. the password variable is unset)."""
+
+
+def send_mail(settings: AlertSettings, subject: str, body: str) -> None:
+    """Send one plain-text mail to ``settings.to``; smtplib's exceptions propagate."""
+    msg = EmailMessage()
+    msg["Subject"] = one_line(subject)
+    msg["From"] = settings.sender
+    msg["To"] = ", ".join(settings.to)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=socket.gethostname() or "localhost")
+    msg.set_content(body)
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.timeout) as smtp:
+        if settings.starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.username:
+            smtp.login(settings.username, _password(settings))
+        smtp.send_message(msg)
+
+
+def _password(settings: AlertSettings) -> str:
+    password = os.environ.get(settings.password_env)
+    if password is None:
+        raise _MailConfigError(
+            f"alerts.username is set but ${settings.password_env} is not (export it in the cron or systemd environment)"
+        )
+    return password
+
+
+def describe_mail_error(settings: AlertSettings, exc: BaseException) -> str:
+    """One line saying which mail failed and why.
+
+    >>> s = AlertSettings("a.log", "s.json", smtp_host="mx", smtp_port=25, to=["ops@example.com"])
+    >>> describe_mail_error(s, ConnectionRefusedError(111, "Connection refused"))
+    'mail to ops@example.com via mx:25 failed: Connection refused'
+    """
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error
+        detail = f"{exc.smtp_code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+    elif isinstance(exc, smtplib.SMTPRecipientsRefused):
+        detail = f"recipients refused: {', '.join(exc.recipients)}"
+    elif isinstance(exc, OSError) and exc.strerror:
+        detail = exc.strerror
+    else:
+        detail = str(exc) or type(exc).__name__
+    return one_line(
+        f"mail to {', '.join(settings.to)} via {settings.smtp_host}:{settings.smtp_port} failed: {detail}"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# State file
+
+
+@contextlib.contextmanager
+def _locked_state(state_file: str) -> Iterator[dict]:
+    """Read the state under an exclusive lock; write it back atomically if it changed."""
+    path = Path(state_file)
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(lock_path, "a")  # closed by the `with` below, which also releases the lock
+    except OSError as exc:
+        raise HealthError(
+            f"cannot use alert state {path}: {exc.strerror or exc} (fix health.state_file)"
+        ) from exc
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = read_state(path)
+        before = copy.deepcopy(state)
+        yield state
+        if state != before:
+            _write_atomic(path, state)
+
+
+def read_state(path: str | Path) -> dict:
+    """The alert state: ``{"version": 1, "alerts": {key: {"last_sent": iso, ...}}}``.
+
+    A missing or damaged file counts as empty: at worst that repeats one alert, whereas
+    refusing to run would silence all of them.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        data = None
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    except OSError as exc:
+        raise HealthError(
+            f"cannot read alert state {path}: {exc.strerror or exc} (fix health.state_file)"
+        ) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("alerts"), dict):
+        data = {"version": STATE_VERSION, "alerts": {}}
+    return data
+
+
+def _write_atomic(path: Path, state: dict) -> None:
+    """Write to a temporary file in the same folder, then rename: a crash leaves old or new, never half."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(state, fh, indent=2, sort_keys=True)
+                fh.write("\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise HealthError(
+            f"cannot write alert state {path}: {exc.strerror or exc} (fix health.state_file)"
+        ) from exc
