@@ -62,8 +62,50 @@ class Source:
                 raise LogFileError(f"{self.path} is a directory: give the log files in it, e.g. {self.path}/*.log") from None
         peek = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
         if peek == GZIP_MAGIC:
-            return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+            return GzipStream(raw)  # type: ignore[return-value]
         return raw
+
+
+class GzipStream:
+    """Decompress gzip (several members allowed) incrementally with zlib, so that a truncated
+    file yields every byte it holds: :class:`gzip.GzipFile` drops the data of the read that
+    hits the cut. :attr:`truncated` tells, after the end, whether the stream was complete.
+
+    >>> import io
+    >>> data = gzip.compress(b"a\\nb\\n")
+    >>> s = GzipStream(io.BytesIO(data[:-6])); (s.read(100), s.truncated)
+    (b'a\\nb\\n', True)
+    """
+
+    def __init__(self, raw: BinaryIO, block: int = 1 << 20):
+        self.raw, self.block = raw, block
+        self._d = zlib.decompressobj(wbits=31)
+        self._buf = bytearray()
+        self._done = False
+        self.truncated = False
+
+    def read(self, n: int) -> bytes:
+        while len(self._buf) < n and not self._done:
+            data = self.raw.read(self.block)
+            if not data:
+                self._done = True
+                self.truncated = not self._d.eof
+                self._buf += self._d.flush()
+                break
+            while data:
+                self._buf += self._d.decompress(data)
+                if self._d.eof:  # next member, or trailing garbage
+                    data = self._d.unused_data
+                    if data:
+                        self._d = zlib.decompressobj(wbits=31)
+                else:
+                    data = b""
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
+        return out
+
+    def close(self) -> None:
+        self.raw.close()
 
 
 def rotation_key(path: str) -> tuple:
@@ -102,6 +144,14 @@ def expand(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> list[Sourc
             matches.sort(key=rotation_key)
         else:
             p = Path(os.path.expanduser(text))
+            try:
+                p.stat()
+            except PermissionError:
+                raise LogFileError(
+                    f"permission denied: {text} (a folder on the way cannot be entered; run as a user who can)"
+                ) from None
+            except OSError:
+                pass
             if not p.exists():
                 raise LogFileError(f"no such file: {text} (check the path, or give paths explicitly)")
             if p.is_dir():
@@ -151,9 +201,13 @@ class ChunkReader:
 
     def _read(self, stream: BinaryIO) -> bytes:
         try:
-            return stream.read(self.chunk_size)
+            block = stream.read(self.chunk_size)
+            if not block and getattr(stream, "truncated", False):
+                self.error = (f"{self.source.name}: the .gz file is truncated (cut before its end); "
+                              "kept every line it holds")
+            return block
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            self.error = f"{self.source.name}: compressed data is truncated or corrupt ({exc}); kept what it holds"
+            self.error = f"{self.source.name}: compressed data is corrupt ({exc}); kept the lines before the damage"
         except OSError as exc:
             self.error = f"{self.source.name}: read error: {exc}"
         return b""
@@ -182,7 +236,7 @@ class ChunkReader:
 
 
 def _skip(stream: BinaryIO, n: int) -> None:
-    if hasattr(stream, "seekable") and stream.seekable() and not isinstance(stream, gzip.GzipFile):
+    if hasattr(stream, "seekable") and stream.seekable():
         stream.seek(n, io.SEEK_SET)
         return
     while n > 0:

@@ -45,16 +45,15 @@ def compile_gunicorn(source: str, name: str | None = None) -> LogFormat:
     """Compile a gunicorn ``access_log_format`` into a :class:`LogFormat`."""
     if not _ATOM.search(source):
         raise FormatError(f"no %(x)s atoms in gunicorn access_log_format {source!r}")
+    check_duplicates([m.group(1) for m in _ATOM.finditer(source)], source)
     pieces: list[str | Field] = []
     taken: set[str] = set()
-    names: list[str] = []
     unknown: list[str] = []
     pos = 0
     for m in _ATOM.finditer(source):
         if m.start() > pos:
             pieces.append(source[pos : m.start()])
         atom = m.group(1)
-        names.append(atom)
         if atom.startswith("{"):
             header, where = atom[1:-2], atom[-1]
             prefix = {"i": "http_", "o": "sent_http_", "e": "env_"}[where]
@@ -75,5 +74,4 @@ def compile_gunicorn(source: str, name: str | None = None) -> LogFormat:
         )
     if pos < len(source):
         pieces.append(source[pos:])
-    check_duplicates(names, source)
     return LogFormat(name=name or "custom-gunicorn", syntax="gunicorn", source=source, pieces=tuple(pieces))

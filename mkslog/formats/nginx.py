@@ -71,15 +71,14 @@ def compile_nginx(source: str, name: str | None = None) -> LogFormat:
     """Compile an nginx ``log_format`` string into a :class:`LogFormat`."""
     if not _VAR.search(source):
         raise FormatError(f"no $variables in nginx log_format {source!r}")
+    check_duplicates([m.group(1) or m.group(2) for m in _VAR.finditer(source)], source)
     pieces: list[str | Field] = []
     taken: set[str] = set()
-    names: list[str] = []
     pos = 0
     for m in _VAR.finditer(source):
         if m.start() > pos:
             pieces.append(source[pos : m.start()])
         var = m.group(1) or m.group(2)
-        names.append(var)
         column, ftype = VARIABLES.get(var, (var, "str"))
         column = unique_column(column, var, taken)
         if column != VARIABLES.get(var, (var,))[0] and ftype.startswith("time_"):
@@ -89,7 +88,6 @@ def compile_nginx(source: str, name: str | None = None) -> LogFormat:
         pos = m.end()
     if pos < len(source):
         pieces.append(source[pos:])
-    check_duplicates(names, source)
     for a, b in zip(pieces, pieces[1:], strict=False):
         if isinstance(a, Field) and isinstance(b, Field):
             raise FormatError(

@@ -1,0 +1,198 @@
+"""The streaming parser on bad input: each case has a clear error or a counted reject, and
+``parsed + rejected == lines`` always."""
+
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+
+import polars as pl
+import pytest
+
+import mkslog
+from mkslog.errors import FormatError, LogFileError
+from mkslog.parse import ParseStats
+from mkslog.sources import expand
+
+LINE = '203.0.113.{n} - - [16/Nov/2026:09:{m:02d}:00 +0900] "GET /api/v1/knowledge/{n} HTTP/1.1" 200 {n} "-" "ua" 0.{n:03d} 0.{n:03d}'
+
+
+def lines(count: int, start: int = 1) -> list[str]:
+    return [LINE.format(n=i, m=i % 60) for i in range(start, start + count)]
+
+
+def write(path, text: str | bytes) -> str:
+    data = text.encode() if isinstance(text, str) else text
+    path.write_bytes(data)
+    return str(path)
+
+
+def parse(paths, fmt="timed", **kw):
+    stats = ParseStats()
+    df = mkslog.read(paths, fmt, stats=stats, **kw)
+    return df, stats
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(LogFileError, match="no such file: .*nope.log"):
+        mkslog.scan(str(tmp_path / "nope.log"))
+
+
+def test_glob_matching_nothing_is_a_clear_error(tmp_path):
+    with pytest.raises(LogFileError, match="no files match"):
+        mkslog.scan(str(tmp_path / "*.log"))
+
+
+def test_directory_is_a_clear_error(tmp_path):
+    with pytest.raises(LogFileError, match="is a directory"):
+        mkslog.scan(str(tmp_path))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to create a file another user cannot read")
+def test_unreadable_file_is_a_clear_error():
+    # root reads everything, so a forked child drops to nobody and tries; the file is root's, 0600
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp())
+    os.chmod(folder, 0o755)
+    path = write(folder / "secret.log", "\n".join(lines(3)) + "\n")
+    os.chmod(path, 0o600)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(read_end)
+        message = b"no error"
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            mkslog.read(path, "timed")
+        except LogFileError as exc:
+            message = str(exc).encode()
+        except BaseException as exc:  # noqa: BLE001 - report anything to the parent
+            message = repr(exc).encode()
+        os.write(write_end, message)
+        os._exit(0)
+    os.close(write_end)
+    message = os.read(read_end, 4096).decode()
+    os.waitpid(pid, 0)
+    shutil.rmtree(folder)
+    assert message.startswith(f"permission denied: {path}")
+
+
+def test_wrong_format_error_quotes_first_line_and_closest_format(tmp_path):
+    path = write(tmp_path / "x.log", "2026-11-16 09:00:01,123 INFO app: hello\n")
+    with pytest.raises(FormatError) as info:
+        mkslog.scan(path)
+    text = str(info.value)
+    assert "2026-11-16 09:00:01,123 INFO app: hello" in text
+    assert "closest:" in text and "--format" in text
+
+
+def test_counts_add_up_and_rejects_carry_file_line_text_reason(tmp_path):
+    good = lines(5)
+    text = "\n".join(good[:2] + ["garbage here", ""] + good[2:]) + "\n"
+    path = write(tmp_path / "a.log", text)
+    df, stats = parse(path)
+    assert (stats.total.lines, stats.total.parsed, stats.total.rejected) == (7, 5, 2)
+    rejects = stats.rejects()
+    assert rejects.select("line_no", "line").rows() == [(3, "garbage here"), (4, "")]
+    assert rejects["reason"].to_list() == [
+        "does not match format 'timed': breaks after $remote_addr", "empty line"]
+    assert rejects["file"].unique().to_list() == [path]
+    assert df["line_no"].to_list() == [1, 2, 5, 6, 7]
+
+
+def test_invalid_utf8_does_not_abort_the_file(tmp_path):
+    good = lines(3)
+    bad = good[1].replace('"ua"', '"caf\xe9"').encode("latin-1")  # a lone 0xE9 byte
+    path = write(tmp_path / "a.log", b"\n".join([good[0].encode(), bad, good[2].encode()]) + b"\n")
+    df, stats = parse(path)
+    assert stats.total.parsed == 3 and stats.total.invalid_utf8 == 1
+    assert df["user_agent"].to_list() == ["ua", "caf\\xE9", "ua"]
+
+
+def test_crlf_nul_and_final_line_without_newline(tmp_path):
+    good = lines(3)
+    text = good[0] + "\r\n" + good[1].replace('"ua"', '"u\x00a"') + "\r\n" + good[2]
+    df, stats = parse(write(tmp_path / "a.log", text))
+    assert (stats.total.lines, stats.total.parsed) == (3, 3)
+    assert df["user_agent"].to_list() == ["ua", "u\x00a", "ua"]
+    assert df["request_time"].to_list() == [0.001, 0.002, 0.003]
+
+
+def test_truncated_gz_yields_what_it_holds_and_reports_it(tmp_path):
+    data = gzip.compress(("\n".join(lines(2000)) + "\n").encode())
+    path = write(tmp_path / "a.log.2.gz", data[: len(data) // 2])
+    df, stats = parse(path)
+    assert 0 < stats.total.lines < 2000
+    assert stats.total.parsed + stats.total.rejected == stats.total.lines
+    assert df["line_no"].to_list()[: stats.total.parsed] == list(range(1, stats.total.parsed + 1))
+    assert len(stats.errors) == 1 and "truncated" in stats.errors[0]
+    # every complete line before the cut is there
+    assert stats.total.parsed >= stats.total.lines - 1
+
+
+def test_a_1mb_line_is_a_reject_not_a_crash(tmp_path):
+    huge = LINE.format(n=7, m=1).replace('"ua"', '"' + "x" * 1_000_000 + '"')
+    text = "\n".join([*lines(2), "y" * 1_000_000, huge]) + "\n"
+    df, stats = parse(write(tmp_path / "a.log", text), chunk_size=64 * 1024)
+    assert (stats.total.lines, stats.total.parsed, stats.total.rejected) == (4, 3, 1)
+    assert len(df["user_agent"][2]) == 1_000_000
+    assert stats.rejects()["line_no"].to_list() == [3]
+
+
+def test_tiny_chunks_give_the_same_frame(tmp_path):
+    path = write(tmp_path / "a.log", "\n".join(lines(500)) + "\nbad\n")
+    big, _ = parse(path)
+    small, stats = parse(path, chunk_size=1000)
+    assert stats.total.rejected == 1
+    assert small.equals(big)
+
+
+def test_rotated_set_is_read_oldest_first(tmp_path):
+    write(tmp_path / "access.log.2.gz", gzip.compress(("\n".join(lines(2, 1)) + "\n").encode()))
+    write(tmp_path / "access.log.1", "\n".join(lines(2, 3)) + "\n")
+    write(tmp_path / "access.log", "\n".join(lines(2, 5)) + "\n")
+    write(tmp_path / "access.log.10.gz", gzip.compress(("\n".join(lines(1, 9)) + "\n").encode()))
+    names = [os.path.basename(s.path) for s in expand(str(tmp_path / "access.log*"))]
+    assert names == ["access.log.10.gz", "access.log.2.gz", "access.log.1", "access.log"]
+    df, stats = parse(str(tmp_path / "access.log*"))
+    assert df["bytes_sent"].to_list() == [9, 1, 2, 3, 4, 5, 6]
+    assert df["line_no"].to_list() == [1, 1, 2, 1, 2, 1, 2]
+    assert len(stats.files) == 4
+
+
+def test_dateext_rotation_order():
+    from mkslog.sources import rotation_key
+
+    names = ["a.log", "a.log-20261121.gz", "a.log-20261120.gz", "a.log-20261122"]
+    assert sorted(names, key=rotation_key) == ["a.log-20261120.gz", "a.log-20261121.gz", "a.log-20261122", "a.log"]
+
+
+def test_projection_and_predicate_are_pushed_into_the_parser(tmp_path):
+    path = write(tmp_path / "a.log", "\n".join(lines(100)) + "\n")
+    lf = mkslog.scan(path, "timed")
+    out = lf.filter(pl.col("status") == 200).select("remote_addr").collect(engine="streaming")
+    assert out.columns == ["remote_addr"] and len(out) == 100
+    plan = lf.select("remote_addr").explain()
+    assert "mkslog" in plan
+
+
+def test_mixed_formats_in_one_file_each_line_takes_the_first_that_fits(tmp_path):
+    combined = '1.2.3.4 - - [16/Nov/2026:09:00:01 +0900] "GET / HTTP/1.1" 200 1 "-" "ua"'
+    main = combined + ' "9.9.9.9"'
+    df, stats = parse(write(tmp_path / "a.log", f"{combined}\n{main}\n"), None)
+    assert stats.total.rejected == 0
+    assert df["source"].to_list() == ["combined", "main"]
+    assert df["x_forwarded_for"].to_list() == [None, "9.9.9.9"]
+
+
+def test_stdin_dash(tmp_path):
+    text = "\n".join(lines(30)) + "\n"
+    proc = subprocess.run([sys.executable, "-m", "mkslog", "top-ips", "-", "--format", "timed", "--top", "2",
+                           "--output", "csv"], input=text, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0] == "remote_addr,requests,share"
+    assert len(proc.stdout.splitlines()) == 3
