@@ -88,8 +88,8 @@ def sample_cmd(out_dir, days, end, seed, scale):
     from .sample import generate
 
     result = generate(out_dir, days=days, end=date.fromisoformat(end), seed=seed, scale=scale)
-    for path, count in sorted(result.get("files", {}).items()):
-        click.echo(f"{count:>8} lines  {path}")
+    for path, count in sorted(result["files"].items()):
+        click.echo(f"{count['lines']:>8} lines  {out_dir}/{path}")
 
 
 @main.command("config")

@@ -38,7 +38,7 @@ def split_lines(data: bytes) -> tuple[pl.Series, int]:
         text = data.decode("utf-8", errors="mkslog-escape")
         bad_lines = _count_lines_with(data, _local.positions)
         lines = pl.read_lines(text.encode("utf-8")).to_series()
-    if len(lines) and lines.str.contains("\r", literal=True).any():
+    if b"\r" in data:  # memchr on the bytes is far cheaper than a scan of the strings
         lines = lines.str.strip_chars_end("\r")
     return lines.rename("line"), bad_lines
 
