@@ -68,11 +68,48 @@ def choose_format(format_name: str | None, log_format: str | None, nginx_conf: s
 
 
 def open_logs(paths, format_name, log_format, nginx_conf, config_path, stats, kind: str = "access"):
-    """``mkslog.scan`` over the given paths (or the configured ones) with the chosen format."""
+    """``mkslog.scan`` over the given paths (or the configured ones) with the chosen format; a
+    progress bar on stderr when it is a terminal and the input is large."""
     from .frame import scan
 
     fmt = choose_format(format_name, log_format, nginx_conf)
-    return scan(list(paths) or None, fmt, kind=kind, config=config_path, stats=stats)
+    lf = scan(list(paths) or None, fmt, kind=kind, config=config_path, stats=stats)
+    attach_progress(stats, list(paths))
+    return lf
+
+
+PROGRESS_MIN_BYTES = 200 * 1024 * 1024
+
+
+def attach_progress(stats, paths: list[str]) -> None:
+    """Draw parse progress (bytes, lines/s) on stderr for large inputs when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return
+    import glob
+    import os
+
+    files = [f for p in paths for f in (glob.glob(p) if glob.has_magic(p) else [p]) if os.path.isfile(f)]
+    total = sum(os.path.getsize(f) for f in files)
+    if total < PROGRESS_MIN_BYTES:
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    compressed = any(f.endswith(".gz") for f in files)
+    progress = Progress(TextColumn("parsing"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                        console=Console(stderr=True), transient=True)
+    task = progress.add_task("parse", total=None if compressed else total)
+    progress.start()
+
+    def advance(lines: int, nbytes: int) -> None:
+        progress.update(task, advance=nbytes)
+        if not compressed and progress.tasks[0].completed >= total:
+            progress.stop()
+
+    stats.on_progress = advance
+    import atexit
+
+    atexit.register(progress.stop)
 
 
 def write_output(text: str, out_file: str | None) -> None:
@@ -102,5 +139,8 @@ def warn_rejects(stats) -> None:
         )
 
 
+
+
 def progress_wanted(stats_bytes: int) -> bool:
-    return sys.stderr.isatty() and stats_bytes > 200 * 1024 * 1024
+    """Whether a progress bar is worth drawing for this many bytes."""
+    return sys.stderr.isatty() and stats_bytes > PROGRESS_MIN_BYTES

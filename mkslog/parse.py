@@ -20,7 +20,7 @@ it broke. ``parsed + rejected == lines`` for every file, always.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import polars as pl
@@ -74,6 +74,8 @@ class ParseStats:
     """
 
     files: dict[str, FileStats] = field(default_factory=dict)
+    #: called as ``on_progress(lines, nbytes)`` after each chunk (the CLI draws a progress bar)
+    on_progress: Callable[[int, int], None] | None = field(default=None, repr=False)
     _rejects: list[pl.DataFrame] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -99,6 +101,8 @@ class ParseStats:
             fs.bytes += nbytes
             if len(rejects):
                 self._rejects.append(rejects)
+        if self.on_progress is not None:
+            self.on_progress(lines, nbytes)
 
     @property
     def total(self) -> FileStats:
