@@ -24,7 +24,6 @@ QUOTED = r'(?:[^"\\]|\\.)*'
 LIST_ITEM = r"[^ ,]+"
 LIST = rf"{LIST_ITEM}(?:(?:, | : ){LIST_ITEM})*"
 NUMBER = r"[0-9]+(?:\.[0-9]+)?"
-MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 
 Converter = Callable[[str, str], list[pl.Expr]]
 
@@ -72,29 +71,27 @@ def as_seconds_sum(raw: str, out: str) -> list[pl.Expr]:
     return [pl.when(c.str.contains(",| : ")).then(summed).otherwise(simple).alias(out)]
 
 
-def _offset_minutes(text: pl.Expr) -> pl.Expr:
-    """``+0900`` / ``+09:00`` / ``Z`` as signed minutes east of UTC."""
-    digits = text.str.replace_all(":", "", literal=True)
-    hours = digits.str.slice(1, 2).cast(pl.Int32, strict=False)
-    minutes = digits.str.slice(3, 2).cast(pl.Int32, strict=False)
-    sign = pl.when(digits.str.starts_with("-")).then(-1).otherwise(1)
-    return pl.when(text == "Z").then(0).otherwise(sign * (hours * 60 + minutes))
+def _offset_minutes(text: pl.Expr, iso: bool = False) -> pl.Expr:
+    """``+0900`` (or with ``iso``: ``+09:00`` / ``Z``) as signed minutes east of UTC: one integer
+    cast, then arithmetic."""
+    hhmm = (text.str.replace(":", "", literal=True) if iso else text).cast(pl.Int32, strict=False)
+    minutes = (hhmm.abs() // 100) * 60 + hhmm.abs() % 100
+    signed = pl.when(hhmm < 0).then(-minutes).otherwise(minutes)
+    return pl.when(text == "Z").then(0).otherwise(signed) if iso else signed
 
 
-def _utc_from_parts(year, month, day, hour, minute, second, offset_min, micro=None) -> pl.Expr:
-    local = pl.datetime(year, month, day, hour, minute, second, micro if micro is not None else 0)
-    return (local - pl.duration(minutes=offset_min)).dt.replace_time_zone("UTC")
+def _to_utc(naive: pl.Expr, offset_min: pl.Expr) -> pl.Expr:
+    return (naive - pl.duration(minutes=offset_min)).dt.replace_time_zone("UTC")
 
 
 def _clf_time(text: pl.Expr, out: str) -> list[pl.Expr]:
     """``10/Oct/2026:13:55:36 +0900`` (fixed width) to a UTC instant plus the logged offset.
 
-    Sliced and cast instead of strptime: faster, and nginx and gunicorn fix the width."""
-    part = lambda start, n: text.str.slice(start, n).cast(pl.Int32, strict=False)  # noqa: E731
-    month = text.str.slice(3, 3).replace_strict(MONTHS, default=None, return_dtype=pl.Int32)
+    The local part takes polars' strptime fast path and the offset one integer cast: together
+    about 2x faster than strptime with ``%z`` and 4x faster than slicing every part."""
+    naive = text.str.slice(0, 20).str.strptime(pl.Datetime("us"), "%d/%b/%Y:%H:%M:%S", strict=False, cache=False)
     offset = _offset_minutes(text.str.slice(21, 5))
-    ts = _utc_from_parts(part(7, 4), month, part(0, 2), part(12, 2), part(15, 2), part(18, 2), offset)
-    return [ts.alias(out), offset.cast(pl.Int16).alias("utc_offset")]
+    return [_to_utc(naive, offset).alias(out), offset.cast(pl.Int16).alias("utc_offset")]
 
 
 def time_local(raw: str, out: str) -> list[pl.Expr]:
@@ -110,10 +107,9 @@ def time_bracketed(raw: str, out: str) -> list[pl.Expr]:
 def time_iso8601(raw: str, out: str) -> list[pl.Expr]:
     """``2026-10-10T13:55:36+09:00`` to a UTC instant plus the logged offset."""
     c = _raw(raw)
-    part = lambda start, n: c.str.slice(start, n).cast(pl.Int32, strict=False)  # noqa: E731
-    offset = _offset_minutes(c.str.slice(19))
-    ts = _utc_from_parts(part(0, 4), part(5, 2), part(8, 2), part(11, 2), part(14, 2), part(17, 2), offset)
-    return [ts.alias(out), offset.cast(pl.Int16).alias("utc_offset")]
+    naive = c.str.slice(0, 19).str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S", strict=False, cache=False)
+    offset = _offset_minutes(c.str.slice(19), iso=True)
+    return [_to_utc(naive, offset).alias(out), offset.cast(pl.Int16).alias("utc_offset")]
 
 
 def time_msec(raw: str, out: str) -> list[pl.Expr]:
