@@ -105,11 +105,13 @@ def scan(
     paths: PathsLike = None,
     format: str | LogFormat | None = None,
     *,
-    kind: str = "access",
+    kind: str | None = "access",
     config=None,
     stats: ParseStats | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     tz: str | None = None,
+    datefmt: str | None = None,
+    source_tz: str | None = None,
 ) -> pl.LazyFrame:
     """A LazyFrame over access logs (files, globs, rotated sets, ``.gz``, ``-`` for stdin).
 
@@ -118,7 +120,17 @@ def scan(
     autodetect per file. ``paths=None`` reads the configured
     paths. Pass ``stats=ParseStats()`` to get line counts and rejects after collecting. ``tz``
     converts ``ts`` to a display timezone (it is UTC otherwise).
+
+    ``kind``: ``nginx-error``, ``gunicorn-error``, ``app``, ``health``, ``metrics`` or ``backup``
+    read those logs as records (:func:`mkslog.records.scan_records`: ``datefmt`` for app logs,
+    ``source_tz`` for timestamps without offset, default the config's ``source_timezone``);
+    ``kind=None`` detects the kind from the files.
     """
+    if kind != "access":
+        from .records import scan_records
+
+        return scan_records(paths, kind, format, datefmt=datefmt, source_tz=source_tz, stats=stats,
+                            chunk_size=chunk_size, config=config, tz=tz)
     plan = resolve(paths, format, config, kind)
     schema = frame_schema([f for _, fmts in plan for f in fmts])
     stats = stats if stats is not None else ParseStats()
@@ -149,6 +161,10 @@ def read(paths: PathsLike = None, format: str | LogFormat | None = None, **kwarg
 def rejects(paths: PathsLike = None, format: str | LogFormat | None = None, **kwargs) -> pl.DataFrame:
     """The lines no format matched: file, line_no, line (raw text), reason."""
     stats = ParseStats()
+    if kwargs.get("kind", "access") != "access":
+        scan(paths, format, stats=stats, **kwargs).select("line_no").collect(engine="streaming")
+        return stats.rejects()
+    kwargs.pop("kind", None)
     for _ in parse_batches(paths, format, columns=[], stats=stats, **kwargs):
         pass
     return stats.rejects()

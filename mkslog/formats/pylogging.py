@@ -1,0 +1,393 @@
+"""Python ``logging`` format strings (``%(asctime)s %(levelname)s %(name)s: %(message)s``) and
+their ``datefmt``, compiled to a regex and typed columns.
+
+Both styles of :class:`logging.Formatter` are accepted: ``%(name)s`` (with printf modifiers:
+``%(levelname)-8s`` pads to 8 characters, ``%(lineno)4d`` right-aligns, ``%(msecs)03d``
+zero-pads, ``%(name).10s`` truncates) and ``{name}`` (``{levelname:<8}``, ``{process:d}``).
+Padding spaces are allowed around a padded value and stripped from it.
+
+Each attribute has a column and a type (after lars: a format is data):
+
+=================  ============  =================  =================  ============  ============
+attribute          column        attribute          column             attribute     column
+=================  ============  =================  =================  ============  ============
+asctime            ts            levelname          level              name          logger
+message            message       module             module             funcName      func
+lineno             lineno        pathname           pathname           filename      filename
+process            pid           processName        process_name       thread        thread
+threadName         thread_name   levelno            levelno            msecs         msecs
+created            created [1]_  relativeCreated    relative_ms        taskName      task_name
+=================  ============  =================  =================  ============  ============
+
+.. [1] ``created`` (seconds since the epoch) becomes ``ts`` when the format has no ``asctime``.
+
+``asctime`` without ``datefmt`` is logging's default ``2026-11-18 14:05:00,123``; with a
+``datefmt`` (``time.strftime`` directives) it is what that writes, and ``%(msecs)`` after it adds
+the milliseconds to ``ts``. Neither carries an offset unless the datefmt has ``%z``: the time is
+read in the source timezone (see :mod:`mkslog.records`).
+
+>>> fmt = compile_logging("%(asctime)s %(levelname)-8s %(name)s: %(message)s")
+>>> fmt.columns
+['ts', 'level', 'logger', 'message']
+>>> fmt.regex.match("2026-11-18 14:05:00,123 INFO     app.auth: Invalid username or password")["g1"]
+'INFO    '
+>>> compile_logging("%(levelname)s %(user)s")
+Traceback (most recent call last):
+...
+mkslog.errors.FormatError: unknown logging attribute(s) %(user)s in '%(levelname)s %(user)s'; known: ...
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+import polars as pl
+
+from ..errors import FormatError
+from .base import Field, LogFormat, check_duplicates
+from .fixed import RecordFormat, local_to_utc
+
+#: Named formats: Python's default (``logging.basicConfig``), Flask's default handler, the
+#: system's own (the sample config's), and the logging cookbook's dashed layout.
+NAMED: dict[str, str] = {
+    "mks": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+    "flask": "[%(asctime)s] %(levelname)s in %(module)s: %(message)s",
+    "dashed": "%(asctime)s - %(name)s - %(levelname)s - %(message)s",
+    "logging": "%(levelname)s:%(name)s:%(message)s",
+}
+
+#: Level names Python writes (plus common custom levels); ``Level 5`` is an unnamed numeric level.
+LEVELS = r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|NOTSET|TRACE|NOTICE|SUCCESS|Level [0-9]+)"
+
+# attribute -> (column, type)
+ATTRIBUTES: dict[str, tuple[str, str]] = {
+    "asctime": ("ts", "asctime"),
+    "created": ("created", "epoch"),
+    "msecs": ("msecs", "float"),
+    "relativeCreated": ("relative_ms", "float"),
+    "levelname": ("level", "level"),
+    "levelno": ("levelno", "int"),
+    "name": ("logger", "token"),
+    "module": ("module", "token"),
+    "funcName": ("func", "token"),
+    "lineno": ("lineno", "int"),
+    "filename": ("filename", "token"),
+    "pathname": ("pathname", "text"),
+    "process": ("pid", "int"),
+    "processName": ("process_name", "token"),
+    "thread": ("thread", "uint"),
+    "threadName": ("thread_name", "text"),
+    "taskName": ("task_name", "token"),
+    "message": ("message", "message"),
+}
+
+#: type -> (fixed regex fragment or None for "up to the next literal", polars dtype)
+PY_TYPES: dict[str, tuple[str | None, pl.DataType]] = {
+    "asctime": (None, pl.Datetime("us", "UTC")),
+    "epoch": (r"[0-9]+(?:\.[0-9]+)?", pl.Datetime("us", "UTC")),
+    "float": (r"-?[0-9]+(?:\.[0-9]+)?", pl.Float64),
+    "int": (r"-?[0-9]+", pl.Int64),
+    "uint": (r"[0-9]+", pl.UInt64),
+    "level": (LEVELS, pl.String),
+    "token": (None, pl.String),  # no spaces, up to the next literal character
+    "text": (None, pl.String),  # may hold spaces and the next literal character
+    "message": (None, pl.String),
+}
+
+_PERCENT = re.compile(r"%%|%\((?P<attr>[^)]*)\)(?P<flags>[-#0 +]*)(?P<width>[0-9]+)?(?:\.(?P<prec>[0-9]+))?(?P<conv>[diouxXeEfFgGcrsa])")
+_BRACE = re.compile(r"\{\{|\}\}|\{(?P<attr>[^{}:!]*)(?:![rsa])?(?::(?P<spec>[^{}]*))?\}")
+_SPEC = re.compile(r"^(?:(?P<fill>.)?(?P<align>[<>=^]))?(?P<sign>[-+ ])?#?0?(?P<width>[0-9]+)?,?(?:\.(?P<prec>[0-9]+))?[a-zA-Z%]?$")
+
+DEFAULT_ASCTIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]{3}"
+
+# strftime directive -> (regex fragment, chrono directive); %c %x %X depend on the locale and
+# %Z (a zone abbreviation) cannot be read back, so they are refused with a hint.
+_DIRECTIVES: dict[str, tuple[str, str]] = {
+    "Y": ("[0-9]{4}", "%Y"), "y": ("[0-9]{2}", "%y"), "m": ("[0-9]{2}", "%m"), "d": ("[0-9]{2}", "%d"),
+    "e": ("[ 0-9][0-9]", "%e"), "H": ("[0-9]{2}", "%H"), "I": ("[0-9]{2}", "%I"), "M": ("[0-9]{2}", "%M"),
+    "S": ("[0-9]{2}", "%S"), "f": ("[0-9]{6}", "%6f"), "j": ("[0-9]{3}", "%j"), "p": ("(?:AM|PM|am|pm)", "%p"),
+    "b": ("[A-Za-z]{3}", "%b"), "h": ("[A-Za-z]{3}", "%b"), "B": ("[A-Za-z]+", "%B"), "a": ("[A-Za-z]{3}", "%a"),
+    "A": ("[A-Za-z]+", "%A"), "z": ("[+-][0-9]{2}:?[0-9]{2}", "%z"), "%": ("%", "%%"),
+}
+_SHORTHANDS = {"T": "%H:%M:%S", "F": "%Y-%m-%d", "D": "%m/%d/%y", "R": "%H:%M"}
+
+
+@dataclass(frozen=True)
+class DateFormat:
+    """A compiled ``datefmt``: the regex fragment of asctime and the chrono format that reads it."""
+
+    source: str | None
+    fragment: str
+    chrono: str
+    has_offset: bool
+    has_fraction: bool
+
+
+def compile_datefmt(datefmt: str | None) -> DateFormat:
+    """``None``/empty: logging's default ``%Y-%m-%d %H:%M:%S,mmm``.
+
+    >>> compile_datefmt("%d/%b/%Y %H:%M:%S").chrono
+    '%d/%b/%Y %H:%M:%S'
+    """
+    if not datefmt:
+        return DateFormat(None, DEFAULT_ASCTIME, "%Y-%m-%d %H:%M:%S,%3f", False, True)
+    for short, full in _SHORTHANDS.items():
+        datefmt = datefmt.replace(f"%{short}", full)
+    regex: list[str] = []
+    chrono: list[str] = []
+    i = 0
+    bad: list[str] = []
+    while i < len(datefmt):
+        ch = datefmt[i]
+        if ch == "%" and i + 1 < len(datefmt):
+            d = datefmt[i + 1]
+            if d in _DIRECTIVES:
+                frag, ch_dir = _DIRECTIVES[d]
+                regex.append(frag)
+                chrono.append(ch_dir)
+            else:
+                bad.append("%" + d)
+            i += 2
+            continue
+        regex.append(_escape(ch))
+        chrono.append(ch)
+        i += 1
+    if bad:
+        raise FormatError(
+            f"datefmt {datefmt!r}: cannot read back {', '.join(bad)} "
+            "(locale-dependent %c/%x/%X and zone names %Z are ambiguous; use explicit directives such as "
+            "%Y-%m-%d %H:%M:%S and %z)"
+        )
+    if "%p" in chrono and "%I" not in chrono:
+        raise FormatError(f"datefmt {datefmt!r} has %p without %I: use %I (12-hour) with %p, or %H without it")
+    return DateFormat(datefmt, "".join(regex), "".join(chrono), "%z" in chrono, "%6f" in chrono)
+
+
+def _escape(ch: str) -> str:
+    return "\\" + ch if ch in set("\\.+*?()|[]{}^$") else ch
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How an attribute was written: padded (width given), truncated (precision on a string)."""
+
+    padded: bool = False
+    truncate: int | None = None
+
+
+class PyLogFormat(LogFormat):
+    """A compiled Python ``logging`` format. ``extra`` holds the :class:`DateFormat` and, per
+    variable, its :class:`Spec`."""
+
+    @property
+    def datefmt(self) -> DateFormat:
+        return self.extra["datefmt"]
+
+    def _spec(self, f: Field) -> Spec:
+        return self.extra["specs"].get(f.var, Spec())
+
+    def _fragment(self, index: int) -> str:
+        piece = self.pieces[index]
+        assert isinstance(piece, Field)
+        spec = self._spec(piece)
+        after = self.pieces[index + 1] if index + 1 < len(self.pieces) else ""
+        after = after if isinstance(after, str) else ""
+        stop = after[:1]
+        fixed, _ = PY_TYPES[piece.type]
+        if piece.type == "asctime":
+            frag = self.datefmt.fragment
+        elif spec.truncate is not None and piece.type in ("token", "text", "level"):
+            frag = (f"[^{_class(stop)}]" if stop else ".") + f"{{0,{spec.truncate}}}"
+        elif fixed is not None:
+            frag = fixed
+        elif piece.type == "message":
+            frag = ".*" if index == len(self.pieces) - 1 else ".*?"
+        elif not stop:
+            frag = "[^ ]+" if piece.type == "token" else ".+"
+        elif piece.type == "token":
+            frag = f"[^ {_class(stop)}]+" if stop != " " else "[^ ]+"
+        else:  # text may hold the next literal too (C:\ in a Windows path): shortest match that fits
+            frag = ".+?"
+        if spec.padded:
+            frag = f" *(?:{frag}) *"
+        return frag
+
+    def output_columns(self, f: Field) -> dict[str, pl.DataType]:
+        return {f.column: PY_TYPES[f.type][1]}
+
+    @cached_property
+    def schema(self) -> dict[str, pl.DataType]:
+        out: dict[str, pl.DataType] = {}
+        for f in self.fields:
+            out.setdefault(f.column, PY_TYPES[f.type][1])
+        return out
+
+    def lenient(self) -> None:
+        return None
+
+    def start_pattern(self) -> str:
+        """A regex (no captures) that the first line of a record matches: the format up to the
+        message when the message ends it (cheaper), else the whole format."""
+        idx = [i for i, p in enumerate(self.pieces) if isinstance(p, Field) and p.type == "message"]
+        if idx and idx[0] == len(self.pieces) - 1:
+            return self.pattern(set(), upto=idx[0])
+        return self.pattern(set())
+
+    def converters(self, fields: Iterable[Field] | None = None, source_tz: str = "UTC") -> list[pl.Expr]:
+        """Expressions typing the captured groups ``g<n>``; local times are read in ``source_tz``."""
+        fields = list(self.fields if fields is None else fields)
+        exprs: list[pl.Expr] = []
+        msecs = next((f for f in self.fields if _attr_of(f.var) == "msecs"), None)
+        for f in fields:
+            raw = pl.col(f"g{self.fields.index(f)}")
+            spec = self._spec(f)
+            if spec.padded or f.type in ("level", "token"):
+                raw = raw.str.strip_chars(" ")
+            if f.type == "asctime":
+                ts = self._asctime(raw, source_tz)
+                if msecs is not None and not self.datefmt.has_fraction:
+                    ms = pl.col(f"g{self.fields.index(msecs)}").str.strip_chars(" ").cast(pl.Float64, strict=False)
+                    ts = ts + pl.duration(microseconds=(ms.fill_null(0) * 1000).round(0).cast(pl.Int64))
+                exprs.append(ts.alias(f.column))
+            elif f.type == "epoch":
+                micros = (raw.cast(pl.Float64, strict=False) * 1_000_000).round(0).cast(pl.Int64)
+                exprs.append(pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC").alias(f.column))
+            elif f.type in ("int", "uint", "float"):
+                exprs.append(raw.cast(PY_TYPES[f.type][1], strict=False).alias(f.column))
+            else:
+                exprs.append(raw.alias(f.column))
+        return exprs
+
+    def _asctime(self, text: pl.Expr, source_tz: str) -> pl.Expr:
+        d = self.datefmt
+        parsed = text.str.strptime(pl.Datetime("us"), d.chrono, strict=False)
+        if d.has_offset:
+            return parsed.dt.convert_time_zone("UTC")
+        return local_to_utc(parsed, source_tz)
+
+    def record_format(self, kind: str = "app") -> RecordFormat:
+        """This format as the record parser's :class:`RecordFormat` (columns ``ts``, ``level``,
+        ``logger``, ``message`` always, then the format's other attributes)."""
+        schema: dict[str, pl.DataType] = {"ts": pl.Datetime("us", "UTC"), "level": pl.String,
+                                          "logger": pl.String, "message": pl.String}
+        schema.update({c: t for c, t in self.schema.items() if c not in schema})
+
+        def convert(source_tz: str) -> list[pl.Expr]:
+            exprs = self.converters(None, source_tz)
+            produced = {e.meta.output_name() for e in exprs}
+            return exprs + [pl.lit(None, schema[c]).alias(c) for c in schema if c not in produced]
+
+        last = self.pieces[-1]
+        if isinstance(last, Field) and last.type == "message":  # the usual case: slice, do not capture
+            pattern, rest = self.pattern(upto=len(self.pieces) - 1), f"g{len(self.fields) - 1}"
+        else:
+            pattern, rest = self.pattern(), None
+        return RecordFormat(
+            name=self.name, kind=kind, start=self.start_pattern(), pattern=pattern, schema=schema,
+            convert=convert, multiline=True, expect=self.source, rest=rest, extra={"logformat": self},
+        )
+
+
+def _attr_of(var: str) -> str:
+    m = re.match(r"%\(([^)]*)\)|\{([^{}:!]*)", var)
+    return (m.group(1) or m.group(2)) if m else var
+
+
+def _class(ch: str) -> str:
+    return "\\" + ch if ch in "\\]^-[" else ch
+
+
+def compile_logging(source: str, datefmt: str | None = None, name: str | None = None) -> PyLogFormat:
+    """Compile a ``logging`` format string (``%`` or ``{`` style) or a named one (:data:`NAMED`)."""
+    if source in NAMED:
+        name, source = name or source, NAMED[source]
+    name = name or next((n for n, s in NAMED.items() if s == source), None)
+    style = "%" if "%(" in source else "{" if _BRACE.search(source.replace("{{", "").replace("}}", "")) else None
+    if style is None:
+        raise FormatError(
+            f"no %(attribute)s or {{attribute}} in logging format {source!r}: give a Python logging format "
+            f"string such as '%(asctime)s %(levelname)s %(name)s: %(message)s', or one of {', '.join(NAMED)}"
+        )
+    token = _PERCENT if style == "%" else _BRACE
+    pieces: list[str | Field] = []
+    specs: dict[str, Spec] = {}
+    attrs: list[str] = []
+    unknown: list[str] = []
+    literal: list[str] = []
+    taken: set[str] = set()
+    for m in _tokens(token, source):
+        if isinstance(m, str):
+            literal.append(m)
+            continue
+        text = m.group(0)
+        if text in ("%%", "{{", "}}"):
+            literal.append(text[0])
+            continue
+        attr = m.group("attr")
+        attrs.append(attr)
+        if attr not in ATTRIBUTES:
+            unknown.append(text)
+            continue
+        spec = _percent_spec(m) if style == "%" else _brace_spec(m.group("spec") or "", source)
+        column, ftype = ATTRIBUTES[attr]
+        if ftype == "message":
+            spec = Spec()  # the message is never padded; keep its text as written
+        if literal:
+            pieces.append("".join(literal))
+            literal = []
+        pieces.append(Field(var=text, column=column, type=ftype))
+        taken.add(column)
+        specs[text] = spec
+    if literal:
+        pieces.append("".join(literal))
+    if unknown:
+        raise FormatError(
+            f"unknown logging attribute(s) {', '.join(unknown)} in {source!r}; known: {', '.join(ATTRIBUTES)}"
+        )
+    check_duplicates(attrs, source)
+    if "ts" not in taken:  # no asctime: created (seconds since the epoch) is the timestamp
+        pieces = [Field(p.var, "ts", p.type) if isinstance(p, Field) and p.type == "epoch" else p for p in pieces]
+    for a, b in zip(pieces, pieces[1:], strict=False):
+        if isinstance(a, Field) and isinstance(b, Field) and a.type not in ("asctime", "int", "uint", "float", "epoch", "level"):
+            raise FormatError(
+                f"{a.var} and {b.var} follow each other with nothing between them in {source!r}: "
+                "mkslog cannot tell where one ends"
+            )
+    return PyLogFormat(
+        name=name or "custom-logging", syntax="logging", source=source, pieces=tuple(pieces), kind="app",
+        extra={"datefmt": compile_datefmt(datefmt), "specs": specs},
+    )
+
+
+def _tokens(token: re.Pattern, source: str) -> Iterable[str | re.Match]:
+    pos = 0
+    for m in token.finditer(source):
+        if m.start() > pos:
+            yield source[pos : m.start()]
+        yield m
+        pos = m.end()
+    if pos < len(source):
+        yield source[pos:]
+
+
+def _percent_spec(m: re.Match) -> Spec:
+    width, prec, conv = m.group("width"), m.group("prec"), m.group("conv")
+    zero = "0" in (m.group("flags") or "") and "-" not in (m.group("flags") or "")
+    padded = bool(width) and int(width) > 1 and not zero
+    truncate = int(prec) if prec is not None and conv in "sra" else None
+    return Spec(padded=padded, truncate=truncate)
+
+
+def _brace_spec(spec: str, source: str) -> Spec:
+    m = _SPEC.match(spec)
+    if m is None:
+        raise FormatError(f"cannot read the format spec {{:{spec}}} in {source!r}")
+    width, prec = m.group("width"), m.group("prec")
+    zero_fill = (m.group("fill") == "0") or (spec.lstrip("<>=^+- #").startswith("0") and not m.group("align"))
+    padded = bool(width) and int(width) > 1 and not zero_fill
+    truncate = int(prec) if prec is not None and not spec.endswith(("d", "f", "e", "g", "%")) else None
+    return Spec(padded=padded, truncate=truncate)
+
