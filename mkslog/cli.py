@@ -25,23 +25,6 @@ main.add_command(health_group)
 register_query_commands(main)
 
 
-@main.command("top-ips")
-@log_options
-@click.option("--top", "top_n", type=click.IntRange(min=1), default=10, show_default=True, help="How many addresses.")
-@output_options
-def top_ips_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, top_n, output, out_file):
-    """Client addresses with the most requests (the manual's awk | sort | uniq -c | sort -rn | head)."""
-    from .parse import ParseStats
-    from .present import render
-    from .queries import top_ips
-
-    stats = ParseStats()
-    lf = open_logs(paths, format_name, log_format, nginx_conf, config_path, stats)
-    result = top_ips(lf, top_n)
-    write_output(render(result, output, title=f"Top {top_n} client addresses"), out_file)
-    warn_rejects(stats)
-
-
 @main.command("parse")
 @log_options
 @click.option("--to", "to", type=click.Path(dir_okay=False),

@@ -54,7 +54,9 @@ DEFAULTS: dict[str, Any] = {
         "suspect_requests_per_hour": 1000.0,
         "suspect_4xx_ratio": 0.5,
         "suspect_login_failures": 10.0,
+        "suspect_min_requests": 20,  # the 4xx ratio counts only for addresses with this many requests
     },
+    "queries": {"login_path": "/api/v1/auth/login"},
     "backup": {
         "root": "/var/backups/mirai-knowledge-system",
         "data_dir": "/var/lib/mirai-knowledge-system/data",

@@ -2,7 +2,10 @@
 made inert (control characters escaped; CSV cells guarded against formula injection).
 
 JSON shape (stable, for scripts): a list of objects, one per row, keys = column names;
-datetimes as ISO 8601 strings with offset. CSV: a header row, then one row per record.
+datetimes as ISO 8601 strings with offset, lists as arrays, NaN as null, control characters as
+``\\uXXXX`` escapes. A one-row result (a summary) is one object (:func:`render_record`), several
+tables one object keyed by section (:func:`render_sections`). CSV: a header row, then one row per
+record; lists joined by ``, ``.
 
 >>> import polars as pl
 >>> print(render(pl.DataFrame({"ip": ["=cmd|calc", "1.2.3.4"], "n": [2, 1]}), "csv"), end="")
@@ -16,6 +19,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import re
 import sys
 from datetime import date, datetime
 from typing import Any
@@ -29,11 +34,12 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula, with control characters escaped."""
+    """A CSV cell that a spreadsheet will not run as a formula, with control characters escaped.
+    A list becomes its items joined by ``, ``."""
     if value is None:
         return ""
     text = _scalar(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_START):
+    if isinstance(value, str | list | tuple) and text.startswith(_FORMULA_START):
         text = "'" + text
     return safe_text(text)
 
@@ -43,6 +49,8 @@ def _scalar(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float):
         return f"{value:.6g}" if abs(value) < 1e15 else str(value)
+    if isinstance(value, list | tuple):
+        return ", ".join("" if v is None else _scalar(v) for v in value)
     return str(value)
 
 
@@ -52,10 +60,35 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+# json.dumps escapes C0 controls itself; DEL and the C1 controls (0x9b is an 8-bit CSI) it leaves raw
+_JSON_RAW_CONTROL = re.compile("[\x7f-\x9f]")
+
+
+def to_json(value: Any) -> str:
+    r"""``value`` as indented JSON with every control character escaped (``\u001b``, ``\u009b``),
+    datetimes as ISO 8601 with offset, NaN as null.
+
+    >>> to_json({"ua": "a" + chr(0x1b) + "[2J" + chr(0x9b)}).split(": ")[1]
+    '"a\\u001b[2J\\u009b"\n}\n'
+    """
+    text = json.dumps(_no_nan(value), ensure_ascii=False, indent=2, default=_json_default)
+    return _JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+def _no_nan(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_nan(v) for v in value]
+    return value
+
+
 def render(df: pl.DataFrame, fmt: str = "table", *, title: str | None = None, terminal: bool | None = None) -> str:
     """``df`` as text in one of :data:`FORMATS`."""
     if fmt == "json":
-        return json.dumps(df.to_dicts(), ensure_ascii=False, indent=2, default=_json_default) + "\n"
+        return to_json(df.to_dicts())
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -66,23 +99,75 @@ def render(df: pl.DataFrame, fmt: str = "table", *, title: str | None = None, te
     if fmt == "markdown":
         head = "| " + " | ".join(df.columns) + " |\n|" + "|".join("---" for _ in df.columns) + "|\n"
         body = "".join(
-            "| " + " | ".join(_cell(v).replace("|", "\\|") for v in row) + " |\n" for row in df.iter_rows()
+            "| " + " | ".join(_cell(v, c).replace("|", "\\|") for v, c in zip(row, df.columns, strict=True)) + " |\n"
+            for row in df.iter_rows()
         )
         return (f"### {safe_text(title)}\n\n" if title else "") + head + body
     terminal = sys.stdout.isatty() if terminal is None else terminal
     return _table(df, title, terminal)
 
 
-def _cell(value: Any) -> str:
+#: Columns holding a fraction of 1, shown as percentages in tables (JSON and CSV keep the fraction).
+_RATIO = re.compile(r"(^|_)(share|rate|ratio)($|_)")
+
+
+def _cell(value: Any, column: str = "") -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
+        if not math.isfinite(value):
+            return "-"
+        if _RATIO.search(column):
+            return f"{value:.2%}"
         return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S%z")
-    return safe_text(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    # one line per row: newlines and tabs are shown escaped, like every other control character
+    return safe_text(value).replace("\n", "\\n").replace("\t", "\\t")
+
+
+def render_record(df: pl.DataFrame, fmt: str = "table", *, title: str | None = None,
+                  terminal: bool | None = None) -> str:
+    """A one-row frame (a summary) as ``field | value`` lines for people; for scripts, JSON is one
+    object (not a list) and CSV a header row and one value row.
+
+    >>> print(render_record(pl.DataFrame({"requests": [3], "top_ip": ["a"]}), "table", terminal=False), end="")
+    field     value
+    requests  3
+    top_ip    a
+    """
+    if fmt == "json":
+        return to_json(df.to_dicts()[0] if df.height else {})
+    if fmt == "csv":
+        return render(df, "csv")
+    row = df.row(0) if df.height else [None] * df.width
+    pairs = pl.DataFrame({"field": df.columns, "value": [_cell(v, c) for v, c in zip(row, df.columns, strict=True)]})
+    return render(pairs, fmt, title=title, terminal=terminal)
+
+
+def render_sections(sections: dict[str, pl.DataFrame], fmt: str = "table", *, title: str | None = None,
+                    terminal: bool | None = None, records: tuple[str, ...] = ()) -> str:
+    """Several frames under one title (``mkslog ip``). JSON is one object keyed by section (each a list
+    of rows; a section named in ``records`` is one object, or null when empty); tables and
+    Markdown print the sections one after another. CSV holds one table: render one section."""
+    if fmt == "json":
+        doc = {name: (df.to_dicts()[0] if df.height else None) if name in records else df.to_dicts()
+               for name, df in sections.items()}
+        return to_json(doc)
+    if fmt == "csv":
+        raise ValueError("CSV holds one table: render one section")
+    parts = []
+    for name, df in sections.items():
+        heading = f"{title}: {name}" if title else name
+        if name in records:
+            parts.append(render_record(df, fmt, title=heading, terminal=terminal))
+        else:
+            parts.append(render(df, fmt, title=heading, terminal=terminal))
+    return "\n".join(parts)
 
 
 def _table(df: pl.DataFrame, title: str | None, terminal: bool) -> str:
@@ -95,12 +180,12 @@ def _table(df: pl.DataFrame, title: str | None, terminal: bool) -> str:
             numeric = df.schema[col].is_numeric()
             table.add_column(col, justify="right" if numeric else "left")
         for row in df.iter_rows():
-            table.add_row(*(_cell(v).replace("[", "\\[") for v in row))
+            table.add_row(*(_cell(v, c).replace("[", "\\[") for v, c in zip(row, df.columns, strict=True)))
         console = Console(file=io.StringIO(), force_terminal=True, width=max(80, _width()))
         console.print(table)
         return console.file.getvalue()
     # plain aligned text when piped: easy to grep and diff
-    cells = [[_cell(v) for v in row] for row in df.iter_rows()]
+    cells = [[_cell(v, c) for v, c in zip(row, df.columns, strict=True)] for row in df.iter_rows()]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(df.columns)]
     right = [df.schema[c].is_numeric() for c in df.columns]
     def fmt_row(row):

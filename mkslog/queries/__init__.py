@@ -1,0 +1,56 @@
+"""Queries: pure functions, LazyFrame in, polars DataFrame out.
+
+Access-log queries take the frame of :func:`mkslog.scan`; app-log queries take the frame of
+``mkslog.scan(paths, kind="app")`` (ts, level, logger, message, detail, exc_type, exc_message ...).
+Restrict a frame to a time window with :func:`between` before calling a query (polars pushes
+that filter into the scan, so rows outside the window are dropped while parsing), then
+:func:`in_timezone` so that hours and days follow the display timezone.
+
+>>> import polars as pl
+>>> lf = pl.LazyFrame({"remote_addr": ["a", "b", "a"]})
+>>> top_ips(lf, 1).to_dicts()
+[{'remote_addr': 'a', 'requests': 2, 'share': 0.6666666666666666}]
+
+Modules: :mod:`.traffic` (top_ips, top_endpoints, requests_over_time, status_breakdown),
+:mod:`.latency` (latency_stats, slow_requests), :mod:`.app` (error_counts, top_errors),
+:mod:`.security` (failed_logins, unauthorized, suspicious_ips, ip_activity), :mod:`.summary`.
+"""
+
+from .app import error_counts, top_errors
+from .common import LOGIN_PATH, NO_TIMING, between, endpoint, fan_out, fold_path, in_timezone
+from .latency import latency_stats, slow_requests
+from .security import (
+    SCANNER_PATTERNS,
+    failed_logins,
+    ip_activity,
+    is_scanner_path,
+    suspicious_ips,
+    unauthorized,
+)
+from .summary import summary
+from .traffic import requests_over_time, status_breakdown, top_endpoints, top_ips
+
+__all__ = [
+    "LOGIN_PATH",
+    "NO_TIMING",
+    "SCANNER_PATTERNS",
+    "between",
+    "endpoint",
+    "error_counts",
+    "failed_logins",
+    "fan_out",
+    "fold_path",
+    "in_timezone",
+    "ip_activity",
+    "is_scanner_path",
+    "latency_stats",
+    "requests_over_time",
+    "slow_requests",
+    "status_breakdown",
+    "summary",
+    "suspicious_ips",
+    "top_endpoints",
+    "top_errors",
+    "top_ips",
+    "unauthorized",
+]

@@ -1,0 +1,109 @@
+"""Traffic queries over access logs: top IPs and endpoints, requests over time, status codes.
+
+>>> import polars as pl
+>>> lf = pl.LazyFrame({"remote_addr": ["a", "b", "a"], "path": ["/k/1", "/k/2", "/"], "status": [200, 404, 200]})
+>>> top_endpoints(lf, 1).select("endpoint", "requests").to_dicts()
+[{'endpoint': '/k/{id}', 'requests': 2}]
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .common import collect, endpoint, require_columns, share, status_class
+
+
+def top_ips(lf: pl.LazyFrame, n: int = 10) -> pl.DataFrame:
+    """The ``n`` client addresses with the most requests: remote_addr, requests, share of all.
+    Ties are broken by address so the answer is stable.
+
+    >>> top_ips(pl.LazyFrame({"remote_addr": ["a", "b", "a"]}), 1).to_dicts()
+    [{'remote_addr': 'a', 'requests': 2, 'share': 0.6666666666666666}]
+    """
+    counts = lf.group_by("remote_addr").agg(pl.len().alias("requests"))
+    return collect(
+        counts.with_columns(share("requests"))
+        .sort(["requests", "remote_addr"], descending=[True, False], nulls_last=True)
+        .head(n)
+        .with_columns(pl.col("requests").cast(pl.Int64))
+    )
+
+
+def top_endpoints(lf: pl.LazyFrame, n: int = 10, raw: bool = False) -> pl.DataFrame:
+    """The ``n`` most requested endpoints: endpoint, requests, share, status_4xx, status_5xx.
+
+    Paths are folded (``/api/v1/knowledge/123`` -> ``/api/v1/knowledge/{id}``, uuids ->
+    ``{uuid}``, long hex -> ``{hash}``, see :func:`~mkslog.queries.common.fold_path`) unless
+    ``raw``; the query string is never part of the endpoint. A request line that did not split
+    into method, path and protocol has a null endpoint.
+    """
+    require_columns(lf, "path", "status", what="top_endpoints")
+    # folded per request, not per distinct path: memory stays bounded by the number of endpoints even
+    # when paths hold a new uuid or hash on every request
+    counts = lf.group_by(endpoint(raw)).agg(
+        pl.len().cast(pl.Int64).alias("requests"),
+        (pl.col("status") // 100 == 4).sum().cast(pl.Int64).alias("status_4xx"),
+        (pl.col("status") // 100 == 5).sum().cast(pl.Int64).alias("status_5xx"),
+    )
+    return collect(
+        counts.with_columns(share("requests"))
+        .sort(["requests", "endpoint"], descending=[True, False], nulls_last=True)
+        .head(n)
+        .select("endpoint", "requests", "share", "status_4xx", "status_5xx")
+    )
+
+
+def requests_over_time(lf: pl.LazyFrame, every: str = "1d") -> pl.DataFrame:
+    """Requests per time bucket: ts (bucket start, in the frame's timezone), requests,
+    unique_ips, status_4xx, status_5xx, bytes_sent. ``every`` is a polars duration (``1h``,
+    ``1d``, ``1w``). Buckets without requests between the first and last are included with zeros.
+
+    >>> from datetime import datetime, UTC
+    >>> lf = pl.LazyFrame({"ts": [datetime(2026, 11, d, tzinfo=UTC) for d in (20, 20, 22)],
+    ...                    "remote_addr": ["a", "b", "a"], "status": [200, 500, 200], "bytes_sent": [1, 2, 3]})
+    >>> requests_over_time(lf, "1d")["requests"].to_list()
+    [2, 0, 1]
+    """
+    require_columns(lf, "ts", "remote_addr", "status", what="requests_over_time")
+    has_bytes = "bytes_sent" in lf.collect_schema()
+    counts = collect(
+        lf.group_by(pl.col("ts").dt.truncate(every)).agg(
+            pl.len().cast(pl.Int64).alias("requests"),
+            pl.col("remote_addr").n_unique().cast(pl.Int64).alias("unique_ips"),
+            (pl.col("status") // 100 == 4).sum().cast(pl.Int64).alias("status_4xx"),
+            (pl.col("status") // 100 == 5).sum().cast(pl.Int64).alias("status_5xx"),
+            (pl.col("bytes_sent").sum() if has_bytes else pl.lit(None)).cast(pl.Int64).alias("bytes_sent"),
+        )
+    )
+    return fill_buckets(counts.drop_nulls("ts"), every)
+
+
+def fill_buckets(df: pl.DataFrame, every: str, ts: str = "ts") -> pl.DataFrame:
+    """``df`` sorted by ``ts`` with the missing buckets between its first and last added as zeros."""
+    if df.is_empty():
+        return df
+    df = df.sort(ts)
+    dtype = df.schema[ts]
+    grid = pl.datetime_range(df[ts].min(), df[ts].max(), every, time_unit=dtype.time_unit,
+                             time_zone=dtype.time_zone, eager=True).alias(ts).to_frame()
+    filled = grid.join(df, on=ts, how="left")
+    zeros = [pl.col(c).fill_null(0) for c, t in df.schema.items() if c != ts and t.is_integer()]
+    return filled.with_columns(zeros).select(df.columns)
+
+
+def status_breakdown(lf: pl.LazyFrame) -> pl.DataFrame:
+    """One row per status code: class (``2xx`` ...), status, requests, share (of all requests),
+    class_requests and class_share (the totals of its class), by status code."""
+    require_columns(lf, "status", what="status_breakdown")
+    counts = collect(lf.group_by("status").agg(pl.len().cast(pl.Int64).alias("requests")))
+    total = counts["requests"].sum()
+    return (
+        counts.with_columns(status_class(), pl.col("status").cast(pl.Int64))
+        .with_columns(pl.col("requests").sum().over("class").alias("class_requests"))
+        .with_columns(
+            (pl.col("requests") / total).alias("share"),
+            (pl.col("class_requests") / total).alias("class_share"),
+        )
+        .sort("status", nulls_last=True)
+        .select("class", "status", "requests", "share", "class_requests", "class_share")
+    )
