@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(PY) -m mkslog demo --config mkslog.example.toml
+	$(PY) -m mkslog report --week 2026-W47 --config mkslog.example.toml
 
 test: $(STAMP)
 	$(PY) -m ruff check mkslog tests bench
@@ -25,7 +26,7 @@ lint: $(STAMP)
 
 notebook: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[notebook]'
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 bench: $(STAMP)
 	$(PY) bench/parse_speed.py --lines 1000000

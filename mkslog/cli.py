@@ -11,6 +11,7 @@ from .backup_cli import backup_group
 from .cli_common import MkslogGroup, config_option, echo_json
 from .cli_logs import log_options, open_logs, output_options, warn_rejects, write_output
 from .cli_queries import register_query_commands
+from .cli_report import register_report_command
 from .health_cli import health_group
 
 
@@ -23,6 +24,7 @@ def main() -> None:
 main.add_command(backup_group)
 main.add_command(health_group)
 register_query_commands(main)
+register_report_command(main)
 
 
 @main.command("parse")

@@ -1,0 +1,88 @@
+"""``mkslog report``: the weekly HTML report, for cron or a systemd timer.
+
+``python -m mkslog report --week last`` runs the bundled ``weekly_report.ipynb`` for last week's
+logs and writes ``reports/mks-weekly-2026-W47.html`` with the executed notebook beside it
+(``.ipynb``), then prints the HTML's path. Re-running a week replaces its report atomically; a
+failing cell exits with 1 and the cell's error, and an earlier report of that week stays as it was.
+
+>>> from click.testing import CliRunner  # doctest: +SKIP
+>>> CliRunner().invoke(main, ["report", "--week", "2026-W47", "--config", "mkslog.example.toml"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli_common import config_option
+
+PACKAGE = Path(__file__).parent
+#: Where the report notebook is: in the installed package (wheel), else in the source checkout.
+NOTEBOOK_CANDIDATES = (PACKAGE / "notebooks" / "weekly_report.ipynb", PACKAGE.parent / "notebooks" / "weekly_report.ipynb")
+
+
+def default_notebook() -> Path:
+    """The bundled ``weekly_report.ipynb``."""
+    from .errors import ReportError
+
+    for candidate in NOTEBOOK_CANDIDATES:
+        if candidate.is_file():
+            return candidate
+    raise ReportError("the weekly report notebook is not installed (looked in "
+                      f"{', '.join(str(c) for c in NOTEBOOK_CANDIDATES)}); give one with --notebook")
+
+
+def report_path(out_dir: str | Path, week_label: str) -> Path:
+    """``<out_dir>/mks-weekly-<week>.html``.
+
+    >>> report_path("reports", "2026-W47").as_posix()
+    'reports/mks-weekly-2026-W47.html'
+    """
+    return Path(out_dir) / f"mks-weekly-{week_label}.html"
+
+
+@click.command("report")
+@click.option("--week", default="last", show_default=True,
+              help="last, this, or an ISO week such as 2026-W47 (weeks start on Monday in the display timezone).")
+@config_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Folder for the report (default: [report] out in mkslog.toml, else ./reports).")
+@click.option("--lang", type=click.Choice(["en", "ja"]), help="Language of the report (default: lang in mkslog.toml).")
+@click.option("--notebook", type=click.Path(dir_okay=False, exists=True),
+              help="Run this notebook instead of the bundled weekly_report.ipynb (same parameters).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=600, show_default=True,
+              help="Seconds any one notebook cell may run.")
+def report_cmd(week, config_path, out_dir, lang, notebook, timeout):
+    """Write the weekly HTML report (self-contained, opens offline) and the executed notebook beside it."""
+    from .config import load_config
+    from .i18n import t
+    from .report import render
+    from .report_data import resolve_week
+
+    cfg = load_config(config_path)
+    tz = cfg.get("timezone") or "UTC"
+    wk = resolve_week(week, tz)
+    lang = lang or cfg.get("lang") or "en"
+    if lang not in ("en", "ja"):
+        from .errors import ConfigError
+
+        raise ConfigError(f"lang = {lang!r} in {cfg.path}: use en or ja")
+    out = report_path(out_dir or cfg.get("report.out") or "reports", wk.label)
+    parameters = {
+        "config": str(cfg.path) if cfg.path else "",
+        "week": wk.label,
+        "timezone": tz,
+        "lang": lang,
+        "slow_ms": float(cfg.get("thresholds.slow_ms", 1000.0)),
+        "top_n": int(cfg.get("report.top_n", 10)),
+    }
+    # the kernel runs in this folder, so a config found by search here is found there too
+    html = render(Path(notebook) if notebook else default_notebook(), parameters, out, timeout=timeout,
+                  cwd=Path.cwd(), title=t("title", lang, week=wk.label))
+    click.echo(str(html))
+
+
+def register_report_command(main: click.Group) -> None:
+    """Add ``report`` to the main command group."""
+    main.add_command(report_cmd)

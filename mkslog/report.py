@@ -1,0 +1,247 @@
+"""Notebook -> one self-contained, offline HTML report: papermill runs it, nbconvert converts it.
+
+The recipe (measured with altair 6.3, nbconvert 7.17, papermill 2.7; see issue 5):
+
+- charts are drawn in the kernel as SVG (``alt.renderers.enable("svg")``, vl-convert), so the page
+  needs no JavaScript; nbconvert embeds each one as a ``data:`` image, which also keeps every SVG's
+  ids private to it and stops any markup in a chart from acting on the page;
+- the ``mkslog_report`` template extends JupyterLab's ``lab`` template with its CDN script blocks
+  (require.js, MathJax, mermaid) emptied and a Content-Security-Policy that forbids scripts and
+  network fetches;
+- inputs, prompts, the ``parameters``/``injected-parameters`` cells and stderr outputs are left out.
+
+The kernel is always this Python (``sys.executable``): a user-level ``python3`` kernel spec that
+points at some other interpreter is ignored.
+
+The HTML is written atomically (temp file + ``os.replace``) and only after every cell ran: a failing
+cell raises :class:`~mkslog.errors.ReportError` with the cell's error and leaves an earlier report of
+the same name as it was; the failed notebook is kept as ``<name>.failed.ipynb`` to look at.
+
+>>> render("notebooks/weekly_report.ipynb", {"week": "2026-W47"}, "reports/mks-weekly-2026-W47.html")  # doctest: +SKIP
+PosixPath('reports/mks-weekly-2026-W47.html')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .errors import ReportError
+
+TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATE_NAME = "mkslog_report"
+HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_SVG_TITLE = re.compile(r'role-title-text[^>]*>\s*<text[^>]*>([^<]*)</text>')
+
+
+def render(notebook: str | os.PathLike, parameters: dict[str, Any] | None, out_html: str | os.PathLike, *,
+           timeout: float = 600, cwd: str | os.PathLike | None = None, title: str | None = None) -> Path:
+    """Run ``notebook`` with ``parameters`` and write ``out_html`` plus the executed ``.ipynb`` beside it.
+
+    ``timeout``: seconds any one cell may run. ``cwd``: the kernel's working directory (default: the
+    notebook's folder, so its relative paths work). ``title``: the page title (default: the HTML
+    file's name). Returns the HTML path.
+    """
+    notebook, out_html = Path(notebook), Path(out_html)
+    if not notebook.is_file():
+        raise ReportError(f"notebook not found: {notebook} (give the path of an .ipynb file)")
+    out_html.parent.mkdir(parents=True, exist_ok=True)
+    executed = _execute(notebook, parameters or {}, out_html, timeout=timeout, cwd=Path(cwd or notebook.parent))
+    try:
+        lang = str((parameters or {}).get("lang") or _default_parameter(notebook, "lang") or "en")
+        page = to_html(_read_notebook(executed), lang=lang, title=title or out_html.stem)
+        write_atomic(out_html, page)
+        os.chmod(executed, 0o666 & ~_umask())
+        os.replace(executed, out_html.with_suffix(".ipynb"))
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(executed)
+    with contextlib.suppress(FileNotFoundError):  # an earlier failure of this report is superseded
+        os.unlink(out_html.with_name(f"{out_html.stem}.failed.ipynb"))
+    return out_html
+
+
+def _execute(notebook: Path, parameters: dict[str, Any], out_html: Path, *, timeout: float, cwd: Path) -> Path:
+    """Run the notebook into a temporary .ipynb beside ``out_html``; return its path."""
+    import shutil
+
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    fd, tmp = tempfile.mkstemp(dir=out_html.parent, prefix=f".{out_html.stem}.", suffix=".ipynb")
+    os.close(fd)
+    sockets = tempfile.mkdtemp(prefix="mkslog-kernel-")  # private (0700), short enough for socket paths
+    kernel_log = os.path.join(sockets, "kernel-stderr.log")
+    try:
+        papermill.execute_notebook(
+            str(notebook), tmp, parameters=parameters, kernel_name="python3", language="python",
+            progress_bar=False, log_output=False, request_save_on_cell_execute=False, cwd=str(cwd),
+            execution_timeout=timeout, kernel_manager_class=_kernel_manager_class(sockets, kernel_log),
+        )
+    except PapermillExecutionError as exc:
+        failed = out_html.with_name(f"{out_html.stem}.failed.ipynb")
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, failed)
+        raise ReportError(
+            f"{notebook.name}: cell {exc.exec_count} failed: {exc.ename}: {_ANSI.sub('', str(exc.evalue))}"
+            f" (the executed notebook is kept in {failed})"
+        ) from None
+    except Exception as exc:  # kernel died, cell timeout, unreadable notebook ...: all end the report
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        said = _tail(kernel_log) if type(exc).__name__ == "DeadKernelError" else ""
+        raise ReportError(f"{notebook.name} could not be run: {type(exc).__name__}: {exc}"
+                          + (f"; the kernel said: {said}" if said else "")) from exc
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+    return Path(tmp)
+
+
+def _default_parameter(notebook: Path, name: str):
+    """The default of parameter ``name`` in the notebook's ``parameters`` cell (None if none)."""
+    import ast
+
+    import papermill
+
+    try:
+        default = papermill.inspect_notebook(str(notebook)).get(name, {}).get("default")
+        return ast.literal_eval(default) if default else None
+    except (ValueError, SyntaxError):
+        return None
+
+
+def _tail(path: str, lines: int = 5) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return " | ".join(line.strip() for line in fh.read().splitlines()[-lines:] if line.strip())
+    except OSError:
+        return ""
+
+
+def _kernel_manager_class(socket_dir: str, stderr_log: str):
+    """A kernel manager that starts ipykernel on ``sys.executable`` over Unix sockets in ``socket_dir``,
+    its own stderr (ipykernel's log lines, not the cells' output) going to ``stderr_log``.
+
+    The kernel spec: without this, a ``python3`` kernel spec in ``~/.local/share/jupyter`` (which
+    comes first in the search path) could run the report in another interpreter that lacks mkslog.
+    The transport: the default is unencrypted TCP on localhost (and a warning on stderr each run);
+    Unix sockets in a private folder are reachable by this user only. The log: ipykernel writes a
+    line or two on stderr when it is shut down after a failing cell; cron would mail them.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ThisPythonKernelManager(AsyncKernelManager):
+        transport = "ipc"
+        ip = os.path.join(socket_dir, "kernel")
+        # the connection file (with the kernel's key) beside the sockets, not in ~/.local/share/jupyter:
+        # the report runs where $HOME is read-only or absent (systemd ProtectHome=, a system user)
+        connection_file = os.path.join(socket_dir, "kernel.json")
+
+        def _kernel_spec_manager_default(self):
+            # no kernel dirs: only the native spec of the installed ipykernel remains, whose argv
+            # is [sys.executable, "-m", "ipykernel_launcher", ...]
+            return KernelSpecManager(data_dir=self.data_dir, kernel_dirs=[], parent=self)
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            with open(stderr_log, "ab") as log:  # the kernel keeps its own copy of the descriptor
+                kw["stderr"] = log
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return ThisPythonKernelManager
+
+
+def _read_notebook(path: Path):
+    import nbformat
+
+    return nbformat.read(str(path), as_version=4)
+
+
+def strip_for_report(nb):
+    """A copy of ``nb`` without the parameters cells, stderr outputs, and code cells left with no output."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        if HIDDEN_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            if not cell.outputs:
+                continue
+            for output in cell.outputs:
+                _set_chart_alt(output)
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def _set_chart_alt(output) -> None:
+    """Give an SVG chart its title as alternative text (Vega marks the title's text element)."""
+    svg = output.get("data", {}).get("image/svg+xml")
+    if not svg:
+        return
+    found = _SVG_TITLE.search(svg)
+    meta = output.setdefault("metadata", {}).setdefault("image/svg+xml", {})
+    meta.setdefault("alt", html.unescape(found.group(1)) if found else "chart")
+
+
+def to_html(nb, *, lang: str = "en", title: str = "mkslog report") -> str:
+    """An executed notebook as one self-contained HTML page (no inputs, prompts or external URLs)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        language_code=lang if lang in ("en", "ja") else "en", theme="light",
+    )
+    nb = strip_for_report(nb)
+    nb.metadata["title"] = title
+    try:
+        body, _ = exporter.from_notebook_node(nb)
+    except Exception as exc:  # a template or output nbconvert cannot handle
+        raise ReportError(f"could not convert the executed notebook to HTML: {type(exc).__name__}: {exc}") from exc
+    return _strip_css_comments(body)
+
+
+def _strip_css_comments(page: str) -> str:
+    """Drop comments from the page's own <style> blocks: JupyterLab's CSS credits its sources with
+    URLs in comments, which are harmless but make "the page names no URL" impossible to check.
+    (Text from the logs cannot open a <style> element: it is escaped.)"""
+    return _STYLE.sub(lambda m: m.group(1) + _CSS_COMMENT.sub("", m.group(2)) + m.group(3), page)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one, never a part."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the mode a plain open() would
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+__all__ = ["render", "strip_for_report", "to_html", "write_atomic"]

@@ -1,0 +1,481 @@
+"""Weekly reports: papermill + nbconvert into one offline HTML file, drawn by a real browser, with
+untrusted text inert, failures that leave no half-written file, and the CLI's numbers.
+
+The report builds run the real notebook in a real kernel (a few seconds each); the sample week is
+built once per module.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+import mkslog
+from mkslog import i18n
+from mkslog import queries as q
+from mkslog import report_data as rd
+from mkslog.cli import main
+from mkslog.cli_common import MkslogGroup
+from mkslog.cli_report import register_report_command
+from mkslog.errors import ReportError, TimeSpecError
+from mkslog.report import render, strip_for_report, write_atomic
+from mkslog.report_html import table
+from mkslog.timespec import interval
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "mkslog.example.toml"
+WEEK = "2026-W47"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SVG_IMG = re.compile(r'<img [^>]*src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
+
+# the CLI with `report` (a copy of the main group, so that registering it here changes nothing else)
+CLI = MkslogGroup(name="mkslog", commands=dict(main.commands))
+register_report_command(CLI)
+
+
+def run_cli(*args: str):
+    return CliRunner().invoke(CLI, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def sample_report(tmp_path_factory):
+    """The sample week's report in Japanese (the sample config's language), built by the CLI."""
+    out = tmp_path_factory.mktemp("reports")
+    started = time.perf_counter()
+    result = run_cli("report", "--week", WEEK, "--config", str(CONFIG), "--out", str(out))
+    elapsed = time.perf_counter() - started
+    assert result.exit_code == 0, result.output
+    html = out / f"mks-weekly-{WEEK}.html"
+    print(f"\nsample week report: {elapsed:.1f} s, {html.stat().st_size / 1024:.0f} KiB")
+    return {"html": html, "text": html.read_text(encoding="utf-8"), "output": result.output, "elapsed": elapsed,
+            "notebook": nbformat.read(html.with_suffix(".ipynb"), as_version=4)}
+
+
+def chart_outputs(nb) -> int:
+    return sum("image/svg+xml" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def browser(html: Path, tmp_path: Path, *, probe: bool) -> str:
+    """The DOM of ``html`` after Chromium loaded it. With ``probe``, a copy of the page (without
+    its no-script policy) gets a script that records each image's decoded size into the DOM."""
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (apt-get install chromium; .ci/run installs it)")
+    page = html
+    if probe:
+        text = html.read_text(encoding="utf-8")
+        text = re.sub(r'<meta[^>]*Content-Security-Policy[^>]*>', "", text)
+        script = ("<script>window.addEventListener('load',()=>{const r=[...document.images].map("
+                  "i=>[i.complete,i.naturalWidth,i.naturalHeight]);const p=document.createElement('pre');"
+                  "p.id='mks-probe';p.textContent=JSON.stringify(r);document.body.appendChild(p);});</script>")
+        page = tmp_path / "probe.html"
+        page.write_text(text.replace("</body>", script + "</body>"), encoding="utf-8")
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--no-first-run", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+           "--dump-dom", page.as_uri()]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+# --- the sample week ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_cli_writes_html_and_executed_notebook_and_prints_the_path(sample_report):
+    html = sample_report["html"]
+    assert sample_report["output"].strip() == str(html)
+    assert html.with_suffix(".ipynb").is_file()
+    assert sorted(p.name for p in html.parent.iterdir()) == [html.name, html.with_suffix(".ipynb").name]
+    assert '<html lang="ja">' in sample_report["text"]
+    assert "週次ログレポート 2026-W47" in sample_report["text"]
+    assert "2026年11月16日" in sample_report["text"]
+
+
+@pytest.mark.slow
+def test_report_builds_well_under_a_minute(sample_report):
+    assert sample_report["elapsed"] < 60
+
+
+class UrlAttributes(HTMLParser):
+    """Every attribute of the page that makes a browser fetch something."""
+
+    NAMES = {"src", "href", "srcset", "action", "formaction", "poster", "data", "background", "xlink:href", "manifest"}
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.urls += [value or "" for name, value in attrs if name in self.NAMES]
+        if tag == "meta" and any(v and "refresh" in v.lower() for _, v in attrs):
+            self.urls.append("meta refresh")
+
+
+@pytest.mark.slow
+def test_html_references_no_external_url(sample_report):
+    text = sample_report["text"]
+    parser = UrlAttributes()
+    parser.feed(text)
+    assert parser.urls, "the report has images"
+    assert all(v.startswith(("data:", "#")) for v in parser.urls), [v for v in parser.urls if not v.startswith("data:")]
+    css_urls = re.findall(r"url\(\s*['\"]?([^'\")]*)", text)
+    assert all(v.startswith("data:") for v in css_urls), css_urls
+    assert not re.search(r"https?://|//cdn|@import", text)
+    for tag in ("<script", "<link", "<iframe", "<object", "<embed"):
+        assert tag not in text.lower()
+    assert "Content-Security-Policy" in text
+
+
+@pytest.mark.slow
+def test_parameters_inputs_and_stderr_are_not_in_the_report(sample_report):
+    text = sample_report["text"]
+    assert "Parameters" not in text and "slow_ms" not in text and "rd.WeekLogs" not in text
+    assert not re.search(r'class="[^"]*(InputArea|InputPrompt|OutputPrompt|OutputArea-prompt)', text)
+    streams = [o for c in sample_report["notebook"].cells if c.cell_type == "code" for o in c.outputs
+               if o.get("output_type") == "stream"]
+    assert all(o["name"] != "stderr" or o["text"] not in text for o in streams)
+
+
+@pytest.mark.slow
+def test_every_chart_is_drawn_by_a_browser(sample_report, tmp_path):
+    n_charts = chart_outputs(sample_report["notebook"])
+    assert n_charts == 6  # traffic, status, latency, errors, availability, resources
+    svgs = [base64.b64decode(m).decode("utf-8") for m in SVG_IMG.findall(sample_report["text"])]
+    assert len(svgs) == n_charts
+    for svg in svgs:
+        assert svg.startswith("<svg") and len(re.findall(r"<(?:path|rect|line)\b", svg)) >= 10
+    dom = browser(sample_report["html"], tmp_path, probe=True)
+    probe = json.loads(re.search(r'<pre id="mks-probe">(.*?)</pre>', dom).group(1))
+    drawn = [(ok, w, h) for ok, w, h in probe if ok and w > 200 and h > 40]
+    assert len(drawn) == n_charts, probe
+
+
+@pytest.mark.slow
+def test_the_page_itself_loads_in_the_browser_without_scripts(sample_report, tmp_path):
+    dom = browser(sample_report["html"], tmp_path, probe=False)
+    assert 'data-table="headline"' in dom and 'data-table="top-ips"' in dom
+    assert len(SVG_IMG.findall(dom)) == chart_outputs(sample_report["notebook"])
+
+
+def headline_value(text: str, metric: str) -> float:
+    return float(re.search(rf'data-metric="{metric}" data-value="([^"]*)"', text).group(1))
+
+
+def first_row(text: str, table_name: str) -> list[str]:
+    body = re.search(rf'<table class="mks-table" data-table="{table_name}">.*?<tbody>(.*?)</tbody>', text, re.S).group(1)
+    row = re.search(r"<tr>(.*?)</tr>", body, re.S).group(1)
+    return re.findall(r"<td[^>]*>(.*?)</td>", row)
+
+
+@pytest.mark.slow
+def test_report_numbers_equal_the_cli_and_the_queries(sample_report):
+    text = sample_report["text"]
+    summary = json.loads(run_cli("summary", "--config", str(CONFIG), "--since", WEEK, "--until", WEEK,
+                                 "--output", "json").output)
+    summary = summary[0] if isinstance(summary, list) else summary
+    top = json.loads(run_cli("top-ips", "--config", str(CONFIG), "--since", WEEK, "--until", WEEK,
+                             "--top", "1", "--output", "json").output)[0]
+    # and independently of both: the scan and the queries over the same week
+    start, end = interval(WEEK, tz="Asia/Tokyo")
+    week = q.between(mkslog.scan(config=str(CONFIG)), start, end)
+    requests, unique = week.select(pl.len(), pl.col("remote_addr").n_unique()).collect().row(0)
+    assert headline_value(text, "requests") == summary["requests"] == requests > 0
+    assert headline_value(text, "unique_ips") == summary["unique_ips"] == unique
+    assert headline_value(text, "error_rate") == pytest.approx(summary["error_rate"])
+    assert headline_value(text, "p95") == pytest.approx(summary["p95_ms"])
+    assert i18n.fmt_int(requests) in text
+    ip, count, _share = first_row(text, "top-ips")
+    assert (ip, count) == (top["remote_addr"], i18n.fmt_int(top["requests"]))
+    assert q.top_ips(week, 1).row(0)[:2] == (top["remote_addr"], top["requests"])
+
+
+@pytest.mark.slow
+def test_english_report_of_the_same_week(tmp_path):
+    out = tmp_path / "en"
+    result = run_cli("report", "--week", WEEK, "--config", str(CONFIG), "--out", str(out), "--lang", "en")
+    assert result.exit_code == 0, result.output
+    text = (out / f"mks-weekly-{WEEK}.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in text and "Headline figures" in text and "16 Nov 2026" in text
+    assert "週次" not in text
+
+
+# --- untrusted text, missing logs, failures ---------------------------------------------------------
+
+EVIL_SCRIPT = "<script>alert(1)</script>"
+EVIL_IMG = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def evil_logs(tmp_path):
+    """A tiny access log whose paths and user agents carry markup, a line that does not parse, and a
+    config that names no other log (those sections must say so, not fail)."""
+    lines = []
+    base = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+    for i in range(30):
+        ts = (base + timedelta(minutes=i)).astimezone().strftime("%d/%b/%Y:%H:%M:%S %z")
+        path = f"/{EVIL_SCRIPT}" if i % 2 else f"/api/{EVIL_IMG}"
+        agent = EVIL_IMG if i % 2 else EVIL_SCRIPT
+        lines.append(f'203.0.113.{i % 3} - - [{ts}] "GET {path} HTTP/1.1" 404 12 "-" "{agent}" 0.0{i % 9 + 1} 0.001')
+    lines.append(f"garbage {EVIL_SCRIPT} {EVIL_IMG}")
+    logdir = tmp_path / "logs"
+    logdir.mkdir()
+    (logdir / "access.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = tmp_path / "mkslog.toml"
+    config.write_text(
+        'timezone = "Asia/Tokyo"\nlang = "en"\n'
+        '[logs.access]\npaths = ["logs/access.log"]\nformat = "timed"\n'
+        + "".join(f'[logs.{k}]\npaths = ["logs/none-{k}.log"]\n' for k in ("app", "health", "metrics", "backup")),
+        encoding="utf-8",
+    )
+    return config
+
+
+@pytest.mark.slow
+def test_untrusted_text_is_escaped_and_missing_logs_are_one_line(evil_logs, tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("report", "--week", WEEK, "--config", str(evil_logs), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    text = (out / f"mks-weekly-{WEEK}.html").read_text(encoding="utf-8")
+    assert EVIL_SCRIPT not in text and EVIL_IMG not in text
+    assert "<script" not in text.lower() and "onerror=alert" not in text.replace("onerror=alert(1)&gt;", "")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text  # shown as text: in endpoints and rejected lines
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text
+    for svg in (base64.b64decode(m).decode("utf-8") for m in SVG_IMG.findall(text)):
+        assert "<script" not in svg and "<img" not in svg
+    for log in ("application log", "health-check log", "metrics log", "backup log"):
+        assert f"No {log} for this week: section skipped" in text
+    assert "1 rejected" in text
+
+
+def failing_notebook(tmp_path: Path) -> Path:
+    nb = nbformat.read(ROOT / "notebooks" / "weekly_report.ipynb", as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell('raise ValueError("boom: the cell that broke")'))
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_a_failing_cell_exits_1_with_its_error_and_keeps_the_old_report(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    old = out / f"mks-weekly-{WEEK}.html"
+    old.write_text("the report of last run", encoding="utf-8")
+    result = run_cli("report", "--week", WEEK, "--config", str(CONFIG), "--out", str(out),
+                     "--notebook", str(failing_notebook(tmp_path)))
+    assert result.exit_code == 1
+    assert "Error:" in result.output and "ValueError: boom: the cell that broke" in result.output
+    assert old.read_text(encoding="utf-8") == "the report of last run"
+    assert {p.name for p in out.iterdir()} == {old.name, f"mks-weekly-{WEEK}.failed.ipynb"}
+    # the next good run replaces the report and clears the failure
+    assert run_cli("report", "--week", WEEK, "--config", str(CONFIG), "--out", str(out)).exit_code == 0
+    assert {p.name for p in out.iterdir()} == {old.name, old.with_suffix(".ipynb").name}
+    assert "mks-table" in old.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_render_raises_report_error_and_writes_nothing(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("1 / 0")]
+    src = tmp_path / "zero.ipynb"
+    nbformat.write(nb, src)
+    with pytest.raises(ReportError, match="ZeroDivisionError"):
+        render(src, {}, tmp_path / "out" / "zero.html")
+    assert not (tmp_path / "out" / "zero.html").exists()
+    with pytest.raises(ReportError, match="notebook not found"):
+        render(tmp_path / "nope.ipynb", {}, tmp_path / "x.html")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source, timeout, expected", [
+    ("import os\nos._exit(3)", 60, "could not be run: DeadKernelError"),
+    ("import time\ntime.sleep(30)", 2, "(Timeout|timed out)"),
+])
+def test_a_dead_or_stuck_kernel_is_a_report_error(tmp_path, source, timeout, expected):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    src = tmp_path / "bad.ipynb"
+    nbformat.write(nb, src)
+    started = time.perf_counter()
+    with pytest.raises(ReportError, match=expected):
+        render(src, {}, tmp_path / "out" / "bad.html", timeout=timeout)
+    assert time.perf_counter() - started < 25
+    assert not (tmp_path / "out" / "bad.html").exists()
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+@pytest.mark.slow
+def test_the_kernel_is_this_python_even_with_a_user_kernel_spec(tmp_path, monkeypatch):
+    # a user-level python3 kernel spec comes first in Jupyter's search path; it must not be used
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({"argv": ["/bin/false", "{connection_file}"],
+                                                  "display_name": "wrong", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter"))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import sys\nprint(sys.executable)")]
+    src = tmp_path / "which.ipynb"
+    nbformat.write(nb, src)
+    render(src, {}, tmp_path / "which.html")
+    executed = nbformat.read(tmp_path / "which.ipynb", as_version=4)
+    assert executed.cells[0].outputs[0]["text"].strip() == sys.executable
+
+
+@pytest.mark.slow
+def test_rerunning_a_week_replaces_its_report_atomically(evil_logs, tmp_path):
+    out = tmp_path / "out"
+    args = ("report", "--week", WEEK, "--config", str(evil_logs), "--out", str(out))
+    assert run_cli(*args).exit_code == 0
+    html = out / f"mks-weekly-{WEEK}.html"
+    first = html.stat().st_ino
+    assert run_cli(*args).exit_code == 0
+    assert html.stat().st_ino != first  # a new file renamed over the old one, not rewritten in place
+    assert sorted(p.name for p in out.iterdir()) == [html.name, html.with_suffix(".ipynb").name]
+
+
+def test_unknown_week_is_a_clear_error(tmp_path):
+    result = run_cli("report", "--week", "2026-W60", "--config", str(CONFIG), "--out", str(tmp_path))
+    assert result.exit_code == 1 and "no such ISO week" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- the library pieces -------------------------------------------------------------------------
+
+
+def test_resolve_week_last_this_and_iso():
+    now = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday of W48 in Tokyo
+    assert rd.resolve_week("last", "Asia/Tokyo", now=now).label == "2026-W47"
+    assert rd.resolve_week("this", "Asia/Tokyo", now=now).label == "2026-W48"
+    week = rd.resolve_week("2026-W47", "Asia/Tokyo")
+    assert (week.first_day.isoformat(), week.last_day.isoformat()) == ("2026-11-16", "2026-11-22")
+    assert week.previous().label == "2026-W46"
+    assert rd.resolve_week("2027-W01", "UTC").previous().label == "2026-W53"
+    with pytest.raises(TimeSpecError):
+        rd.resolve_week("2026-11-18", "UTC")
+
+
+def test_health_runs_outages_and_uptime():
+    ts = [datetime(2026, 11, 18, 13, 50) + timedelta(minutes=5 * i) for i in range(8)]
+    ok = [True, True, False, False, False, True, True, True]
+    lf = pl.LazyFrame({"ts": ts, "ok": ok})
+    down = rd.outages(lf)
+    assert down.rows() == [(ts[2], ts[5], timedelta(minutes=15), 3)]
+    assert rd.uptime(lf) == pytest.approx(5 / 8)
+    assert rd.health_intervals(lf)["ok"].to_list() == [True, False, True]
+
+
+def test_threshold_breaches_and_hourly_maximum():
+    ts = [datetime(2026, 11, 18, 14, m) for m in (0, 10, 20)] + [datetime(2026, 11, 18, 15, 0)]
+    lf = pl.LazyFrame({"ts": ts, "cpu": [50.0, 95.0, 60.0, 81.0], "memory": [10.0] * 4, "disk": [86.0] * 4})
+    hourly = rd.metrics_hourly(lf)
+    assert hourly["cpu"].to_list() == [95.0, 81.0]
+    breaches = {r["metric"]: r for r in rd.threshold_breaches(hourly, {"cpu": 80, "memory": 85, "disk": 85}).to_dicts()}
+    assert (breaches["cpu"]["hours"], breaches["cpu"]["peak"]) == (2, 95.0)
+    assert breaches["memory"]["hours"] == 0 and breaches["disk"]["hours"] == 2
+
+
+def test_backup_runs_last_success_and_failures():
+    t0 = datetime(2026, 11, 19, 2, 0)
+    lf = pl.LazyFrame({
+        "ts": [t0 + timedelta(seconds=s) for s in range(9)],
+        "level": ["INFO", "INFO", "INFO", "INFO", "ERROR", "ERROR", "INFO", "INFO", "INFO"],
+        "backup_kind": ["daily", "daily", "daily", "daily", None, "daily", "weekly", "weekly", "weekly"],
+        "event": ["start", "data", "completed", "start", "failed", "failed", "start", "data", "completed"],
+        "size_bytes": [None, 100, None, None, None, None, None, 300, None],
+        "reason": [None, None, None, None, "pg_dump: error", "database dump failed", None, None, None],
+        "message": ["m"] * 9,
+    })
+    summary = {r["backup_kind"]: r for r in rd.backup_summary(lf).to_dicts()}
+    assert summary["daily"]["successes"] == 1 and summary["daily"]["failures"] == 1
+    assert summary["daily"]["last_success"] == t0 + timedelta(seconds=2) and summary["daily"]["size_bytes"] == 100
+    assert summary["weekly"]["size_bytes"] == 300
+    failures = rd.backup_failures(lf)
+    assert failures["backup_kind"].to_list() == ["daily", "daily"]  # the kindless line belongs to the running backup
+
+
+def test_headline_compares_with_the_previous_week(tmp_path):
+    lines = []
+    for day, n in ((9, 4), (17, 6)):  # 4 requests in W46, 6 in W47
+        for i in range(n):
+            lines.append(f'10.0.0.{i % 2} - - [{day:02d}/Nov/2026:10:00:{i:02d} +0900] "GET /a HTTP/1.1" '
+                         f'{500 if i == 0 else 200} 1 "-" "ua" 0.010 0.010')
+    (tmp_path / "access.log").write_text("\n".join(lines) + "\n")
+    (tmp_path / "mkslog.toml").write_text('[logs.access]\npaths = ["access.log"]\nformat = "timed"\n')
+    logs = rd.WeekLogs(tmp_path / "mkslog.toml", WEEK, tz="Asia/Tokyo", kinds=["access"])
+    head = {m: (cur, prev) for m, cur, prev in rd.headline(logs).iter_rows()}
+    assert head["requests"] == (6, 4) and head["unique_ips"] == (2, 2)
+    assert head["error_rate"] == pytest.approx((1 / 6, 1 / 4))
+    html = str(rd.headline_table(rd.headline(logs), "en"))
+    assert "+50.0%" in html and "-8.33 pt" in html
+    assert logs.missing == {}
+    logs = rd.WeekLogs(tmp_path / "mkslog.toml", WEEK, tz="Asia/Tokyo", kinds=["access", "metrics"])
+    assert "metrics" in logs.missing and logs.metrics is None
+    assert "No metrics log for this week" in str(logs.missing_note("metrics", "en"))
+
+
+def test_locale_formatting():
+    assert i18n.fmt_date(datetime(2026, 11, 16), "ja") == "2026年11月16日"
+    assert i18n.fmt_int(1234567, "ja") == "1,234,567"
+    assert i18n.fmt_pct(0.9980, "en") == "99.80%"
+    assert i18n.fmt_duration(timedelta(minutes=20), "ja") == "20分"
+    assert set(i18n.LANGS) == {"en", "ja"}
+    assert all({"en", "ja"} <= set(v) for v in i18n.MESSAGES.values())  # nothing untranslated
+
+
+def test_table_escapes_localises_and_hides_dtypes():
+    df = pl.DataFrame({"path": [EVIL_SCRIPT], "requests": [12345], "share": [0.5],
+                       "ts": [datetime(2026, 11, 16, 9, 5)]})
+    html = str(table(df, "ja"))
+    assert EVIL_SCRIPT not in html and "&lt;script&gt;" in html
+    assert "12,345" in html and "50.00%" in html and "2026/11/16 09:05" in html and "リクエスト数" in html
+    assert "str" not in html and "&quot;" not in html
+    assert "該当なし" in str(table(df.clear(), "ja", empty_key="none_found"))
+
+
+def test_strip_for_report_and_atomic_write(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("x = 1")
+    params.metadata["tags"] = ["parameters"]
+    noisy = nbformat.v4.new_code_cell("y")
+    noisy.outputs = [nbformat.v4.new_output("stream", name="stderr", text="warning"),
+                     nbformat.v4.new_output("stream", name="stdout", text="kept")]
+    nb.cells = [params, noisy, nbformat.v4.new_code_cell("silent")]
+    stripped = strip_for_report(nb)
+    assert len(stripped.cells) == 1 and [o["name"] for o in stripped.cells[0].outputs] == ["stdout"]
+    target = tmp_path / "r.html"
+    write_atomic(target, "one")
+    write_atomic(target, "two")
+    assert target.read_text() == "two" and [p.name for p in tmp_path.iterdir()] == ["r.html"]
+
+
+@pytest.mark.parametrize("name", ["weekly_report", "explore", "incident"])
+def test_notebooks_keep_logic_in_the_library(name):
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    params = code[0]
+    assert params.metadata.get("tags") == ["parameters"]
+    for line in params.source.splitlines():
+        assert re.match(r'^\w+: (str|int|float|bool) = ("[^"]*"|[\d.]+|True|False)  # \S', line), line
+    for cell in code:
+        assert not re.search(r"^\s*(def|class|lambda)\b|\blambda\b", cell.source, re.M), cell.source
+        assert not cell.get("outputs"), "notebooks are stored without outputs"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["explore", "incident"])
+def test_analyst_notebooks_run_top_to_bottom_on_the_sample_logs(name, tmp_path):
+    html = render(ROOT / "notebooks" / f"{name}.ipynb", {}, tmp_path / f"{name}.html")
+    assert html.is_file() and SVG_IMG.search(html.read_text(encoding="utf-8"))
