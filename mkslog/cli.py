@@ -12,6 +12,7 @@ from .cli_common import MkslogGroup, config_option, echo_json
 from .cli_logs import log_options, open_logs, output_options, warn_rejects, write_output
 from .cli_queries import register_query_commands
 from .cli_report import register_report_command
+from .cli_store import register_store_commands
 from .health_cli import health_group
 
 
@@ -25,6 +26,7 @@ main.add_command(backup_group)
 main.add_command(health_group)
 register_query_commands(main)
 register_report_command(main)
+register_store_commands(main)
 
 
 @main.command("parse")

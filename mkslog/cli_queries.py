@@ -49,6 +49,9 @@ window_options = _options(
                                  "2026-W47 ... (in the display timezone)."),
     click.option("--until", help="End (exclusive end of the day/week named): same forms as --since."),
     click.option("--tz", help="Display timezone, e.g. Asia/Tokyo or UTC (default: the config's timezone)."),
+    click.option("--store", type=click.Path(file_okay=False), expose_value=False,
+                 callback=lambda ctx, _param, value: ctx.meta.__setitem__("mkslog_store", value),
+                 help="Read the access log from this Parquet store (`mkslog ingest`) instead of text."),
     config_option,
 )
 
@@ -82,6 +85,11 @@ class QueryRun:
         from .parse import ParseStats
 
         stats = ParseStats()
+        store = click.get_current_context().meta.get("mkslog_store")
+        if store:
+            if paths:
+                raise click.UsageError("give log PATHS or --store, not both")
+            return self.window(scan(store=store, config=self.cfg, stats=stats))
         fmt = choose_format(format_name, log_format, nginx_conf)
         lf = scan(list(paths) or None, fmt, kind="access", config=self.cfg, stats=stats)
         self._track(stats, paths, "access")

@@ -110,6 +110,7 @@ def scan(
     stats: ParseStats | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     tz: str | None = None,
+    store: str | os.PathLike | None = None,
     datefmt: str | None = None,
     source_tz: str | None = None,
 ) -> pl.LazyFrame:
@@ -119,13 +120,23 @@ def scan(
     gunicorn format string, a list of them (each line takes the first that fits), or None to
     autodetect per file. ``paths=None`` reads the configured
     paths. Pass ``stats=ParseStats()`` to get line counts and rejects after collecting. ``tz``
-    converts ``ts`` to a display timezone (it is UTC otherwise).
+    converts ``ts`` to a display timezone (it is UTC otherwise). ``store=DIR`` reads the Parquet
+    store that ``mkslog ingest`` writes (same columns); with ``paths=None`` the configured
+    ``store`` is used when it holds logs of this kind.
 
     ``kind``: ``nginx-error``, ``gunicorn-error``, ``app``, ``health``, ``metrics`` or ``backup``
     read those logs as records (:func:`mkslog.records.scan_records`: ``datefmt`` for app logs,
     ``source_tz`` for timestamps without offset, default the config's ``source_timezone``);
     ``kind=None`` detects the kind from the files.
     """
+    if store is None and paths is None:
+        from .store import configured_store
+
+        store = configured_store(config, kind)
+    if store is not None:
+        from .store import scan_store
+
+        return scan_store(store, kind, tz=tz, stats=stats)
     if kind != "access":
         from .records import scan_records
 

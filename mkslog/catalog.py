@@ -1,0 +1,320 @@
+"""The store's catalog and lock: what has been read from which file, and which part files hold it.
+
+A source file is known by its *content*, not its name, so that logrotate's renames and
+compression are followed: the SHA-256 of its first 4 KB (``head``) and of the 4 KB before the
+read offset (``tail``), both over the decompressed stream, plus device, inode, size and mtime for
+a fast "nothing changed" check. ``access.log`` renamed to ``access.log.1`` and later gzipped to
+``access.log.2.gz`` keeps its head and tail, so it is one catalog entry whose path moves.
+
+The catalog is SQLite (``DIR/_catalog.sqlite``): every change of an ingest is one transaction,
+made after the part files it lists are in place, so a reader sees whole ingests or none.
+``DIR/.lock`` (``fcntl.flock``) keeps ingests one at a time; it holds the holder's pid.
+
+>>> import tempfile
+>>> cat = Catalog(tempfile.mkdtemp(), write=True)
+>>> cat.files("access")
+[]
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import io
+import os
+import sqlite3
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from .errors import StoreError
+from .sources import GZIP_MAGIC, Source, _skip
+
+HEAD = 4096  # bytes hashed at the start of a file and before its read offset
+CATALOG = "_catalog.sqlite"  # "_": engines that read the folder as a dataset skip it
+LOCK = ".lock"
+VERSION = 1
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, path TEXT NOT NULL, format TEXT,
+    dev INTEGER, ino INTEGER, size INTEGER, mtime_ns INTEGER, compressed INTEGER,
+    head_len INTEGER, head_sha TEXT, tail_sha TEXT,
+    "offset" INTEGER, lines INTEGER, parsed INTEGER, rejected INTEGER, invalid_utf8 INTEGER,
+    complete INTEGER, present INTEGER, error TEXT, first_ingest TEXT, last_ingest TEXT);
+CREATE TABLE IF NOT EXISTS parts (
+    path TEXT PRIMARY KEY, file_id INTEGER NOT NULL, kind TEXT NOT NULL, date TEXT,
+    rejects INTEGER NOT NULL, rows INTEGER, min_ts INTEGER, max_ts INTEGER,
+    first_line INTEGER, last_line INTEGER, written TEXT);
+CREATE INDEX IF NOT EXISTS parts_file ON parts (file_id);
+"""
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class FileEntry:
+    """One source file's row in the catalog (``offset`` and ``lines`` count the decompressed
+    content read so far; a line without its newline yet is left for the next ingest)."""
+
+    kind: str
+    path: str
+    format: str = ""
+    dev: int = 0
+    ino: int = 0
+    size: int = 0
+    mtime_ns: int = 0
+    compressed: int = 0
+    head_len: int = 0
+    head_sha: str = ""
+    tail_sha: str = ""
+    offset: int = 0
+    lines: int = 0
+    parsed: int = 0
+    rejected: int = 0
+    invalid_utf8: int = 0
+    complete: int = 0  # read to the end it had when probed (unchanged stat: nothing new to read)
+    present: int = 1  # seen by the last ingest
+    error: str | None = None
+    first_ingest: str = ""
+    last_ingest: str = ""
+    id: int | None = None
+
+
+@dataclass
+class PartEntry:
+    """One Parquet file of the store, relative to the store folder."""
+
+    path: str
+    file_id: int
+    kind: str
+    date: str | None
+    rejects: int
+    rows: int
+    min_ts: int | None  # microseconds since the epoch, UTC
+    max_ts: int | None
+    first_line: int
+    last_line: int
+    written: str = ""
+
+
+@dataclass
+class Probe:
+    """What a source file is now: stat and the first bytes of its decompressed content."""
+
+    source: Source
+    dev: int
+    ino: int
+    size: int
+    mtime_ns: int
+    compressed: bool
+    head: bytes
+
+    def same_stat(self, e: FileEntry) -> bool:
+        return (self.dev, self.ino, self.size, self.mtime_ns, int(self.compressed)) == (
+            e.dev, e.ino, e.size, e.mtime_ns, e.compressed)
+
+    def head_matches(self, e: FileEntry) -> bool:
+        return e.offset > 0 and len(self.head) >= e.head_len and sha(self.head[: e.head_len]) == e.head_sha
+
+
+def probe(source: Source) -> Probe:
+    st = os.stat(source.path)
+    with open(source.path, "rb") as fh:
+        compressed = fh.read(2) == GZIP_MAGIC
+    return Probe(source, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, compressed, read_range(source, 0, HEAD))
+
+
+def read_range(source: Source, start: int, n: int) -> bytes:
+    """Up to ``n`` bytes of the decompressed content from ``start`` (fewer at its end or where a
+    ``.gz`` is truncated)."""
+    stream = source.open()
+    out = b""
+    try:
+        if start:
+            _skip(stream, start)
+        while len(out) < n:
+            block = stream.read(n - len(out))
+            if not block:
+                break
+            out += block
+    except (EOFError, OSError, zlib.error):
+        pass  # a truncated .gz: what it holds
+    finally:
+        stream.close()
+    return out
+
+
+def window_before(source: Source, offset: int) -> tuple[bytes, bool]:
+    """The up to 4 KB of decompressed content that end at ``offset``, and whether more follows."""
+    start = max(0, offset - HEAD)
+    data = read_range(source, start, offset - start + 1)
+    return data[: offset - start], len(data) > offset - start
+
+
+class Catalog:
+    """The SQLite catalog of one store; ``write=False`` opens it read-only (and fails clearly
+    when the folder is not a store)."""
+
+    def __init__(self, store: str | os.PathLike, *, write: bool):
+        self.root = Path(store)
+        path = self.root / CATALOG
+        if write:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+            self.db.executescript(_DDL)
+            found = self.meta("version")
+            if found is None:
+                self.set_meta("version", str(VERSION))
+        else:
+            if not path.is_file():
+                raise StoreError(f"{store} is not an mkslog store (no {CATALOG}): "
+                                 f"create it with `mkslog ingest --store {store} PATHS`")
+            if os.access(path, os.W_OK) and os.access(self.root, os.W_OK):
+                # read-write, to roll back the journal an ingest killed mid-transaction left behind
+                self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+            else:
+                self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=60,
+                                          isolation_level=None)
+            found = self.meta("version")
+        if found is not None and int(found) > VERSION:
+            raise StoreError(f"{store} was written by a newer mkslog (store version {found}): upgrade mkslog")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def meta(self, key: str):
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        except sqlite3.OperationalError as exc:
+            if "readonly" in str(exc):
+                raise StoreError(f"the last ingest into {self.root} was interrupted and its catalog needs "
+                                 "recovering: run `mkslog ingest` (or read as a user who can write the store)") from exc
+            raise StoreError(f"the catalog of {self.root} cannot be read ({exc}): is it an mkslog store?") from exc
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"the catalog of {self.root} cannot be read ({exc}): is it an mkslog store?") from exc
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def files(self, kind: str | None = None) -> list[FileEntry]:
+        names = [f.name for f in fields(FileEntry)]
+        sql = "SELECT " + ", ".join(f'"{n}"' for n in names) + " FROM files"
+        rows = self.db.execute(sql + (" WHERE kind = ?" if kind else "") + " ORDER BY id", (kind,) if kind else ())
+        return [FileEntry(**dict(zip(names, row, strict=True))) for row in rows]
+
+    def parts(self, kind: str | None = None, *, rejects: bool | None = False) -> list[PartEntry]:
+        names = [f.name for f in fields(PartEntry)]
+        where, args = [], []
+        if kind:
+            where.append("kind = ?")
+            args.append(kind)
+        if rejects is not None:
+            where.append("rejects = ?")
+            args.append(int(rejects))
+        sql = "SELECT " + ", ".join(names) + " FROM parts" + (" WHERE " + " AND ".join(where) if where else "")
+        rows = self.db.execute(sql + " ORDER BY date, min_ts, file_id, first_line", args)
+        return [PartEntry(**dict(zip(names, row, strict=True))) for row in rows]
+
+    def kinds(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT kind FROM files ORDER BY kind")]
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def save_file(self, e: FileEntry) -> int:
+        """Insert or update ``e`` (inside a transaction); returns its id."""
+        values = {k: v for k, v in asdict(e).items() if k != "id"}
+        cols = ", ".join(f'"{k}"' for k in values)
+        if e.id is None:
+            marks = ", ".join("?" for _ in values)
+            cur = self.db.execute(f"INSERT INTO files ({cols}) VALUES ({marks})", list(values.values()))
+            e.id = cur.lastrowid
+        else:
+            sets = ", ".join(f'"{k}" = ?' for k in values)
+            self.db.execute(f"UPDATE files SET {sets} WHERE id = ?", [*values.values(), e.id])
+        return e.id
+
+    def add_part(self, p: PartEntry) -> None:
+        values = asdict(p)
+        self.db.execute(f"INSERT INTO parts ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})",
+                        list(values.values()))
+
+    def drop_file(self, file_id: int) -> tuple[list[str], int]:
+        """Forget a file and its parts (inside a transaction): the part paths and their data rows."""
+        rows = self.db.execute("SELECT path, rows, rejects FROM parts WHERE file_id = ?", (file_id,)).fetchall()
+        self.db.execute("DELETE FROM parts WHERE file_id = ?", (file_id,))
+        self.db.execute("DELETE FROM files WHERE id = ?", (file_id,))
+        return [r[0] for r in rows], sum(r[1] for r in rows if not r[2])
+
+    def part_paths(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT path FROM parts")}
+
+
+def schema_blob(schema: dict) -> bytes:
+    """A polars schema as bytes for the catalog (an empty Arrow IPC file: exact types)."""
+    import polars as pl
+
+    buf = io.BytesIO()
+    pl.DataFrame(schema=schema).write_ipc(buf)
+    return buf.getvalue()
+
+
+def schema_from(blob: bytes) -> dict:
+    import polars as pl
+
+    return dict(pl.read_ipc_schema(io.BytesIO(blob)))
+
+
+def read_lock_pid(store: Path) -> str:
+    try:
+        return (store / LOCK).read_text().strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+@contextmanager
+def store_lock(store: str | os.PathLike, wait: float = 0.0) -> Iterator[None]:
+    """Hold ``DIR/.lock`` for one ingest; wait up to ``wait`` seconds for another to finish."""
+    root = Path(store)
+    root.mkdir(parents=True, exist_ok=True)
+    fh = open(root / LOCK, "a+")  # noqa: SIM115 - closed below
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"another ingest is running (pid {read_lock_pid(root)}) on {store}: "
+                        "wait for it to finish, or pass --wait SECONDS") from None
+                time.sleep(0.05)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fh.flush()
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    finally:
+        fh.close()

@@ -1,0 +1,54 @@
+"""``mkslog ingest``: parse what is new in the logs into the Parquet store (see mkslog.store).
+
+Register with ``register_store_commands(main)``.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .cli_common import safe_text
+from .cli_logs import choose_format, log_options, output_options, write_output
+
+
+@click.command("ingest")
+@log_options
+@click.option("--store", "store_dir", type=click.Path(file_okay=False),
+              help="The store folder (default: `store` in mkslog.toml). Created when missing.")
+@click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Seconds to wait while another ingest holds the store (0: fail at once).")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=None, hidden=True,
+              help="Bytes per read chunk (tests use tiny ones).")
+@click.option("--part-rows", type=click.IntRange(min=1), default=None, hidden=True,
+              help="Rows per part file before a checkpoint.")
+@output_options
+def ingest_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, store_dir, wait, chunk_size,
+               part_rows, output, out_file):
+    """Parse logs into the Parquet store, reading only what is new since the last ingest.
+
+    A growing log is read from where the last ingest stopped; a rotated or gzipped file is
+    recognised by its content and not read again; a file truncated or rewritten in place is read
+    again and its old rows are replaced. Run it from cron or a systemd timer; with `store = ...`
+    in mkslog.toml the query commands then read the store (in Python: mkslog.scan(store=DIR)).
+    """
+    from .present import render
+    from .sources import DEFAULT_CHUNK
+    from .store import PART_ROWS, ingest
+
+    fmt = choose_format(format_name, log_format, nginx_conf)
+    result = ingest(list(paths) or None, store_dir, kind=kind, format=fmt, config=config_path, wait=wait,
+                    chunk_size=chunk_size or DEFAULT_CHUNK, part_rows=part_rows or PART_ROWS)
+    write_output(render(result.to_frame(), output, title=f"Ingest into {result.store}"), out_file)
+    click.echo(safe_text(result.summary()), err=True)
+    for f in result.files:
+        if f.action == "replaced":
+            click.echo(f"Warning: {safe_text(f.path)} was truncated or rewritten in place: "
+                       f"{f.dropped_rows} rows of its old content were dropped and it was read again", err=True)
+    if result.rejected:
+        click.echo(f"Warning: {result.rejected} of {result.lines} new lines did not parse; they are kept in the "
+                   "store's rejects (mkslog.store.store_rejects)", err=True)
+
+
+def register_store_commands(main: click.Group) -> None:
+    """Add ``ingest`` to the main group."""
+    main.add_command(ingest_cmd)

@@ -1,0 +1,149 @@
+"""Parse once: an incremental Parquet store of parsed logs.
+
+``ingest`` parses log files into plain Parquet, partitioned Hive style by log kind and by the UTC
+day of ``ts``; ``scan_store`` reads it back as the same LazyFrame that scanning the text gives::
+
+    DIR/_catalog.sqlite                                  what was read from which file (see catalog.py)
+    DIR/kind=access/date=2026-11-23/part-<uuid>.parquet  parsed records (frame_schema columns)
+    DIR/kind=access/_rejects/part-<uuid>.parquet         rejected lines: file, line_no, line, reason
+
+A re-run reads only what is new: the appended tail of a growing file, a newly rotated file (known
+by content, so a rename or gzip is not read again), the tail a rotated file gained before it was
+compressed. A file truncated or rewritten in place is re-read and its old rows dropped. Part files
+are written under a temporary name, renamed, and only then listed in the catalog (one transaction
+per checkpoint), so a killed ingest leaves the store readable; the next one deletes unlisted files.
+Writing is in :mod:`mkslog.store_ingest`; file identity, the catalog and the lock in :mod:`mkslog.catalog`.
+
+>>> from mkslog.store import ingest, scan_store
+>>> ingest(["/var/log/nginx/access.log*"], "/srv/mkslog/store").summary()  # doctest: +SKIP
+'7 file(s): 26363 new lines (26363 parsed, 0 rejected), 14 part(s) written in 0.7 s'
+>>> scan_store("/srv/mkslog/store").collect_schema() == mkslog.scan("/var/log/nginx/access.log*").collect_schema()  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from .catalog import CATALOG, Catalog, PartEntry, schema_from
+from .errors import StoreError
+from .frame import _config
+from .parse import REJECT_SCHEMA, FileStats, ParseStats
+from .store_ingest import PART_ROWS, FileReport, IngestResult, collect_garbage, ingest
+
+
+def scan_store(store: str | os.PathLike, kind: str | None = "access", *, since: datetime | None = None,
+               until: datetime | None = None, tz: str | None = None,
+               stats: ParseStats | None = None) -> pl.LazyFrame:
+    """A LazyFrame over the store with the columns and types of a text scan of the same logs.
+
+    Only part files listed in the catalog are read. ``since <= ts < until`` (naive datetimes are
+    UTC) skips whole days before any file is opened; a ``ts`` filter applied later is pushed into
+    the Parquet scan, which skips files and row groups by their min/max statistics. ``stats`` is
+    filled at once with the per-file counts and rejected lines of everything in the store."""
+    kind = kind or "access"
+    cat = Catalog(store, write=False)
+    try:
+        blob = cat.meta(f"schema:{kind}")
+        if blob is None:
+            raise StoreError(f"{store} holds no {kind} logs: "
+                             f"ingest them with `mkslog ingest --store {store} --kind {kind} PATHS`")
+        schema = schema_from(blob)
+        parts = cat.parts(kind, rejects=False)
+        if stats is not None:
+            _fill_stats(cat, kind, stats)
+    finally:
+        cat.close()
+    lo, hi = _micros(since), _micros(until)
+    files = [str(Path(store) / p.path) for p in parts if _overlaps(p, lo, hi)]
+    if files:
+        lf = pl.scan_parquet(files, schema=schema, missing_columns="insert", extra_columns="ignore",
+                             hive_partitioning=False)
+    else:
+        lf = pl.LazyFrame(schema=schema)
+    if since is not None:
+        lf = lf.filter(pl.col("ts") >= _aware(since))
+    if until is not None:
+        lf = lf.filter(pl.col("ts") < _aware(until))
+    if tz:
+        lf = lf.with_columns(pl.col("ts").dt.convert_time_zone(tz))
+    return lf
+
+
+def store_rejects(store: str | os.PathLike, kind: str = "access") -> pl.DataFrame:
+    """Every rejected line kept in the store: file, line_no, line (raw text), reason."""
+    stats = ParseStats()
+    cat = Catalog(store, write=False)
+    try:
+        _fill_stats(cat, kind, stats)
+    finally:
+        cat.close()
+    return stats.rejects()
+
+
+def store_files(store: str | os.PathLike, kind: str | None = None) -> pl.DataFrame:
+    """The catalog: one row per source file the store holds rows of, with its identity and counts."""
+    cat = Catalog(store, write=False)
+    try:
+        entries = cat.files(kind)
+    finally:
+        cat.close()
+    cols = ["id", "kind", "path", "format", "offset", "lines", "parsed", "rejected", "invalid_utf8",
+            "compressed", "present", "error", "first_ingest", "last_ingest"]
+    return pl.DataFrame([{c: getattr(e, c) for c in cols} for e in entries],
+                        schema={c: (pl.String if c in ("kind", "path", "format", "error", "first_ingest",
+                                                        "last_ingest") else pl.Int64) for c in cols})
+
+
+def configured_store(config, kind: str | None = "access") -> str | None:
+    """The ``store`` of the config when it exists and holds ``kind`` logs, else None (parse text)."""
+    cfg = _config(config)
+    store = cfg.get("store") or ""
+    if not kind or not store or not (Path(store) / CATALOG).is_file():
+        return None
+    cat = Catalog(store, write=False)
+    try:
+        return store if cat.meta(f"schema:{kind}") is not None else None
+    finally:
+        cat.close()
+
+
+def _fill_stats(cat: Catalog, kind: str, stats: ParseStats) -> None:
+    entries = cat.files(kind)
+    by_file: dict[int, list[str]] = {}
+    for p in cat.parts(kind, rejects=True):
+        by_file.setdefault(p.file_id, []).append(str(cat.root / p.path))
+    paths = [e.path for e in entries]
+    for e in entries:
+        name = e.path if paths.count(e.path) == 1 else f"{e.path} (#{e.id})"
+        files = by_file.get(e.id, [])
+        rejects = pl.read_parquet(files) if files else pl.DataFrame(schema=REJECT_SCHEMA)
+        stats.reset(name)
+        fs: FileStats = stats.file(name, e.format or "")
+        stats.add(name, lines=e.lines, parsed=e.parsed, invalid_utf8=e.invalid_utf8, nbytes=e.offset,
+                  rejects=rejects)
+        fs.error = e.error
+
+
+def _micros(value: datetime | None) -> int | None:
+    return None if value is None else int(_aware(value).timestamp() * 1_000_000)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _overlaps(p: PartEntry, lo: int | None, hi: int | None) -> bool:
+    if lo is None and hi is None:
+        return True
+    if p.min_ts is None:  # records without a timestamp never satisfy a time range
+        return False
+    return (lo is None or p.max_ts >= lo) and (hi is None or p.min_ts < hi)
+
+
+__all__ = ["ingest", "scan_store", "store_rejects", "store_files", "configured_store", "collect_garbage",
+           "IngestResult", "FileReport", "PART_ROWS"]
