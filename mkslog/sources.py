@@ -85,13 +85,33 @@ class GzipStream:
         self.truncated = False
 
     def read(self, n: int) -> bytes:
+        self._fill(n)
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
+        return out
+
+    def readline(self) -> bytes:
+        """Up to and including the next newline (or to the end)."""
+        parts = []
+        while True:
+            newline = self._buf.find(b"\n")
+            if newline >= 0:
+                parts.append(self.read(newline + 1))
+                return b"".join(parts)
+            if self._done:
+                parts.append(self.read(len(self._buf)))
+                return b"".join(parts)
+            parts.append(self.read(len(self._buf)))
+            self._fill(1)
+
+    def _fill(self, n: int) -> None:
         while len(self._buf) < n and not self._done:
             data = self.raw.read(self.block)
             if not data:
                 self._done = True
                 self.truncated = not self._d.eof
                 self._buf += self._d.flush()
-                break
+                return
             while data:
                 self._buf += self._d.decompress(data)
                 if self._d.eof:  # next member, or trailing garbage
@@ -100,9 +120,6 @@ class GzipStream:
                         self._d = zlib.decompressobj(wbits=31)
                 else:
                     data = b""
-        out = bytes(self._buf[:n])
-        del self._buf[:n]
-        return out
 
     def close(self) -> None:
         self.raw.close()
@@ -180,8 +197,8 @@ class ChunkReader:
     """Iterate a source's bytes in chunks of about ``chunk_size``, cut after the last newline.
 
     A truncated ``.gz`` yields everything it holds, then sets :attr:`error`; so does a read error.
-    A line longer than the chunk size is carried over until its end is found, so a chunk holds at
-    least one whole line.
+    A chunk is a block of ``chunk_size`` bytes completed to the end of its last line, so a line
+    longer than the chunk size makes one longer chunk.
     """
 
     source: Source
@@ -216,23 +233,23 @@ class ChunkReader:
         if self.start_offset:
             _skip(stream, self.start_offset)
         line_no, offset = self.start_line, self.start_offset
-        carry = b""
         while True:
             block = self._read(stream)
             if not block:
                 break
+            if not block.endswith(b"\n"):
+                # finish the last line: one copy of the block, not a cut and a carry-over
+                block += self._readline(stream)
             self.bytes_read += len(block)
-            data = carry + block if carry else block
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:  # no newline yet: a long line, keep reading
-                carry = data
-                continue
-            whole, carry = data[:cut], data[cut:]
-            yield Chunk(whole, line_no, offset)
-            line_no += whole.count(b"\n")
-            offset += len(whole)
-        if carry:  # a final line without newline still counts
-            yield Chunk(carry, line_no, offset)
+            yield Chunk(block, line_no, offset)
+            line_no += block.count(b"\n") + (not block.endswith(b"\n"))
+            offset += len(block)
+
+    def _readline(self, stream: BinaryIO) -> bytes:
+        try:
+            return stream.readline()
+        except (EOFError, gzip.BadGzipFile, zlib.error, OSError):
+            return b""  # the next read reports the damage
 
 
 def _skip(stream: BinaryIO, n: int) -> None:
