@@ -17,12 +17,12 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import polars as pl
-from polars.io.plugins import register_io_source
 
 from .config import Config, load_config
 from .errors import LogFileError
 from .formats import LogFormat, compile_format
 from .formats.detect import detect_formats
+from .iosource import lazy_frame
 from .parse import ParseStats, frame_schema, parse_chunk
 from .sources import DEFAULT_CHUNK, ChunkReader, Source, expand
 
@@ -146,22 +146,10 @@ def scan(
     schema = frame_schema([f for _, fmts in plan for f in fmts])
     stats = stats if stats is not None else ParseStats()
 
-    def source(with_columns, predicate, n_rows, batch_size) -> Iterator[pl.DataFrame]:
-        produced = 0
-        for batch in parse_batches(columns=with_columns, predicate=predicate, stats=stats,
-                                   chunk_size=chunk_size, plan=plan):
-            if n_rows is not None:
-                batch = batch.head(n_rows - produced)
-                produced += len(batch)
-            yield batch
-            if n_rows is not None and produced >= n_rows:
-                return
+    def batches(columns, predicate) -> Iterator[pl.DataFrame]:
+        return parse_batches(columns=columns, predicate=predicate, stats=stats, chunk_size=chunk_size, plan=plan)
 
-    lf = register_io_source(source, schema=schema, explain_name="mkslog",
-                            explain_detail=", ".join(s.name for s, _ in plan[:3]))
-    if tz:
-        lf = lf.with_columns(pl.col("ts").dt.convert_time_zone(tz))
-    return lf
+    return lazy_frame(batches, schema, name="mkslog", detail=", ".join(s.name for s, _ in plan[:3]), tz=tz)
 
 
 def read(paths: PathsLike = None, format: str | LogFormat | None = None, **kwargs) -> pl.DataFrame:

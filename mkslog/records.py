@@ -69,13 +69,13 @@ from functools import partial
 from typing import TypeVar
 
 import polars as pl
-from polars.io.plugins import register_io_source
 
 from .config import Config, load_config
 from .errors import ConfigError, FormatError, LogFileError
 from .formats.fixed import FIXED, RecordFormat
 from .formats.pylogging import NAMED as LOGGING_NAMED
 from .formats.pylogging import PyLogFormat, compile_logging
+from .iosource import lazy_frame
 from .lines import split_lines
 from .parse import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
 from .sources import DEFAULT_CHUNK, Chunk, ChunkReader, Source, expand
@@ -520,22 +520,12 @@ def scan_records(
     schema = schema_of(rf for _, rf in plan)
     stats = stats if stats is not None else ParseStats()
 
-    def source(with_columns, predicate, n_rows, batch_size) -> Iterator[pl.DataFrame]:
-        produced = 0
-        for batch in parse_record_batches(plan, stats, source_tz=source_tz, chunk_size=chunk_size,
-                                          columns=with_columns, predicate=predicate):
-            if n_rows is not None:
-                batch = batch.head(n_rows - produced)
-                produced += len(batch)
-            yield batch
-            if n_rows is not None and produced >= n_rows:
-                return
+    def batches(columns, predicate) -> Iterator[pl.DataFrame]:
+        return parse_record_batches(plan, stats, source_tz=source_tz, chunk_size=chunk_size,
+                                    columns=columns, predicate=predicate)
 
-    lf = register_io_source(source, schema=schema, explain_name=f"mkslog-{kind}",
-                            explain_detail=", ".join(s.name for s, _ in plan[:3]))
-    if tz:
-        lf = lf.with_columns(pl.col("ts").dt.convert_time_zone(check_timezone(tz)))
-    return lf
+    return lazy_frame(batches, schema, name=f"mkslog-{kind}", detail=", ".join(s.name for s, _ in plan[:3]),
+                      tz=check_timezone(tz) if tz else None)
 
 
 def read_records(paths: PathsLike = None, kind: str | None = None, format=None, **kwargs) -> pl.DataFrame:
