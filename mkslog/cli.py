@@ -110,17 +110,11 @@ def _flatten(node, prefix=""):
 
 @main.command("demo")
 @config_option
-def demo_cmd(config_path):
-    """The main job on the bundled sample logs: parse summary and top client addresses."""
-    from .config import load_config
-    from .frame import scan
-    from .parse import ParseStats
-    from .present import render
-    from .queries import top_ips
+@click.pass_context
+def demo_cmd(ctx, config_path):
+    """The main job on the bundled sample logs: the one-screen summary and the top client addresses."""
+    from .cli_queries import summary_cmd, top_ips_cmd
 
-    cfg = load_config(config_path)
-    stats = ParseStats()
-    result = top_ips(scan(None, config=cfg, stats=stats), 10)
-    click.echo(stats.summary())
-    click.echo(render(result, "table", title="Top 10 client addresses"), nl=False)
-    warn_rejects(stats)
+    ctx.invoke(summary_cmd, config_path=config_path)
+    click.echo()
+    ctx.invoke(top_ips_cmd, config_path=config_path)
