@@ -410,3 +410,18 @@ def test_query_commands_are_registered():
 def test_timestamps_render_with_offsets(week):
     first = json.loads(mks(week, "traffic", "--output", "json").stdout)[0]["ts"]
     assert datetime.fromisoformat(first).utcoffset().total_seconds() == 9 * 3600
+
+
+def test_demo_runs_the_main_job_on_the_sample_logs():
+    """`make demo`'s first step: the summary and top addresses of the bundled week, exactly."""
+    from click.testing import CliRunner
+
+    from mkslog.cli import main
+
+    root = Path(__file__).resolve().parent.parent
+    result = CliRunner().invoke(main, ["demo", "--config", str(root / "mkslog.example.toml")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "requests               26,363" in lines
+    assert "rejected_lines         0" in lines
+    assert "10.1.0.6          2,716  10.30%" in lines
