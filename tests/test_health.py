@@ -686,3 +686,37 @@ def test_every_health_command_has_help():
         result = run("health", command, "--help")
         assert result.exit_code == 0
         assert "--json" in result.output and "--config" in result.output
+
+
+# --------------------------------------------------------------------------------------------
+# the weekly report reads these logs back with mkslog's own parsers
+
+
+def test_check_log_parses_back_with_the_health_parser(http_server, tmp_path):
+    import mkslog
+
+    cfg = write_config(tmp_path)
+    log = tmp_path / "health_check.log"
+    for path in ("/ok", "/fail", "/close"):
+        run("health", "check", "--url", http_server.base + path, "--log", str(log), "--config", str(cfg))
+    stats = mkslog.ParseStats()
+    df = mkslog.read(str(log), kind="health", source_tz="Asia/Tokyo", stats=stats)
+    assert stats.total.rejected == 0
+    assert df["ok"].to_list() == [True, False, False]
+    assert df["status_code"].to_list()[0] == 200
+    assert df["reason"].to_list()[1:] == ["HTTP 500", "connection closed without response"]
+
+
+def test_metrics_log_parses_back_with_the_metrics_parser(tmp_path):
+    import mkslog
+
+    cfg = write_config(tmp_path)
+    log = tmp_path / "metrics.log"
+    result = run("health", "metrics", "--log", str(log), "--config", str(cfg), "--json")
+    measured = json.loads(result.output)
+    stats = mkslog.ParseStats()
+    df = mkslog.read(str(log), kind="metrics", source_tz="Asia/Tokyo", stats=stats)
+    assert stats.total.rejected == 0 and len(df) == 1
+    row = df.row(0, named=True)
+    assert (row["cpu"], row["memory"], row["disk"]) == (
+        round(measured["cpu"], 1), round(measured["memory"], 1), float(measured["disk"]))

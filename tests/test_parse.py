@@ -179,3 +179,22 @@ def test_stdin_dash(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0] == "remote_addr,requests,share"
     assert len(proc.stdout.splitlines()) == 3
+
+
+def test_top_ips_on_the_generated_week_agree_with_the_manuals_awk_pipeline():
+    from pathlib import Path
+
+    from mkslog.queries import top_ips
+
+    folder = Path(__file__).resolve().parent.parent / "sample_logs" / "nginx"
+    files = sorted(str(p) for p in folder.glob("mirai-knowledge-system-access.log*"))
+    assert any(f.endswith(".gz") for f in files) and len(files) == 7
+    awk = subprocess.run(
+        "zcat -f " + " ".join(f"'{f}'" for f in files) + " | awk '{print $1}' | sort | uniq -c",
+        shell=True, capture_output=True, text=True, check=True).stdout
+    expected = sorted(((ip, int(n)) for n, ip in (line.split() for line in awk.splitlines())),
+                      key=lambda r: (-r[1], r[0]))
+    stats = ParseStats()
+    got = top_ips(mkslog.scan(str(folder / "mirai-knowledge-system-access.log*"), stats=stats), len(expected))
+    assert stats.total.rejected == 0
+    assert got.select("remote_addr", "requests").rows() == expected
