@@ -146,25 +146,32 @@ def frame_schema(formats: Sequence[LogFormat]) -> dict[str, pl.DataType]:
     return schema
 
 
-def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split ``lines`` (line_no, line) into (typed rows of ``fmt``, rows it does not match)."""
+def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None,
+                  first_line: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split ``lines`` into (typed rows of ``fmt``, rows it does not match), both with ``line_no``.
+
+    ``lines`` holds ``line`` and, for a fallback format, ``line_no``. The line numbers are added
+    after the regex and the converters have run: a frame whose columns are chunked differently
+    is evaluated on one thread, while the split lines alone keep polars on every core."""
     fields = fmt.fields_for(needed)
     capture = {f.var for f in fields}
-    if not capture:
-        ok = pl.col("line").str.contains(fmt.pattern(set()))
-        flagged = lines.with_columns(ok.alias("__ok"))
-        matched = flagged.filter("__ok").select("line_no")
-        return matched, flagged.filter(~pl.col("__ok")).select("line_no", "line")
-    first = f"g{fmt.fields.index(fields[0])}"
-    pattern, validate = fmt.extraction_pattern(capture)
-    extract = pl.col("line").str.extract_groups(pattern)
-    if validate:  # the cheap no-capture match decides; the short regex only extracts
-        extract = pl.when(pl.col("line").str.contains(fmt.pattern(set()))).then(extract)
-    groups = lines.with_columns(extract.alias("__m"))
-    ok = pl.col("__m").struct.field(first).is_not_null()
-    matched = groups.filter(ok).select("line_no", pl.col("__m")).unnest("__m")
-    matched = matched.select("line_no", *fmt.converters(fields))
-    return matched, groups.filter(~ok).select("line_no", "line")
+    if capture:
+        first = f"g{fmt.fields.index(fields[0])}"
+        pattern, validate = fmt.extraction_pattern(capture)
+        extract = pl.col("line").str.extract_groups(pattern)
+        if validate:  # the cheap no-capture match decides; the short regex only extracts
+            extract = pl.when(pl.col("line").str.contains(fmt.pattern(set()))).then(extract)
+        typed = lines.with_columns(extract.alias("__m")).unnest("__m")
+        converters = fmt.converters(fields)
+        typed = typed.with_columns(pl.col(first).is_not_null().alias("__ok"), *converters)
+        outputs = [e.meta.output_name() for e in converters]
+    else:
+        typed = lines.with_columns(pl.col("line").str.contains(fmt.pattern(set())).alias("__ok"))
+        outputs = []
+    if "line_no" not in typed.columns:
+        typed = typed.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + first_line).alias("line_no"))
+    matched = typed.filter("__ok").select("line_no", *outputs)
+    return matched, typed.filter(~pl.col("__ok")).select("line_no", "line")
 
 
 def _depth(fmt: LogFormat) -> pl.Expr:
@@ -214,9 +221,7 @@ def parse_chunk(
     """Parse one chunk: typed rows of the full ``schema`` (or only ``columns``), rejects and counts
     into ``stats``."""
     series, invalid = split_lines(chunk.data)
-    lines = pl.DataFrame({"line": series}).with_row_index("line_no", offset=0).with_columns(
-        pl.col("line_no").cast(pl.Int64) + chunk.first_line
-    )
+    lines = pl.DataFrame({"line": series})
     schema = schema or frame_schema(formats)
     needed = None if columns is None else set(columns) - set(TAIL_SCHEMA)
     parts: list[pl.DataFrame] = []
@@ -224,7 +229,7 @@ def parse_chunk(
     for fmt in formats:
         if remaining.is_empty():
             break
-        matched, remaining = _match_format(remaining, fmt, needed)
+        matched, remaining = _match_format(remaining, fmt, needed, chunk.first_line)
         if len(matched):
             parts.append(matched.with_columns(pl.lit(fmt.name).alias("source")))
     out_cols = list(schema) if columns is None else [c for c in schema if c in columns]
