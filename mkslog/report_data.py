@@ -208,8 +208,8 @@ def fill_week(df: pl.DataFrame, logs: WeekLogs, every: str = "1h", ts: str = "ts
     only between the first and the last row)."""
     grid = pl.datetime_range(logs.week.start, logs.week.end, every, closed="left", time_unit="us",
                              time_zone="UTC", eager=True).dt.convert_time_zone(logs.tz).alias(ts).to_frame()
-    if df.is_empty():
-        return grid
+    # an empty df still brings its columns: a week without errors is a grid of zeros, not a grid
+    # without a count column (which failed the report's errors cell)
     grid = grid.with_columns(pl.col(ts).cast(df.schema[ts]))
     filled = grid.join(df, on=ts, how="left")
     return filled.with_columns(pl.col(c).fill_null(0) for c, t in df.schema.items() if c != ts and t.is_integer())

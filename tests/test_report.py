@@ -479,3 +479,13 @@ def test_notebooks_keep_logic_in_the_library(name):
 def test_analyst_notebooks_run_top_to_bottom_on_the_sample_logs(name, tmp_path):
     html = render(ROOT / "notebooks" / f"{name}.ipynb", {}, tmp_path / f"{name}.html")
     assert html.is_file() and SVG_IMG.search(html.read_text(encoding="utf-8"))
+
+
+def test_a_week_without_errors_fills_the_grid_with_zeros():
+    """A log that exists but has no record in the week is a week of zeros, not a failed report."""
+    root = Path(__file__).resolve().parent.parent
+    logs = rd.WeekLogs(str(root / "mkslog.example.toml"), "2026-W47", tz="Asia/Tokyo")
+    empty = pl.DataFrame(schema={"ts": pl.Datetime("us", "Asia/Tokyo"), "count": pl.Int64})
+    filled = rd.fill_week(empty, logs)
+    assert filled.columns == ["ts", "count"]
+    assert filled.height == 7 * 24 and filled["count"].sum() == 0
