@@ -205,3 +205,18 @@ def restore_cmd(backup_dir, target, restore_db, database_url, env_file, config_p
     if result.database:
         lines.append(f"Database restored into {result.database}")
     _emit(as_json, {**asdict(result), "status": "ok"}, "\n".join(lines))
+
+
+def _shorthand(kind: str) -> click.Command:
+    """``backup daily`` for ``backup create --kind daily``: the name the operations manual's cron
+    lines and DESIGN.md use. Same options as ``create`` but --kind."""
+
+    def callback(**options: Any) -> None:
+        click.get_current_context().invoke(create_cmd, kind=kind, **options)
+
+    return click.Command(kind, callback=callback, params=[p for p in create_cmd.params if p.name != "kind"],
+                         help=f"Shorthand for `backup create --kind {kind}`.")
+
+
+for _kind in ("daily", "weekly", "monthly"):
+    backup_group.add_command(_shorthand(_kind))

@@ -716,3 +716,14 @@ def test_failed_database_steps_are_reported_and_undone(tmp_path, cluster, config
     with pytest.raises(BackupError, match=r"password authentication failed.*the data restore was undone and "):
         bk.restore_backup(good.path, target, database_url=wrong, restore_db=True)
     assert snapshot(target) == before and sorted(os.listdir(target.parent)) == ["data"]
+
+
+@pytest.mark.parametrize("kind", ["daily", "weekly", "monthly"])
+def test_shorthand_commands_create_that_kind(tmp_path, data_dir, kind):
+    """`backup daily` (DESIGN.md's name) is `backup create --kind daily`."""
+    root = tmp_path / "root"
+    result = cli(kind, "--data-dir", data_dir, "--root", root, "--env-file", "", "--database-url", "", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["kind"] == kind and Path(doc["path"]).parent == root / kind
+    assert log_messages(root / "backup.log")[0] == f"Starting {kind} backup"
