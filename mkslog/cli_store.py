@@ -6,6 +6,7 @@ Register with ``register_store_commands(main)``.
 from __future__ import annotations
 
 import click
+from click.core import ParameterSource
 
 from .cli_common import safe_text
 from .cli_logs import choose_format, log_options, output_options, write_output
@@ -30,23 +31,37 @@ def ingest_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, st
     recognised by its content and not read again; a file truncated or rewritten in place is read
     again and its old rows are replaced. Run it from cron or a systemd timer; with `store = ...`
     in mkslog.toml the query commands then read the store (in Python: mkslog.scan(store=DIR)).
+    Without PATHS and without --kind, every kind of log configured in mkslog.toml whose files
+    exist is ingested (access, app, nginx-error, gunicorn-error, health, metrics, backup).
     """
+    import polars as pl
+
     from .present import render
     from .sources import DEFAULT_CHUNK
-    from .store import PART_ROWS, ingest
+    from .store import PART_ROWS, configured_kinds, ingest
 
     fmt = choose_format(format_name, log_format, nginx_conf)
-    result = ingest(list(paths) or None, store_dir, kind=kind, format=fmt, config=config_path, wait=wait,
-                    chunk_size=chunk_size or DEFAULT_CHUNK, part_rows=part_rows or PART_ROWS)
-    write_output(render(result.to_frame(), output, title=f"Ingest into {result.store}"), out_file)
-    click.echo(safe_text(result.summary()), err=True)
-    for f in result.files:
-        if f.action == "replaced":
-            click.echo(f"Warning: {safe_text(f.path)} was truncated or rewritten in place: "
-                       f"{f.dropped_rows} rows of its old content were dropped and it was read again", err=True)
-    if result.rejected:
-        click.echo(f"Warning: {result.rejected} of {result.lines} new lines did not parse; they are kept in the "
-                   "store's rejects (mkslog.store.store_rejects)", err=True)
+    options = dict(config=config_path, wait=wait, chunk_size=chunk_size or DEFAULT_CHUNK,
+                   part_rows=part_rows or PART_ROWS)
+    kind_given = click.get_current_context().get_parameter_source("kind") != ParameterSource.DEFAULT
+    if paths or kind_given:
+        results = [ingest(list(paths) or None, store_dir, kind=kind, format=fmt, **options)]
+        frame = results[0].to_frame()
+    else:  # every configured kind; the access log as before when none is found
+        kinds = configured_kinds(config_path) or ["access"]
+        results = [ingest(None, store_dir, kind=k, format=fmt if k == "access" else None, **options) for k in kinds]
+        frame = pl.concat([r.to_frame().with_columns(pl.lit(r.kind, pl.String).alias("kind")) for r in results])
+    write_output(render(frame, output, title=f"Ingest into {results[0].store}"), out_file)
+    for result in results:
+        prefix = f"{result.kind}: " if len(results) > 1 else ""
+        click.echo(safe_text(prefix + result.summary()), err=True)
+        for f in result.files:
+            if f.action == "replaced":
+                click.echo(f"Warning: {safe_text(f.path)} was truncated or rewritten in place: "
+                           f"{f.dropped_rows} rows of its old content were dropped and it was read again", err=True)
+        if result.rejected:
+            click.echo(f"Warning: {prefix}{result.rejected} of {result.lines} new lines did not parse; they are kept "
+                       "in the store's rejects (mkslog.store.store_rejects)", err=True)
 
 
 def register_store_commands(main: click.Group) -> None:

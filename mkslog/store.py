@@ -7,6 +7,11 @@ day of ``ts``; ``scan_store`` reads it back as the same LazyFrame that scanning 
     DIR/kind=access/date=2026-11-23/part-<uuid>.parquet  parsed records (frame_schema columns)
     DIR/kind=access/_rejects/part-<uuid>.parquet         rejected lines: file, line_no, line, reason
 
+Every kind of log is stored: ``access`` and the record kinds of :mod:`mkslog.records` (``app``,
+``nginx-error``, ``gunicorn-error``, ``health``, ``metrics``, ``backup``), each under its own
+``kind=`` folder with the schema a text scan of it has. Timestamps without an offset are read in
+the ``source_timezone`` the catalog records per kind (an ingest with another one fails).
+
 A re-run reads only what is new: the appended tail of a growing file, a newly rotated file (known
 by content, so a rename or gzip is not read again), the tail a rotated file gained before it was
 compressed. A file truncated or rewritten in place is re-read and its old rows dropped. Part files
@@ -33,7 +38,15 @@ from .catalog import CATALOG, Catalog, PartEntry, schema_from
 from .errors import StoreError
 from .frame import _config
 from .parse import REJECT_SCHEMA, FileStats, ParseStats
-from .store_ingest import PART_ROWS, FileReport, IngestResult, collect_garbage, ingest
+from .store_ingest import (
+    INGEST_KINDS,
+    PART_ROWS,
+    FileReport,
+    IngestResult,
+    collect_garbage,
+    configured_kinds,
+    ingest,
+)
 
 
 def scan_store(store: str | os.PathLike, kind: str | None = "access", *, since: datetime | None = None,
@@ -118,11 +131,12 @@ def _fill_stats(cat: Catalog, kind: str, stats: ParseStats) -> None:
     for p in cat.parts(kind, rejects=True):
         by_file.setdefault(p.file_id, []).append(str(cat.root / p.path))
     paths = [e.path for e in entries]
-    for e in entries:
-        name = e.path if paths.count(e.path) == 1 else f"{e.path} (#{e.id})"
+    names = [e.path if paths.count(e.path) == 1 else f"{e.path} (#{e.id})" for e in entries]
+    for name in names:  # first: a reset drops the rejects *read under* that name, which may be another entry's
+        stats.reset(name)
+    for e, name in zip(entries, names, strict=True):
         files = by_file.get(e.id, [])
         rejects = pl.read_parquet(files) if files else pl.DataFrame(schema=REJECT_SCHEMA)
-        stats.reset(name)
         fs: FileStats = stats.file(name, e.format or "")
         stats.add(name, lines=e.lines, parsed=e.parsed, invalid_utf8=e.invalid_utf8, nbytes=e.offset,
                   rejects=rejects)
@@ -146,4 +160,4 @@ def _overlaps(p: PartEntry, lo: int | None, hi: int | None) -> bool:
 
 
 __all__ = ["ingest", "scan_store", "store_rejects", "store_files", "configured_store", "collect_garbage",
-           "IngestResult", "FileReport", "PART_ROWS"]
+           "configured_kinds", "INGEST_KINDS", "IngestResult", "FileReport", "PART_ROWS"]

@@ -15,6 +15,14 @@ How a file is read:
   them with the new offset in one transaction (a checkpoint);
 - afterwards, the small parts a frequent ingest leaves (one per run and day) are merged once
   :data:`COMPACT_AT` of them exist for one file and day.
+
+Record kinds (health, metrics, backup, app, nginx-error, gunicorn-error) are parsed by
+:func:`mkslog.records.parse_record_batches`, chunk by chunk, with the config's
+``source_timezone`` (recorded in the catalog: a later ingest with another one fails clearly).
+For the multi-line kinds every chunk handed to a worker is cut at a record start, so a record is
+never split; the last record of an uncompressed file is held back (the read position stays at its
+first line) while the file was modified less than ``settle`` seconds ago: a traceback may still be
+being written. A ``.gz`` is complete and read to its end.
 """
 
 from __future__ import annotations
@@ -51,12 +59,24 @@ from .formats import LogFormat, compile_format
 from .formats.detect import detect_formats
 from .frame import _config, _with_lenient
 from .parse import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats, frame_schema, parse_chunk
-from .sources import DEFAULT_CHUNK, ChunkReader, Source, expand
+from .records import (
+    ALL_KINDS,
+    MAX_RECORD_LINES,
+    MULTILINE_SCHEMA,
+    _starts,
+    check_timezone,
+    detect_app_format,
+    parse_record_batches,
+    record_format,
+    schema_of,
+)
+from .sources import DEFAULT_CHUNK, Chunk, ChunkReader, Source, expand
 
 PART_ROWS = 1_000_000  # rows per part file and day, at most
 COMPACT_AT = 8  # small parts of one file and day that are merged into one
 NULL_DATE = "__HIVE_DEFAULT_PARTITION__"  # records without a timestamp
-INGEST_KINDS = ("access",)
+INGEST_KINDS = ALL_KINDS
+SETTLE = 60.0  # seconds without a write after which the last multi-line record of a file is final
 
 
 @dataclass
@@ -125,17 +145,29 @@ class IngestResult:
 
 def ingest(paths=None, store: str | os.PathLike | None = None, *, kind: str = "access",
            format: str | LogFormat | None = None, config=None, wait: float = 0.0,
-           chunk_size: int = DEFAULT_CHUNK, part_rows: int = PART_ROWS, workers: int = 2) -> IngestResult:
+           chunk_size: int = DEFAULT_CHUNK, part_rows: int = PART_ROWS, workers: int = 2,
+           datefmt: str | None = None, source_tz: str | None = None, settle: float = SETTLE) -> IngestResult:
     """Parse what is new in ``paths`` (default: the configured paths of ``kind``) into ``store``
-    (default: ``store`` in mkslog.toml). Waits up to ``wait`` seconds for another ingest."""
+    (default: ``store`` in mkslog.toml). Waits up to ``wait`` seconds for another ingest.
+
+    Record kinds: ``datefmt`` for app logs (default: the config's), ``source_tz`` for timestamps
+    without an offset (default: the config's ``source_timezone``, as :func:`mkslog.scan` uses);
+    ``settle``: the last record of a multi-line log is held back until its file has not been
+    written to for this many seconds (a ``.gz`` is always read to its end)."""
     cfg = _config(config)
     store = store or cfg.get("store") or None
     if not store:
         raise StoreError("no store given: pass --store DIR or set store = \"DIR\" in mkslog.toml")
     if kind not in INGEST_KINDS:
-        raise StoreError(f"ingest does not handle {kind} logs yet (it does: {', '.join(INGEST_KINDS)})")
+        raise StoreError(f"ingest does not handle {kind} logs (it does: {', '.join(INGEST_KINDS)})")
     started = time.monotonic()
     sources, fmt = _sources(paths, format, cfg, kind)
+    if kind != "access":
+        if isinstance(fmt, LogFormat):
+            raise StoreError(f"{fmt.name} is an access-log format: {kind} logs take a logging format (app) "
+                             "or none (their layout is fixed)")
+        datefmt = datefmt or (cfg.get(f"logs.{kind.replace('-', '_')}.datefmt") if paths is None else None) or None
+        source_tz = check_timezone(source_tz or cfg.get("source_timezone") or "UTC")
     root = Path(store)
     if root.is_dir() and not (root / CATALOG).exists() and any(p.name != ".lock" for p in root.iterdir()):
         raise StoreError(f"{store} is not empty and not an mkslog store: give a new or empty folder")
@@ -143,12 +175,47 @@ def ingest(paths=None, store: str | os.PathLike | None = None, *, kind: str = "a
     with store_lock(store, wait):
         cat = Catalog(store, write=True)
         try:
+            if kind != "access":
+                _check_source_tz(cat, kind, source_tz)
             result.garbage = collect_garbage(cat)
-            _Ingest(cat, kind, fmt, chunk_size, max(1, part_rows), max(1, workers)).run(sources, result)
+            job = _Ingest(cat, kind, fmt, chunk_size, max(1, part_rows), max(1, workers))
+            job.datefmt, job.source_tz, job.settle = datefmt, source_tz, settle
+            job.run(sources, result)
         finally:
             cat.close()
     result.seconds = time.monotonic() - started
     return result
+
+
+def configured_kinds(config=None) -> list[str]:
+    """The kinds whose configured paths (``[logs.<kind>] paths``) match at least one file."""
+    cfg = _config(config)
+    found = []
+    for kind in INGEST_KINDS:
+        paths = cfg.log_paths(kind.replace("-", "_"))
+        if not paths:
+            continue
+        try:
+            if expand(paths):
+                found.append(kind)
+        except LogFileError:
+            continue
+    return found
+
+
+def _check_source_tz(cat: Catalog, kind: str, source_tz: str) -> None:
+    """Rows of one kind are all parsed with one source timezone: it is kept in the catalog."""
+    key = f"source_tz:{kind}"
+    stored = cat.meta(key)
+    if stored == source_tz:
+        return
+    if stored is None or cat.meta(f"schema:{kind}") is None:  # no rows of this kind yet
+        cat.set_meta(key, source_tz)
+        return
+    raise StoreError(
+        f"the {kind} logs in {cat.root} were parsed with source_timezone {stored!r}, this ingest would use "
+        f"{source_tz!r}: set source_timezone back to {stored!r}, or ingest into a new store (rows already "
+        "stored are not parsed again)")
 
 
 def collect_garbage(cat: Catalog) -> int:
@@ -170,12 +237,13 @@ def _sources(paths, format, cfg, kind: str) -> tuple[list[Source], str | LogForm
     if paths is not None and not isinstance(paths, (str, os.PathLike)):
         paths = list(paths) or None
     if paths is None:
-        format = format or cfg.get(f"logs.{kind}.format") or None
+        key = kind.replace("-", "_")
+        format = format or cfg.get(f"logs.{key}.format") or None
         try:
-            found = expand(cfg.log_paths(kind))
+            found = expand(cfg.log_paths(key))
         except LogFileError as exc:
             raise LogFileError(f"{exc} - these are the configured {kind} log paths; pass log files as "
-                               f"arguments or set [logs.{kind}] paths in mkslog.toml") from None
+                               f"arguments or set [logs.{key}] paths in mkslog.toml") from None
     else:
         found = expand(paths)
     if any(s.is_stdin for s in found):
@@ -197,6 +265,9 @@ class _Ingest:
     def __init__(self, cat: Catalog, kind: str, fmt, chunk_size: int, part_rows: int, workers: int):
         self.cat, self.kind, self.fmt = cat, kind, fmt
         self.chunk_size, self.part_rows, self.workers = chunk_size, part_rows, workers
+        self.datefmt: str | None = None
+        self.source_tz = "UTC"
+        self.settle = SETTLE
         self.now = datetime.now(UTC).isoformat(timespec="seconds")
         blob = cat.meta(f"schema:{kind}")
         self.schema: dict | None = None if blob is None else schema_from(blob)
@@ -318,12 +389,19 @@ class _Ingest:
 
     def read(self, plan: _Plan, pool: ThreadPoolExecutor) -> FileReport:
         source = plan.probe.source
-        if self.fmt is not None:  # as frame.resolve does
-            specs = self.fmt if isinstance(self.fmt, list | tuple) else [self.fmt]
-            formats = _with_lenient([compile_format(f) for f in specs])
+        if self.kind != "access":  # as records.resolve_records does
+            if self.kind == "app" and self.fmt is None:
+                formats = [detect_app_format(source, self.datefmt).record_format()]
+            else:
+                formats = [record_format(self.kind, self.fmt, self.datefmt)]
+            schema = self.schema = _union(self.schema, schema_of(formats))
         else:
-            formats = _with_lenient(detect_formats(source))
-        schema = self.schema = _union(self.schema, formats)
+            if self.fmt is not None:  # as frame.resolve does
+                specs = self.fmt if isinstance(self.fmt, list | tuple) else [self.fmt]
+                formats = _with_lenient([compile_format(f) for f in specs])
+            else:
+                formats = _with_lenient(detect_formats(source))
+            schema = self.schema = _union(self.schema, frame_schema(formats))
         report = FileReport(source.path, plan.action)
         old = plan.entry
         if plan.action in ("appended", "rotated"):
@@ -339,6 +417,8 @@ class _Ingest:
         _set_identity(e, plan.probe)
         job = _FileJob(self, e, formats, schema, start, window, plan.drop, report)
         job.run(pool)
+        if job.held and report.action == "appended" and not report.lines:
+            report.action = "unchanged"  # only its held-back last record was looked at again
         return report
 
 
@@ -347,16 +427,17 @@ def _set_identity(e: FileEntry, p: Probe) -> None:
         p.source.path, p.dev, p.ino, p.size, p.mtime_ns, int(p.compressed))
 
 
-def _union(stored: dict | None, formats: list[LogFormat]) -> dict:
-    """The stored columns, then new format columns, then source/file/line_no: never narrower."""
-    new = frame_schema(formats)
+def _union(stored: dict | None, new: dict) -> dict:
+    """The stored columns, then new format columns, then the multi-line columns (of multi-line
+    record kinds) and source/file/line_no: never narrower."""
     if stored is None:
         return new
-    merged = {k: v for k, v in stored.items() if k not in TAIL_SCHEMA}
+    last = {**MULTILINE_SCHEMA, **TAIL_SCHEMA}
+    merged = {k: v for k, v in stored.items() if k not in last}
     for k, v in new.items():
-        if k not in TAIL_SCHEMA:
+        if k not in last:
             merged.setdefault(k, v)
-    merged.update(TAIL_SCHEMA)
+    merged.update({k: v for k, v in last.items() if k in stored or k in new})
     return merged
 
 
@@ -376,6 +457,19 @@ def _parse(chunk, formats, name: str, schema: dict) -> _Parsed:
     """Parse one chunk and cut it by day (in a worker thread: polars and Arrow release the GIL)."""
     st = ParseStats()
     df = parse_chunk(chunk, formats, name, st, schema=schema)
+    return _by_day(df, st, chunk)
+
+
+def _parse_records(chunk: Chunk, rf, name: str, schema: dict, source_tz: str) -> _Parsed:
+    """Records of one chunk of a record kind (whole records: see :meth:`_FileJob.record_chunks`)."""
+    st = ParseStats()
+    frames = list(parse_record_batches([((name, [chunk]), rf)], st, source_tz=source_tz, workers=1))
+    df = pl.concat(frames) if frames else pl.DataFrame(schema=schema_of([rf]))
+    df = df.select([pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c) for c, t in schema.items()])
+    return _by_day(df, st, chunk)
+
+
+def _by_day(df: pl.DataFrame, st: ParseStats, chunk) -> _Parsed:
     groups = []
     if len(df):
         day = pl.col("ts").dt.date()
@@ -406,18 +500,68 @@ class _FileJob:
         self.tail = window
         self.writers: dict[str, _PartWriter] = {}
         self.rejects: list[pl.DataFrame] = []
+        self.held = False  # the last record of a multi-line log was left for the next ingest
+
+    def chunks(self, reader: ChunkReader):
+        """The reader's chunks of whole lines (a last line without its newline waits)."""
+        for chunk in reader:
+            if not self.e.compressed and not chunk.data.endswith(b"\n"):
+                self.report.note = _join(self.report.note, "last line has no newline yet: left for the next ingest")
+                return  # a writer may be in the middle of it
+            yield chunk
+
+    def record_chunks(self, reader: ChunkReader, held_ok: bool):
+        """Chunks of a multi-line kind cut at record starts, so no record spans two of them (as
+        :func:`mkslog.records.parse_record_batches` carries a chunk's last record over). The last
+        record waits for the next ingest while ``held_ok`` (an uncompressed file written lately)."""
+        rf = self.formats[0]
+        carry: Chunk | None = None
+        for chunk in self.chunks(reader):
+            if carry is not None:
+                chunk = Chunk(carry.data + chunk.data, carry.first_line, carry.offset)
+            lines = _starts(chunk, rf)[0]
+            starts = lines.get_column("start").arg_true()
+            last = int(starts[-1]) if len(starts) else 0
+            if len(lines) - last > MAX_RECORD_LINES:
+                last = len(lines)  # an endless record is cut, as parse_record_batches cuts it
+            if last == len(lines):
+                carry = None
+                yield chunk
+                continue
+            cut = _line_offset(chunk.data, last)
+            carry = Chunk(chunk.data[cut:], chunk.first_line + last, chunk.offset + cut)
+            if last > 0:
+                yield Chunk(chunk.data[:cut], chunk.first_line, chunk.offset)
+        if carry is not None:
+            if held_ok:
+                self.held = True
+                self.report.note = _join(self.report.note, f"last record (line {carry.first_line}) may still be "
+                                                           "being written: left for the next ingest")
+            else:
+                yield carry
 
     def run(self, pool: ThreadPoolExecutor) -> None:
         e, source = self.e, Source(self.e.path)
         reader = ChunkReader(source, chunk_size=self.ing.chunk_size, start_offset=self.start,
                              start_line=e.lines + 1)
         pending: deque = deque()
+        ing = self.ing
+        if ing.kind == "access":
+            chunks, parse, args = self.chunks(reader), _parse, (self.formats, e.path, self.schema)
+        else:
+            rf = self.formats[0]
+            if rf.multiline:
+                try:
+                    recent = time.time() - os.stat(e.path).st_mtime < ing.settle
+                except OSError:
+                    recent = False
+                chunks = self.record_chunks(reader, held_ok=not e.compressed and recent)
+            else:
+                chunks = self.chunks(reader)
+            parse, args = _parse_records, (rf, e.path, self.schema, ing.source_tz)
         try:
-            for chunk in reader:
-                if not e.compressed and not chunk.data.endswith(b"\n"):
-                    self.report.note = _join(self.report.note, "last line has no newline yet: left for the next ingest")
-                    break  # a writer may be in the middle of it
-                pending.append(pool.submit(_parse, chunk, self.formats, e.path, self.schema))
+            for chunk in chunks:
+                pending.append(pool.submit(parse, chunk, *args))
                 while len(pending) > self.ing.workers:
                     self.consume(pending.popleft().result())
             while pending:
@@ -459,7 +603,7 @@ class _FileJob:
         """Close the open parts (renamed into place), then record them and the read position in
         one transaction. ``final``: the end of the file (as it was when probed) was reached."""
         e, cat = self.e, self.ing.cat
-        e.complete = int(final)
+        e.complete = int(final and not self.held)  # held: look again even if the file does not change
         if e.id is None and e.offset == 0 and not self.drop:
             return  # nothing read (an empty file): nothing to remember
         parts = [w.close() for w in self.writers.values()]
@@ -488,6 +632,14 @@ class _FileJob:
         self.drop = []
         for rel in dropped:
             (cat.root / rel).unlink(missing_ok=True)
+
+
+def _line_offset(data: bytes, n: int) -> int:
+    """The byte offset where line ``n`` (0-based) of ``data`` starts."""
+    pos = 0
+    for _ in range(n):
+        pos = data.index(b"\n", pos) + 1
+    return pos
 
 
 def _join(a: str, b: str) -> str:
