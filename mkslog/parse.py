@@ -158,10 +158,16 @@ def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None,
     if capture:
         first = f"g{fmt.fields.index(fields[0])}"
         pattern, validate = fmt.extraction_pattern(capture)
-        extract = pl.col("line").str.extract_groups(pattern)
+        if len(fields) == 1:  # one group (top-ips): a plain string result, cheaper than a struct
+            extract = pl.col("line").str.extract(pattern, 1)
+        else:
+            extract = pl.col("line").str.extract_groups(pattern)
         if validate:  # the cheap no-capture match decides; the short regex only extracts
             extract = pl.when(pl.col("line").str.contains(fmt.pattern(set()))).then(extract)
-        typed = lines.with_columns(extract.alias("__m")).unnest("__m")
+        if len(fields) == 1:
+            typed = lines.with_columns(extract.alias(first))
+        else:
+            typed = lines.with_columns(extract.alias("__m")).unnest("__m")
         converters = fmt.converters(fields)
         typed = typed.with_columns(pl.col(first).is_not_null().alias("__ok"), *converters)
         outputs = [e.meta.output_name() for e in converters]
