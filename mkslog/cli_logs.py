@@ -67,14 +67,17 @@ def choose_format(format_name: str | None, log_format: str | None, nginx_conf: s
     return log_format or format_name
 
 
-def open_logs(paths, format_name, log_format, nginx_conf, config_path, stats, kind: str = "access"):
+def open_logs(paths, format_name, log_format, nginx_conf, config, stats, kind: str = "access"):
     """``mkslog.scan`` over the given paths (or the configured ones) with the chosen format; a
-    progress bar on stderr when it is a terminal and the input is large."""
+    progress bar on stderr when it is a terminal and the input is large. ``config``: a path or a
+    loaded :class:`~mkslog.config.Config`."""
+    from .config import Config, load_config
     from .frame import scan
 
+    cfg = config if isinstance(config, Config) else load_config(config)
     fmt = choose_format(format_name, log_format, nginx_conf)
-    lf = scan(list(paths) or None, fmt, kind=kind, config=config_path, stats=stats)
-    attach_progress(stats, list(paths))
+    lf = scan(list(paths) or None, fmt, kind=kind, config=cfg, stats=stats)
+    attach_progress(stats, list(paths) or cfg.log_paths(kind.replace("-", "_")))
     return lf
 
 
@@ -137,10 +140,3 @@ def warn_rejects(stats) -> None:
             "see them with `mkslog parse --rejects PATHS`",
             err=True,
         )
-
-
-
-
-def progress_wanted(stats_bytes: int) -> bool:
-    """Whether a progress bar is worth drawing for this many bytes."""
-    return sys.stderr.isatty() and stats_bytes > PROGRESS_MIN_BYTES

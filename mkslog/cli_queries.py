@@ -19,7 +19,7 @@ from collections.abc import Callable
 import click
 
 from .cli_common import config_option
-from .cli_logs import choose_format, output_options, warn_rejects, write_output
+from .cli_logs import open_logs, output_options, warn_rejects, write_output
 
 _EVERY = re.compile(r"^\d+(ns|us|ms|s|m|h|d|w|mo|q|y)$")
 _LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -80,37 +80,28 @@ class QueryRun:
         return in_timezone(between(lf, self.start, self.end), self.tz)
 
     def access(self, paths, format_name=None, log_format=None, nginx_conf=None):
-        """The access logs, narrowed to the time window, ``ts`` in the display timezone."""
-        from .frame import scan
-        from .parse import ParseStats
-
-        stats = ParseStats()
+        """The access logs (or ``--store``), narrowed to the time window, ``ts`` in the display timezone."""
+        stats = self._stats()
         store = click.get_current_context().meta.get("mkslog_store")
         if store:
+            from .frame import scan
+
             if paths:
                 raise click.UsageError("give log PATHS or --store, not both")
             return self.window(scan(store=store, config=self.cfg, stats=stats))
-        fmt = choose_format(format_name, log_format, nginx_conf)
-        lf = scan(list(paths) or None, fmt, kind="access", config=self.cfg, stats=stats)
-        self._track(stats, paths, "access")
-        return self.window(lf)
+        return self.window(open_logs(paths, format_name, log_format, nginx_conf, self.cfg, stats, "access"))
 
     def app(self, paths, log_format=None):
         """The application log, narrowed to the time window."""
-        from .frame import scan
+        return self.window(open_logs(paths, log_format, None, None, self.cfg, self._stats(), "app"))
+
+    def _stats(self):
+        """New parse statistics, kept for the reject warning and the summary's rejected_lines."""
         from .parse import ParseStats
 
         stats = ParseStats()
-        lf = scan(list(paths) or None, log_format, kind="app", config=self.cfg, stats=stats)
-        self._track(stats, paths, "app")
-        return self.window(lf)
-
-    def _track(self, stats, paths, kind: str) -> None:
-        """Keep ``stats`` for the reject warning; a progress bar for large inputs on a terminal."""
-        from .cli_logs import attach_progress
-
         self.stats.append(stats)
-        attach_progress(stats, list(paths) or self.cfg.log_paths(kind))
+        return stats
 
     def optional_app(self, app_logs, access_paths):
         """``--app-log``, else the configured app log when no access PATHS were given and it exists."""

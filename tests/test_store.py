@@ -397,3 +397,20 @@ def test_catalog_left_mid_transaction_is_rolled_back(tmp_path):
     assert (store / f"{CATALOG}-journal").exists()
     assert scan_store(store).select(pl.len()).collect().item() == 500
     assert ingest([log], store).lines == 0
+
+
+def test_queries_over_the_store_report_its_rejects(tmp_path):
+    """`summary --store` counts the stored rejects, and the CLI warns about them, like over text."""
+    from click.testing import CliRunner
+
+    from mkslog.cli import main
+    from mkslog.store import ingest
+
+    log = tmp_path / "access.log"
+    log.write_text(lines(1, 200, bad_every=50))
+    ingest(str(log), tmp_path / "store", format="timed")
+    result = CliRunner().invoke(main, ["summary", "--store", str(tmp_path / "store"), "--output", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["requests"] == 196 and doc["rejected_lines"] == 4
+    assert "Warning: 4 of 200 lines did not parse" in result.stderr
