@@ -14,7 +14,7 @@ it broke. ``parsed + rejected == lines`` for every file, always.
 >>> ok.get_column("remote_addr").to_list(), stats.total.parsed, stats.total.rejected
 (['1.2.3.4'], 1, 1)
 >>> stats.rejects().get_column("reason").item()
-"does not match format 'common': breaks after $remote_addr"
+"does not match format 'common': breaks at $remote_addr"
 """
 
 from __future__ import annotations
@@ -181,8 +181,10 @@ def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None,
 
 
 def _depth(fmt: LogFormat) -> pl.Expr:
-    """How many of ``fmt``'s fields a line matches from the start (its prefix patterns)."""
-    ends = [i + 1 for i, p in enumerate(fmt.pieces) if not isinstance(p, str)]
+    """How many of ``fmt``'s fields a line matches from the start, each together with the literal
+    that follows it: a field counts only when the text after it agrees too (``200`` of a status
+    ``2000`` does not)."""
+    ends = [i + 2 for i, p in enumerate(fmt.pieces) if not isinstance(p, str)]
     if not ends:
         return pl.lit(0, pl.Int32)
     return pl.sum_horizontal(
@@ -191,16 +193,16 @@ def _depth(fmt: LogFormat) -> pl.Expr:
 
 
 def _where(fmt: LogFormat, depth: pl.Expr) -> pl.Expr:
-    names = ["at the start"] + [f"after {f.var}" for f in fmt.fields]
-    if fmt.fields:
-        names[-1] = f"after {fmt.fields[-1].var} (extra text at the end)"
+    names = [f"at {f.var}" for f in fmt.fields]
+    if fmt.fields:  # every field matched, yet the whole pattern did not: more text follows
+        names.append(f"after {fmt.fields[-1].var} (extra text at the end)")
     where = depth.replace_strict(dict(enumerate(names)), default="?", return_dtype=pl.String)
     return pl.lit(f"does not match format '{fmt.name}': breaks ") + where
 
 
 def diagnose(fmt: LogFormat | Sequence[LogFormat], lines: pl.Series) -> pl.Series:
-    """For rejected lines: a reason naming the format that got furthest and the field after
-    which it broke, e.g. ``does not match format 'combined': breaks after $remote_addr``."""
+    """For rejected lines: a reason naming the format that got furthest and the field where it
+    broke, e.g. ``does not match format 'combined': breaks at $status``."""
     formats = [fmt] if isinstance(fmt, LogFormat) else list(fmt)
     frame = pl.DataFrame({"line": lines})
     depths = [_depth(f) for f in formats]

@@ -73,6 +73,14 @@ def test_wrong_format_error_quotes_first_line_and_closest_format(tmp_path):
     assert "closest:" in text and "--format" in text
 
 
+def test_no_fit_error_names_the_format_that_got_furthest(tmp_path):
+    # a four-digit status: the format that reads furthest breaks at the status, not after it
+    path = write(tmp_path / "x.log", '1.2.3.4 - - [16/Nov/2026:09:00:01 +0900] "GET / HTTP/1.1" 2000 1 "-" "-"\n')
+    with pytest.raises(FormatError) as info:
+        mkslog.scan(path)
+    assert "closest: does not match format 'gunicorn_timed': breaks at %(s)s." in str(info.value)
+
+
 def test_counts_add_up_and_rejects_carry_file_line_text_reason(tmp_path):
     good = lines(5)
     text = "\n".join(good[:2] + ["garbage here", ""] + good[2:]) + "\n"
@@ -82,7 +90,7 @@ def test_counts_add_up_and_rejects_carry_file_line_text_reason(tmp_path):
     rejects = stats.rejects()
     assert rejects.select("line_no", "line").rows() == [(3, "garbage here"), (4, "")]
     assert rejects["reason"].to_list() == [
-        "does not match format 'timed': breaks after $remote_addr", "empty line"]
+        "does not match format 'timed': breaks at $remote_addr", "empty line"]
     assert rejects["file"].unique().to_list() == [path]
     assert df["line_no"].to_list() == [1, 2, 5, 6, 7]
 

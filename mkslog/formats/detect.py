@@ -69,18 +69,10 @@ def detect_formats(source: Source, candidates: Iterable[str | LogFormat] | None 
 def _no_fit_message(source: Source, formats: list[LogFormat], first: str) -> str:
     from ..parse import diagnose
 
-    best, best_depth, best_reason = None, -1, ""
-    for fmt in formats:
-        depth = sum(
-            pl.Series([first]).str.contains(fmt.pattern(set(), upto=i + 1)).item()
-            for i, p in enumerate(fmt.pieces) if not isinstance(p, str)
-        )
-        if depth > best_depth:
-            best, best_depth = fmt, depth
-            best_reason = diagnose(fmt, pl.Series([first])).item()
+    # diagnose already picks the format that got furthest into the line and names where it broke
+    reason = diagnose(formats, pl.Series([first])).item()
     shown = first if len(first) <= 300 else first[:300] + "..."
     return (
         f"no known format fits {source.name}; its first line is:\n  {shown}\n"
-        f"closest: {best.name if best else '?'} ({best_reason}). "
-        "Give the format with --format NAME, --log-format 'STRING' or --nginx-conf FILE"
+        f"closest: {reason}. Give the format with --format NAME, --log-format 'STRING' or --nginx-conf FILE"
     )
