@@ -118,11 +118,31 @@ def test_bad_lines_are_rejected(fmt, line):
     assert parse_one(fmt, line) is None
 
 
-def test_python_re_and_polars_agree_on_every_named_format():
-    line = '1.2.3.4 - - [16/Nov/2026:09:00:01 +0900] "GET / HTTP/1.1" 200 1 "-" "ua" 0.1 0.1'
-    fmt = compile_format("timed")
-    assert fmt.regex.match(line)
-    assert pl.Series([line]).str.contains(fmt.pattern()).item()
+NAMED_LINES = {
+    "timed": '1.2.3.4 - - [16/Nov/2026:09:00:01 +0900] "GET / HTTP/1.1" 200 1 "-" "ua" 0.1 0.1',
+    "main": '1.2.3.4 - - [16/Nov/2026:09:00:01 +0900] "GET / HTTP/1.1" 200 1 "-" "ua" "9.9.9.9"',
+    "combined": '1.2.3.4 - - [16/Nov/2026:09:00:01 +0900] "GET / HTTP/1.1" 200 1 "-" "ua"',
+    "common": '1.2.3.4 - - [16/Nov/2026:09:00:01 +0900] "GET / HTTP/1.1" 200 1',
+    "gunicorn_timed": '1.2.3.4 - - [16/Nov/2026:09:00:01 +0900] "GET / HTTP/1.1" 200 1 "-" "ua" 1200',
+    "gunicorn": '1.2.3.4 - - [16/Nov/2026:09:00:01 +0900] "GET / HTTP/1.1" 200 1 "-" "ua"',
+}
+
+
+@pytest.mark.parametrize("name", list(NAMED_LINES))
+def test_python_re_and_polars_agree_on_every_named_format(name):
+    """The compiled pattern is in the subset both engines accept, and they agree on it."""
+    fmt = compile_format(name)
+    lines = list(NAMED_LINES.values())
+    by_python = [bool(fmt.regex.match(line)) for line in lines]
+    by_polars = pl.Series(lines).str.contains(fmt.pattern()).to_list()
+    assert by_python == by_polars
+    assert by_python[list(NAMED_LINES).index(name)]  # each named format reads its own line
+
+
+def test_every_named_format_has_a_sample_line():
+    from mkslog.formats import named_formats
+
+    assert sorted(named_formats()) == sorted(NAMED_LINES)
 
 
 @pytest.mark.parametrize(("source", "message"), [

@@ -588,21 +588,16 @@ def test_disk_percent_rounds_up_like_df():
 # certificates
 
 
-def test_cert_valid(tls, tmp_path):
+def run_cert(tls, tmp_path, which: str, *extra: str):
+    """`health cert` against the test TLS server holding the ``which`` certificate, trusting the test CA."""
     cfg = write_config(tmp_path)
+    return run("health", "cert", "--host", "127.0.0.1", "--port", str(tls[which]), "--cafile", tls["cafile"],
+               "--config", str(cfg), *extra)
+
+
+def test_cert_valid(tls, tmp_path):
     port = tls["valid"]
-    result = run(
-        "health",
-        "cert",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--cafile",
-        tls["cafile"],
-        "--config",
-        str(cfg),
-    )
+    result = run_cert(tls, tmp_path, "valid")
     assert result.exit_code == 0
     assert re.fullmatch(
         rf"OK: certificate of 127\.0\.0\.1:{port} valid until {TS} UTC \(90 days left\)\n", result.output
@@ -610,21 +605,8 @@ def test_cert_valid(tls, tmp_path):
 
 
 def test_cert_expiring_within_warn_days(tls, tmp_path):
-    cfg = write_config(tmp_path)
     port = tls["expiring"]
-    args = [
-        "health",
-        "cert",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--cafile",
-        tls["cafile"],
-        "--config",
-        str(cfg),
-    ]
-    result = run(*args)
+    result = run_cert(tls, tmp_path, "expiring")
     assert result.exit_code == 1
     first = result.output.splitlines()[0]
     assert re.fullmatch(
@@ -632,25 +614,12 @@ def test_cert_expiring_within_warn_days(tls, tmp_path):
     )
     assert result.output.splitlines()[1] == "alert logged: " + first.removeprefix("EXPIRING: ")
     # Three days are fine when the operator only wants to hear about the last two.
-    assert run(*args, "--warn-days", "2").exit_code == 0
+    assert run_cert(tls, tmp_path, "expiring", "--warn-days", "2").exit_code == 0
 
 
 def test_cert_expired_reports_date_and_negative_days(tls, tmp_path):
-    cfg = write_config(tmp_path)
     port = tls["expired"]
-    result = run(
-        "health",
-        "cert",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--cafile",
-        tls["cafile"],
-        "--json",
-        "--config",
-        str(cfg),
-    )
+    result = run_cert(tls, tmp_path, "expired", "--json")
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert (doc["status"], doc["days_left"], doc["reason"]) == ("expired", -10, "certificate has expired")

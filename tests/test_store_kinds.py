@@ -15,13 +15,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from test_store import assert_frames_match, rows
 
 import mkslog
 from mkslog.cli import main as mkslog_main
 from mkslog.cli_common import MkslogGroup
 from mkslog.cli_store import ingest_cmd
 from mkslog.errors import StoreError
-from mkslog.store import ingest, scan_store, store_files, store_rejects
+from mkslog.store import ingest, scan_store, store_files
 
 main = MkslogGroup("mkslog", commands={**mkslog_main.commands, "ingest": ingest_cmd})
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,55 +75,12 @@ def append(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def rows(lf: pl.LazyFrame) -> pl.DataFrame:
-    df = lf.collect(engine="streaming").drop("file")
-    return df.sort(df.columns, nulls_last=True)
-
-
 def assert_same(store: Path, paths, kind: str) -> None:
     """The store answers exactly like a fresh parse of the text (schema, rows, counts, rejects)."""
     text_stats, store_stats = mkslog.ParseStats(), mkslog.ParseStats()
     text = mkslog.scan(paths, kind=kind, source_tz="Asia/Tokyo", stats=text_stats)
     stored = mkslog.scan(store=store, kind=kind, stats=store_stats)
-    assert stored.collect_schema() == text.collect_schema()
-    a, b = rows(stored), rows(text)
-    assert a.height == b.height
-    assert a.equals(b)
-    t, s = text_stats.total, store_stats.total
-    assert (s.lines, s.parsed, s.rejected) == (t.lines, t.parsed, t.rejected)
-    key = ["line", "reason"]
-    assert store_stats.rejects().select(key).sort(key).equals(text_stats.rejects().select(key).sort(key))
-
-
-@pytest.mark.parametrize(("kind", "make"), [("health", health), ("metrics", metrics)])
-def test_single_line_kinds_append_and_rotate(tmp_path, kind, make):
-    log, store = tmp_path / f"{kind}.log", tmp_path / "store"
-    log.write_text(make(0, 400, bad_every=150))
-    first = ingest([log], store, kind=kind, source_tz="Asia/Tokyo", chunk_size=2048)
-    assert (first.lines, first.rejected) == (400, 3)
-    assert_same(store, [log], kind)
-    assert sorted(p.name for p in (store / f"kind={kind}").glob("date=*"))[0] == "date=2026-11-17"  # UTC days
-
-    append(log, make(400, 60, bad_every=50))
-    second = ingest([log], store, kind=kind, source_tz="Asia/Tokyo")
-    assert second.lines == 60  # only the appended lines were parsed
-    assert (second.parsed, second.rejected, [f.action for f in second.files]) == (58, 2, ["appended"])
-    assert_same(store, [log], kind)
-    assert scan_store(store, kind).select(pl.col("line_no").max()).collect().item() == 460
-    rejected = store_rejects(store, kind)
-    assert rejected.height == 5 and rejected["line_no"].to_list() == [1, 151, 301, 401, 451]
-
-    # rotation: renamed and compressed, a new file: known by content, nothing parsed twice
-    with open(log, "rb") as fi, gzip.open(tmp_path / f"{kind}.log.1.gz", "wb") as fo:
-        shutil.copyfileobj(fi, fo)
-    log.unlink()
-    log.write_text(make(460, 30))
-    r = ingest(str(tmp_path / f"{kind}.log*"), store, kind=kind, source_tz="Asia/Tokyo")
-    acts = {Path(f.path).name: (f.action, f.lines) for f in r.files}
-    assert acts == {f"{kind}.log.1.gz": ("rotated", 0), f"{kind}.log": ("new", 30)}
-    assert_same(store, str(tmp_path / f"{kind}.log*"), kind)
-    assert ingest(str(tmp_path / f"{kind}.log*"), store, kind=kind, source_tz="Asia/Tokyo").lines == 0
-    assert set(store_files(store)["kind"]) == {kind}
+    assert_frames_match(stored, text, store_stats, text_stats)
 
 
 def test_source_timezone_is_kept_in_the_catalog(tmp_path):
