@@ -16,7 +16,7 @@ import polars as pl
 
 from ..errors import FormatError
 from ..lines import split_lines
-from ..sources import ChunkReader, Source
+from ..sources import Source
 from . import ACCESS_FORMATS, LogFormat, compile_format
 
 SAMPLE_BYTES = 256 * 1024
@@ -24,17 +24,11 @@ SAMPLE_LINES = 2000
 
 
 def sample_lines(source: Source, n: int = SAMPLE_LINES) -> pl.Series:
-    """The first ``n`` lines of a source (without consuming standard input)."""
-    if source.is_stdin:
-        import sys
-
-        data = sys.stdin.buffer.peek(SAMPLE_BYTES)
+    """The first ``n`` lines of a source, decompressed; a pipe or standard input keeps them for
+    the parse that follows (:meth:`Source.sample`)."""
+    data, whole = source.sample(SAMPLE_BYTES)
+    if not whole:  # the sample ends inside a line: leave that part out
         data = data[: data.rfind(b"\n") + 1] or data
-    else:
-        data = b""
-        for chunk in ChunkReader(source, chunk_size=SAMPLE_BYTES):
-            data = chunk.data
-            break
     lines, _ = split_lines(data)
     return lines.head(n).filter(lines.head(n) != "")
 
