@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import mkslog
-from mkslog.queries import error_counts, top_ips
 from mkslog.parse import ParseStats
+from mkslog.queries import error_counts, top_ips
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data" / "corpus"
