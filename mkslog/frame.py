@@ -202,6 +202,18 @@ def with_client(lf: pl.LazyFrame, client: str) -> pl.LazyFrame:
     return lf.with_columns(pl.coalesce(*forwarded, pl.col("remote_addr")).alias("remote_addr"))
 
 
+def _error_kind(source: Source, datefmt: str | None) -> str:
+    from .records import detect_app_format, detect_kind
+
+    try:
+        return detect_kind(source)
+    except FormatError:
+        if datefmt is None:
+            raise
+        detect_app_format(source, datefmt)  # a date only this datefmt reads: an app log, or the reason why not
+        return "app"
+
+
 #: The kinds whose records carry a level, which ``errors`` counts.
 ERROR_LOG_KINDS = ("app", "gunicorn-error", "nginx-error")
 _ERROR_COLUMNS = ("ts", "level", "message", "detail", "exc_type", "exc_message", "source", "file", "line_no")
@@ -222,8 +234,6 @@ def scan_error_logs(paths: PathsLike = None, kind: str | None = None, *, format:
     >>> scan_error_logs(p).select("kind", "level").collect().row(0)
     ('gunicorn-error', 'ERROR')
     """
-    from .records import detect_kind
-
     if kind is not None and kind not in ERROR_LOG_KINDS:
         raise FormatError(f"errors reads {', '.join(ERROR_LOG_KINDS)} logs, not {kind!r}: give one of those")
     stats = stats if stats is not None else ParseStats()
@@ -232,7 +242,7 @@ def scan_error_logs(paths: PathsLike = None, kind: str | None = None, *, format:
     else:
         groups = {}
         for source in expand(paths):
-            found = kind or ("app" if format else detect_kind(source))
+            found = kind or ("app" if format else _error_kind(source, datefmt))
             if found not in ERROR_LOG_KINDS:
                 raise FormatError(f"{source.name} is a(n) {found} log; errors reads {', '.join(ERROR_LOG_KINDS)} "
                                   "logs (give --kind to read it as one of them)")
