@@ -35,9 +35,10 @@ register_store_commands(main)
               help="Write the parsed records to FILE: .parquet, .csv or .jsonl (streamed, any size).")
 @click.option("--rejects", "show_rejects", is_flag=True, help="Show the lines that did not parse, with the reason.")
 @click.option("--stats", "show_stats", is_flag=True, help="Show lines read, parsed and rejected per file.")
+@click.option("--datefmt", help="strftime format of an app log's %(asctime)s when it is not logging's default.")
 @output_options
-def parse_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, to, show_rejects, show_stats, output,
-              out_file):
+def parse_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, to, show_rejects, show_stats, datefmt,
+              output, out_file):
     """Parse logs into Parquet/CSV/JSON Lines, or show rejects and per-file counts."""
     from .export import export
     from .parse import ParseStats
@@ -46,7 +47,7 @@ def parse_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, to,
     if not (to or show_rejects or show_stats):
         raise click.UsageError("say what to do: --to FILE, --rejects or --stats")
     stats = ParseStats()
-    lf = open_logs(paths, format_name, log_format, nginx_conf, config_path, stats, kind)
+    lf = open_logs(paths, format_name, log_format, nginx_conf, config_path, stats, kind, datefmt=datefmt)
     if to:
         export(lf, to)
     else:

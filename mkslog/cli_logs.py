@@ -11,7 +11,7 @@ from collections.abc import Callable
 import click
 
 from .cli_common import config_option, safe_text
-from .errors import FormatError
+from .errors import FormatError, LogFileError
 
 output_choice = click.Choice(["table", "json", "csv", "markdown"])
 
@@ -67,16 +67,19 @@ def choose_format(format_name: str | None, log_format: str | None, nginx_conf: s
     return log_format or format_name
 
 
-def open_logs(paths, format_name, log_format, nginx_conf, config, stats, kind: str = "access"):
+def open_logs(paths, format_name, log_format, nginx_conf, config, stats, kind: str = "access", *,
+              client: str | None = None, datefmt: str | None = None):
     """``mkslog.scan`` over the given paths (or the configured ones) with the chosen format; a
     progress bar on stderr when it is a terminal and the input is large. ``config``: a path or a
-    loaded :class:`~mkslog.config.Config`."""
+    loaded :class:`~mkslog.config.Config`. ``client`` (access logs) and ``datefmt`` (app logs)
+    go to ``scan``."""
     from .config import Config, load_config
     from .frame import scan
 
     cfg = config if isinstance(config, Config) else load_config(config)
     fmt = choose_format(format_name, log_format, nginx_conf)
-    lf = scan(list(paths) or None, fmt, kind=kind, config=cfg, stats=stats)
+    extra = {"client": client} if kind == "access" else {"datefmt": datefmt} if kind == "app" else {}
+    lf = scan(list(paths) or None, fmt, kind=kind, config=cfg, stats=stats, **extra)
     attach_progress(stats, list(paths) or cfg.log_paths(kind.replace("-", "_")))
     return lf
 
@@ -129,11 +132,34 @@ def write_output(text: str, out_file: str | None) -> None:
         click.echo(text, nl=False)
 
 
+def check_input(stats, *, required: bool = True) -> None:
+    """Refuse to answer from nothing: a file whose lines were all rejected raises (a query over
+    it would print an empty table that looks like an answer), and so does an empty input when
+    it is ``required`` (else a warning says it is empty)."""
+    rejects = None
+    for fs in stats.files.values():
+        if fs.lines and not fs.parsed:
+            rejects = stats.rejects() if rejects is None else rejects
+            mine = rejects.filter(rejects["file"] == fs.file)
+            first = f" (line {mine['line_no'][0]}: {mine['reason'][0]})" if len(mine) else ""
+            raise LogFileError(f"all {fs.lines} lines of {fs.file} were rejected{first}; is it the right kind of "
+                               f"log and format? see mkslog parse --rejects {fs.file}")
+    if stats.files and stats.total.lines == 0:
+        names = ", ".join(stats.files)
+        damage = "".join(f"; {e}" for e in stats.errors)
+        if required:
+            raise LogFileError(f"the input is empty: {names} hold(s) no lines (nothing to answer from){damage}")
+        click.echo(f"Warning: the input is empty: {safe_text(names)} hold(s) no lines", err=True)
+
+
 def warn_rejects(stats) -> None:
-    """One line on stderr when lines were rejected or a file was damaged: nothing is dropped silently."""
+    """One line on stderr when lines were rejected or a file was damaged, and one per warning
+    (e.g. a detected format with extra fields): nothing is dropped silently."""
     total = stats.total
     for error in stats.errors:
         click.echo(f"Warning: {safe_text(error)}", err=True)
+    for warning in stats.warnings:
+        click.echo(f"Warning: {safe_text(warning)}", err=True)
     if total.rejected:
         click.echo(
             f"Warning: {total.rejected} of {total.lines} lines did not parse and were left out; "

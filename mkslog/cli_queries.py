@@ -19,7 +19,7 @@ from collections.abc import Callable
 import click
 
 from .cli_common import config_option
-from .cli_logs import open_logs, output_options, warn_rejects, write_output
+from .cli_logs import check_input, open_logs, output_options, warn_rejects, write_output
 
 _EVERY = re.compile(r"^\d+(ns|us|ms|s|m|h|d|w|mo|q|y)$")
 _LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -34,16 +34,33 @@ def _options(*decorators: Callable) -> Callable:
 
 
 paths_argument = click.argument("paths", nargs=-1, type=click.Path())
+_app_log = click.option(
+    "--app-log", "app_logs", multiple=True, type=click.Path(),
+    help="Application log (repeatable; globs allowed). Default: [logs.app] when no PATHS are given.")
+
+
+def _meta(name: str) -> Callable:
+    """An option kept in ``ctx.meta`` (``mkslog_<name>``), so commands need no parameter for it."""
+    return lambda ctx, _param, value: ctx.meta.__setitem__(f"mkslog_{name}", value)
+
+
+datefmt_option = click.option("--datefmt", expose_value=False, callback=_meta("datefmt"),
+                              help="strftime format of the app log's %(asctime)s when it is not logging's "
+                                   "default (e.g. '%d/%m/%Y %H:%M:%S').")
+client_option = click.option("--client", type=click.Choice(["remote", "forwarded"]), expose_value=False,
+                             callback=_meta("client"),
+                             help="Who the client is: remote (the connecting address) or forwarded (the first "
+                                  "X-Forwarded-For address, else the connecting one). Default: client_address "
+                                  "in the config, else remote.")
+app_log_option = _options(_app_log, datefmt_option)
 access_options = _options(
     click.option("--format", "format_name", help="Named access format: timed, main, combined, common, gunicorn, "
                                                  "gunicorn_timed (default: [logs.access] format, else detected)."),
     click.option("--log-format", help="An nginx log_format ($remote_addr ...) or gunicorn access_log_format (%(h)s ...)."),
     click.option("--nginx-conf", type=click.Path(dir_okay=False),
                  help="Read log_format from this nginx config (with --format NAME when it defines several)."),
+    client_option,
 )
-app_log_option = click.option(
-    "--app-log", "app_logs", multiple=True, type=click.Path(),
-    help="Application log (repeatable; globs allowed). Default: [logs.app] when no PATHS are given.")
 window_options = _options(
     click.option("--since", help="Start: a date, datetime, yesterday, today, 7d, 2h, 'last week', 'this week', "
                                  "2026-W47 ... (in the display timezone)."),
@@ -73,6 +90,7 @@ class QueryRun:
         zone(self.tz)
         self.start, self.end = time_range(since, until, tz=self.tz)
         self.stats: list = []
+        self.required: list[bool] = []
 
     def window(self, lf):
         from .queries import between, in_timezone
@@ -82,25 +100,39 @@ class QueryRun:
     def access(self, paths, format_name=None, log_format=None, nginx_conf=None):
         """The access logs (or ``--store``), narrowed to the time window, ``ts`` in the display timezone."""
         stats = self._stats()
-        store = click.get_current_context().meta.get("mkslog_store")
+        meta = click.get_current_context().meta
+        store, client = meta.get("mkslog_store"), meta.get("mkslog_client")
         if store:
             from .frame import scan
 
             if paths:
                 raise click.UsageError("give log PATHS or --store, not both")
-            return self.window(scan(store=store, config=self.cfg, stats=stats))
-        return self.window(open_logs(paths, format_name, log_format, nginx_conf, self.cfg, stats, "access"))
+            return self.window(scan(store=store, config=self.cfg, stats=stats, client=client))
+        return self.window(open_logs(paths, format_name, log_format, nginx_conf, self.cfg, stats, "access",
+                                     client=client))
 
-    def app(self, paths, log_format=None):
+    def app(self, paths, log_format=None, *, required: bool = False):
         """The application log, narrowed to the time window."""
-        return self.window(open_logs(paths, log_format, None, None, self.cfg, self._stats(), "app"))
+        datefmt = click.get_current_context().meta.get("mkslog_datefmt")
+        return self.window(open_logs(paths, log_format, None, None, self.cfg, self._stats(required), "app",
+                                     datefmt=datefmt))
 
-    def _stats(self):
-        """New parse statistics, kept for the reject warning and the summary's rejected_lines."""
+    def error_logs(self, paths, kind=None, log_format=None, datefmt=None):
+        """The app, gunicorn and nginx error logs (each file read as its kind), narrowed to the window."""
+        from .frame import scan_error_logs
+
+        lf = scan_error_logs(list(paths) or None, kind, format=log_format, datefmt=datefmt, config=self.cfg,
+                             stats=self._stats(True))
+        return self.window(lf)
+
+    def _stats(self, required: bool = True):
+        """New parse statistics, kept for the reject warning and the summary's rejected_lines;
+        ``required``: the answer needs this input (an optional app log may be empty)."""
         from .parse import ParseStats
 
         stats = ParseStats()
         self.stats.append(stats)
+        self.required.append(required)
         return stats
 
     def optional_app(self, app_logs, access_paths):
@@ -134,6 +166,10 @@ class QueryRun:
         return f"{text},{since}{until} ({self.tz})"
 
     def emit(self, text: str, out_file: str | None) -> None:
+        """Write the answer, unless it was computed from nothing (all lines rejected, an empty
+        input): then raise, so the exit code says so instead of an empty table."""
+        for stats, required in zip(self.stats, self.required, strict=True):
+            check_input(stats, required=required)
         write_output(text, out_file)
         for stats in self.stats:
             warn_rejects(stats)
@@ -162,7 +198,10 @@ def _check_every(value: str) -> str:
 
 @click.command("errors")
 @paths_argument
+@click.option("--kind", type=click.Choice(["app", "gunicorn-error", "nginx-error"]), default=None,
+              help="Read every file as this kind (default: each file's kind is detected; [logs.app] without PATHS).")
 @click.option("--log-format", help="Python logging format of the app log (default: [logs.app] format, else detected).")
+@click.option("--datefmt", help="strftime format of the app log's %(asctime)s when it is not logging's default.")
 @click.option("--by", type=click.Choice(["hour", "day"]), default="hour", show_default=True,
               help="Count per hour or per day (local to --tz).")
 @click.option("--level", type=click.Choice(_LEVELS, case_sensitive=False), default="ERROR", show_default=True,
@@ -173,12 +212,14 @@ def _check_every(value: str) -> str:
 @click.option("--zeros", is_flag=True, help="Also list the hours (days) without errors between the first and last.")
 @window_options
 @output_options
-def errors_cmd(paths, log_format, by, level, top_n, zeros, since, until, tz, config_path, output, out_file):
-    """Errors in the app log per hour or day (the manual's grep -c ERROR | uniq -c), or the top exceptions."""
+def errors_cmd(paths, kind, log_format, datefmt, by, level, top_n, zeros, since, until, tz, config_path, output,
+               out_file):
+    """Errors per hour or day (the manual's grep -c ERROR | uniq -c), or the top exceptions, in app,
+    gunicorn error and nginx error logs (nginx's error, crit, alert and emerg count as ERROR and above)."""
     from .queries import error_counts, top_errors
 
     run = QueryRun(config_path, since, until, tz)
-    lf = run.app(paths, log_format)
+    lf = run.error_logs(paths, kind, log_format, datefmt)
     if top_n:
         df, title = top_errors(lf, top_n, level=level), f"Top {top_n} errors ({level.upper()} and above)"
     else:

@@ -30,6 +30,8 @@ PATH_KEYS = {"paths", "root", "data_dir", "env_file", "log", "metrics_log", "sta
 DEFAULTS: dict[str, Any] = {
     "timezone": "Asia/Tokyo",  # display timezone of reports and CLI output
     "source_timezone": "Asia/Tokyo",  # timezone of logs whose timestamps carry no offset
+    # who the client of a request is: "remote" ($remote_addr) or "forwarded" (first X-Forwarded-For address)
+    "client_address": "remote",
     "lang": "en",  # report language: en or ja
     "store": "",  # Parquet store of parsed logs (empty: parse text every time)
     "logs": {

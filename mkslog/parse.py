@@ -74,6 +74,7 @@ class ParseStats:
     """
 
     files: dict[str, FileStats] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     #: called as ``on_progress(lines, nbytes)`` after each chunk (the CLI draws a progress bar)
     on_progress: Callable[[int, int], None] | None = field(default=None, repr=False)
     _rejects: list[pl.DataFrame] = field(default_factory=list, repr=False)
@@ -85,10 +86,18 @@ class ParseStats:
                 self.files[name] = FileStats(name, fmt)
             return self.files[name]
 
+    def warn(self, file: str, message: str) -> None:
+        """A problem with ``file`` that is not a rejected line (the CLI prints each)."""
+        with self._lock:
+            text = f"{file}: {message}"
+            if text not in self.warnings:
+                self.warnings.append(text)
+
     def reset(self, name: str) -> None:
         """Forget earlier counts of ``name`` (a LazyFrame collected twice must not count twice)."""
         with self._lock:
             self.files.pop(name, None)
+            self.warnings = [w for w in self.warnings if not w.startswith(f"{name}: ")]
             self._rejects = [r for r in self._rejects if r.is_empty() or r["file"][0] != name]
 
     def add(self, name: str, *, lines: int, parsed: int, invalid_utf8: int, nbytes: int, rejects: pl.DataFrame):
@@ -241,10 +250,14 @@ def parse_chunk(
         if len(matched):
             parts.append(matched.with_columns(pl.lit(fmt.name).alias("source")))
     out_cols = list(schema) if columns is None else [c for c in schema if c in columns]
-    typed = [_conform(p, schema, out_cols, file) for p in parts]
+    # several formats matched: put the rows back in line order, even when line_no is not wanted
+    order = len(parts) > 1 and "line_no" not in out_cols
+    cols = [*out_cols, "line_no"] if order else out_cols
+    typed = [_conform(p, schema, cols, file) for p in parts]
     result = pl.concat(typed) if len(typed) > 1 else (typed[0] if typed else _empty(schema, out_cols))
     if len(parts) > 1:
-        result = result.sort("line_no") if "line_no" in out_cols else result
+        result = result.sort("line_no")
+        result = result.drop("line_no") if order else result
     rejects = remaining.select(
         pl.lit(file).alias("file"), "line_no", "line", diagnose(formats, remaining["line"]).alias("reason")
     ) if len(remaining) else pl.DataFrame(schema=REJECT_SCHEMA)
@@ -259,11 +272,11 @@ def _conform(part: pl.DataFrame, schema: dict, out_cols: list[str], file: str) -
     exprs = []
     for name in out_cols:
         if name == "file":
-            exprs.append(pl.lit(file, pl.String).alias("file"))
+            exprs.append(pl.repeat(file, pl.len(), dtype=pl.String).alias("file"))
         elif name in part.columns:
             exprs.append(pl.col(name).cast(schema[name]))
-        else:
-            exprs.append(pl.lit(None, schema[name]).alias(name))
+        else:  # a column the format lacks: one null per row (a bare literal would make one row)
+            exprs.append(pl.repeat(None, pl.len(), dtype=schema[name]).alias(name))
     return part.select(exprs)
 
 

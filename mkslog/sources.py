@@ -16,7 +16,9 @@ import gzip
 import io
 import os
 import re
+import stat
 import sys
+import weakref
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -45,21 +47,47 @@ class Source:
     def name(self) -> str:
         return "<stdin>" if self.is_stdin else self.path
 
+    @property
+    def is_pipe(self) -> bool:
+        """Standard input, a named pipe or ``<(cmd)``: bytes that can be read only once."""
+        if self.is_stdin:
+            return True
+        try:
+            mode = os.stat(self.path).st_mode
+        except OSError:
+            return False
+        return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+    def sample(self, n: int) -> tuple[bytes, bool]:
+        """The first ``n`` decompressed bytes (a file's: completed to the end of the line), and
+        whether its last line is whole. A pipe keeps what was sampled and gives it again to
+        :meth:`open`, so detection never takes lines away from the parse.
+
+        >>> import tempfile, os
+        >>> p = os.path.join(tempfile.mkdtemp(), "a.log"); _ = open(p, "wb").write(b"a\\nbc\\n")
+        >>> Source(p).sample(1)
+        (b'a\\n', True)
+        """
+        if self.is_pipe:
+            return _read_once(self).sample(n)
+        for chunk in ChunkReader(self, chunk_size=n):
+            return chunk.data, True
+        return b"", True
+
     def open(self) -> BinaryIO:
         """A binary stream of the decompressed content."""
-        if self.is_stdin:
-            raw: BinaryIO = sys.stdin.buffer
-        else:
-            try:
-                raw = open(self.path, "rb")  # noqa: SIM115 - returned to the caller
-            except FileNotFoundError:
-                raise LogFileError(f"no such file: {self.path} (check the path, or give paths explicitly)") from None
-            except PermissionError:
-                raise LogFileError(
-                    f"permission denied: {self.path} (run as a user who can read it, e.g. in group adm)"
-                ) from None
-            except IsADirectoryError:
-                raise LogFileError(f"{self.path} is a directory: give the log files in it, e.g. {self.path}/*.log") from None
+        if self.is_pipe:
+            return _read_once(self).open()  # type: ignore[return-value]
+        try:
+            raw = open(self.path, "rb")  # noqa: SIM115 - returned to the caller
+        except FileNotFoundError:
+            raise LogFileError(f"no such file: {self.path} (check the path, or give paths explicitly)") from None
+        except PermissionError:
+            raise LogFileError(
+                f"permission denied: {self.path} (run as a user who can read it, e.g. in group adm)"
+            ) from None
+        except IsADirectoryError:
+            raise LogFileError(f"{self.path} is a directory: give the log files in it, e.g. {self.path}/*.log") from None
         peek = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
         if peek == GZIP_MAGIC:
             return GzipStream(raw)  # type: ignore[return-value]
@@ -123,6 +151,105 @@ class GzipStream:
 
     def close(self) -> None:
         self.raw.close()
+
+
+class _Replay:
+    """``head`` first, then the rest of ``stream``: a pipe's bytes that were looked at already.
+    ``error``: what went wrong while reading ``head``, raised again where the head ends."""
+
+    def __init__(self, head: bytes, stream, error: BaseException | None = None):
+        self.head, self.stream, self.error = head, stream, error
+        self._pos = 0
+
+    @property
+    def truncated(self) -> bool:
+        return bool(getattr(self.stream, "truncated", False))
+
+    def _rest(self):
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+        return self.stream
+
+    def read(self, n: int) -> bytes:
+        if self._pos < len(self.head):
+            out = self.head[self._pos : self._pos + n]
+            self._pos += len(out)
+            return out
+        return self._rest().read(n)
+
+    def readline(self) -> bytes:
+        if self._pos < len(self.head):
+            end = self.head.find(b"\n", self._pos)
+            if end >= 0:
+                out, self._pos = self.head[self._pos : end + 1], end + 1
+                return out
+            out, self._pos = self.head[self._pos :], len(self.head)
+            return out + self.readline()
+        return self._rest().readline()
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+class _ReadOnce:
+    """A pipe read exactly once: sniffed for the gzip magic, what detection samples is kept and
+    replayed to the one parse that follows."""
+
+    def __init__(self, raw: BinaryIO, name: str):
+        self.raw, self.name = raw, name
+        self.head = b""
+        self.stream: BinaryIO | GzipStream | None = None
+        self.eof = False
+        self.opened = False
+        self.error: BaseException | None = None
+
+    def _decoded(self):
+        if self.stream is None:
+            magic = self.raw.read(2)  # not peek: a pipe may hold a single byte so far
+            base = _Replay(magic, self.raw)
+            self.stream = GzipStream(base) if magic == GZIP_MAGIC else base  # type: ignore[arg-type]
+        return self.stream
+
+    def sample(self, n: int) -> tuple[bytes, bool]:
+        if self.opened:
+            raise LogFileError(f"{self.name} is a pipe and was read already: give it once")
+        stream = self._decoded()
+        while len(self.head) < n and not self.eof and self.error is None:
+            try:
+                block = stream.read(n - len(self.head))
+            except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
+                self.error = exc  # the parse meets it at the same place and reports it
+                break
+            if not block:
+                self.eof = True
+            self.head += block
+        return self.head, self.eof
+
+    def open(self) -> _Replay:
+        if self.opened:
+            raise LogFileError(f"{self.name} is a pipe and was read already: give it once, or save it to a file")
+        self.opened = True
+        return _Replay(self.head, self._decoded(), self.error)
+
+
+_STDIN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # sys.stdin.buffer -> _ReadOnce
+_PIPES: dict[str, _ReadOnce] = {}
+
+
+def _read_once(source: Source) -> _ReadOnce:
+    if source.is_stdin:
+        raw = sys.stdin.buffer
+        if raw not in _STDIN:
+            _STDIN[raw] = _ReadOnce(raw, source.name)
+        return _STDIN[raw]
+    if source.path not in _PIPES:
+        try:
+            raw = open(source.path, "rb")  # noqa: SIM115 - closed by the reader of its stream
+        except OSError as exc:
+            raise LogFileError(f"cannot read {source.path}: {exc.strerror} (check the path and its permissions)") from None
+        _PIPES[source.path] = _ReadOnce(raw, source.name)
+    return _PIPES[source.path]
 
 
 def rotation_key(path: str) -> tuple:

@@ -24,6 +24,24 @@ from ..errors import FormatError
 from .fields import COLUMN_DTYPES, TYPES
 
 _META = set("\\.+*?()|[]{}^$")
+#: Columns that hold the forwarded-for chain a proxy passed on (nginx ``$http_x_forwarded_for``,
+#: ``$http_x_real_ip``, gunicorn ``%({x-forwarded-for}i)s``), in order of preference.
+FORWARDED_COLUMNS = ("x_forwarded_for", "http_x_forwarded_for", "http_x_real_ip", "x_real_ip")
+#: Field types whose fragment can swallow the literal after them: a short extraction regex could
+#: end inside the field, so they are always captured with the full pattern.
+_AMBIGUOUS = {"addr_lenient"}
+
+
+def first_address(column: str | pl.Expr) -> pl.Expr:
+    """The first address of a forwarded-for chain (``"203.0.113.7, 10.0.0.1"`` -> ``203.0.113.7``);
+    null for ``-``, empty or ``unknown``.
+
+    >>> pl.select(first_address(pl.lit(" 203.0.113.7, 10.0.0.1"))).item()
+    '203.0.113.7'
+    """
+    c = pl.col(column) if isinstance(column, str) else column
+    first = c.str.extract(r"^[ \t]*([^ ,\t]+)", 1)
+    return pl.when(first.is_in(["-", "unknown"])).then(None).otherwise(first)
 
 
 def escape(literal: str) -> str:
@@ -101,6 +119,16 @@ class LogFormat:
         """The full pattern compiled by Python ``re`` (for tests and diagnostics)."""
         return re.compile(self.pattern())
 
+    @cached_property
+    def client_field(self) -> Field | None:
+        """The forwarded-for field that stands in for ``remote_addr`` when the format has none
+        (gunicorn behind nginx logging ``%({x-forwarded-for}i)s`` where ``%(h)s`` would stand):
+        its first address becomes ``remote_addr``, so the client is never a column of nulls."""
+        if any(f.column == "remote_addr" for f in self.fields):
+            return None
+        by_column = {f.column: f for f in self.fields}
+        return next((by_column[c] for c in FORWARDED_COLUMNS if c in by_column), None)
+
     def output_columns(self, f: Field) -> dict[str, pl.DataType]:
         """The typed columns one field produces (``$request`` makes method, path, query, ...)."""
         ftype = TYPES[f.type]
@@ -109,6 +137,8 @@ class LogFormat:
         if own is not None:
             cols[f.column] = own
         cols.update(ftype.outputs)
+        if f == self.client_field:
+            cols["remote_addr"] = pl.String
         return cols
 
     @cached_property
@@ -142,6 +172,9 @@ class LogFormat:
                 if name not in seen:
                     seen.add(name)
                     exprs.append(expr)
+            if f == self.client_field and "remote_addr" not in seen:
+                seen.add("remote_addr")
+                exprs.append(first_address(raw).alias("remote_addr"))
         return exprs
 
     def lenient(self) -> LogFormat | None:
@@ -160,7 +193,10 @@ class LogFormat:
         the regex stops after the last of them: captures cost per character scanned."""
         indices = [i for i, p in enumerate(self.pieces) if isinstance(p, Field) and p.var in capture]
         last = max(indices)
-        if len(capture) < len(self.fields) and last < len(self.pieces) // 2:
+        # `10.0.0.2, 127.0.0.1 - - [` : a lenient address would end at the second ` -` in a short
+        # regex; only the whole line tells where it really ends
+        ambiguous = any(isinstance(p, Field) and p.type in _AMBIGUOUS for p in self.pieces[: last + 1])
+        if len(capture) < len(self.fields) and last < len(self.pieces) // 2 and not ambiguous:
             return self.pattern(capture, upto=last + 2), True
         return self.pattern(capture), False
 

@@ -170,6 +170,8 @@ TYPES: dict[str, FieldType] = {
     "uint": FieldType(r"[0-9]+|-", as_uint(pl.UInt64), {}),
     "status": FieldType(r"[0-9]{1,3}|-", as_uint(pl.UInt16), {}),
     "seconds": FieldType(rf"{NUMBER}|-", as_seconds(1.0), {}),
+    # a number nothing names (an unnamed extra field whose sample values were all numbers)
+    "float": FieldType(rf"-?{NUMBER}|-", as_seconds(1.0), {}),
     "millis": FieldType(rf"{NUMBER}|-", as_seconds(1e-3), {}),
     "micros": FieldType(r"[0-9]+|-", as_seconds(1e-6), {}),
     "seconds_list": FieldType(rf"(?:{NUMBER}|-)(?:(?:, | : )(?:{NUMBER}|-))*", as_seconds_sum, {}),
@@ -196,7 +198,7 @@ TYPES: dict[str, FieldType] = {
 #: The polars dtype of a column produced by each type (for the field's own column name).
 COLUMN_DTYPES: dict[str, pl.DataType | None] = {
     "str": pl.String, "addr": pl.String, "addr_lenient": pl.String, "list": pl.String, "int": pl.Int64, "uint": pl.UInt64,
-    "status": pl.UInt16, "seconds": pl.Float64, "millis": pl.Float64, "micros": pl.Float64,
+    "status": pl.UInt16, "seconds": pl.Float64, "float": pl.Float64, "millis": pl.Float64, "micros": pl.Float64,
     "seconds_list": pl.Float64, "time_local": TS, "time_bracketed": TS, "time_iso8601": TS,
     "time_msec": TS, "request": None, "target": None,
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..errors import FormatError
-from .base import Field, LogFormat, check_duplicates, unique_column
+from .base import FORWARDED_COLUMNS, Field, LogFormat, check_duplicates, unique_column
 
 DEFAULT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 NAMED = {"gunicorn": DEFAULT, "gunicorn_timed": DEFAULT + " %(D)s"}
@@ -57,7 +57,9 @@ def compile_gunicorn(source: str, name: str | None = None) -> LogFormat:
         if atom.startswith("{"):
             header, where = atom[1:-2], atom[-1]
             prefix = {"i": "http_", "o": "sent_http_", "e": "env_"}[where]
-            column, ftype = prefix + re.sub(r"\W+", "_", header).lower(), "str"
+            column = prefix + re.sub(r"\W+", "_", header).lower()
+            # a forwarded-for chain (`a, b`) is an address list: it gets the lenient address match
+            ftype = "addr" if column in FORWARDED_COLUMNS else "str"
         elif atom in ATOMS:
             column, ftype = ATOMS[atom]
         else:

@@ -61,7 +61,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "upstream_cache_status": ("upstream_cache_status", "list"),
     "http_referer": ("referer", "str"),
     "http_user_agent": ("user_agent", "str"),
-    "http_x_forwarded_for": ("x_forwarded_for", "str"),
+    "http_x_forwarded_for": ("x_forwarded_for", "addr"),
+    "http_x_real_ip": ("http_x_real_ip", "addr"),
 }
 
 _VAR = re.compile(r"\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))")

@@ -20,7 +20,7 @@ from .common import collect, require_columns
 from .traffic import fill_buckets
 
 #: Logging levels by severity; ``level="ERROR"`` selects ERROR and everything more severe.
-LEVELS = {"DEBUG": 10, "INFO": 20, "NOTICE": 25, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50,
+LEVELS = {"DEBUG": 10, "INFO": 20, "NOTICE": 25, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50, "CRIT": 50,
           "FATAL": 50, "ALERT": 60, "EMERG": 70}
 
 

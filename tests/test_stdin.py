@@ -1,0 +1,93 @@
+"""Standard input, named pipes and ``<(cmd)``: bytes that can be read once. Format and kind detection
+look at the first lines, and the parse must still get every line; gzip is recognised by its magic
+bytes there too. Real processes feed the pipes: the CLI runs as a subprocess."""
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import mkslog
+from mkslog.parse import ParseStats
+from mkslog.queries import error_counts, top_ips
+
+ROOT = Path(__file__).parent.parent
+DATA = Path(__file__).parent / "data" / "corpus"
+SHOP = DATA / "lnav__logfile_shop_access_log.0"  # 1000 combined lines, +0330
+APP = DATA / "notable-flask__logs__all_errors.log"  # a Flask app log with tracebacks
+
+
+def mkslog_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "mkslog", *args], input=stdin, capture_output=True, env=env,
+                          cwd=ROOT, timeout=120)
+
+
+def expected_top(n: int) -> list[dict]:
+    return top_ips(mkslog.scan(str(SHOP)), n).to_dicts()
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+def test_top_ips_on_stdin_reads_every_line(compress):
+    data = SHOP.read_bytes()
+    result = mkslog_cli("top-ips", "--top", "3", "--output", "json", "-",
+                        stdin=gzip.compress(data) if compress else data)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == b""
+    got = json.loads(result.stdout)
+    assert got == expected_top(3)
+    assert got[0]["share"] == got[0]["requests"] / 1000  # all 1000 lines counted
+
+
+def test_errors_and_parse_on_gzip_stdin():
+    data = gzip.compress(APP.read_bytes())
+    errors = mkslog_cli("errors", "--by", "day", "--output", "json", "-", stdin=data)
+    assert errors.returncode == 0, errors.stderr
+    expected = error_counts(mkslog.scan(str(APP), kind="app"), "1d", fill=False)
+    assert sum(r["count"] for r in json.loads(errors.stdout)) == expected["count"].sum() > 0
+    parsed = mkslog_cli("parse", "--kind", "app", "--stats", "--output", "json", "-", stdin=data)
+    assert parsed.returncode == 0, parsed.stderr
+    row = json.loads(parsed.stdout)[0]
+    assert (row["file"], row["lines"], row["parsed"], row["bytes"]) == ("<stdin>", 165, 165, APP.stat().st_size)
+
+
+def test_truncated_gzip_on_stdin_keeps_its_lines_and_says_so():
+    data = gzip.compress(SHOP.read_bytes())[:20000]
+    result = mkslog_cli("parse", "--stats", "--output", "json", "-", stdin=data)
+    assert result.returncode == 0
+    row = json.loads(result.stdout)[0]
+    assert 0 < row["lines"] < 1000 and row["lines"] == row["parsed"] + row["rejected"]
+    assert "truncated" in row["error"] and b"Warning: <stdin>: the .gz file is truncated" in result.stderr
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+def test_named_pipe_is_detected_and_parsed_from_one_read(tmp_path, compress):
+    fifo = tmp_path / "access.fifo"
+    os.mkfifo(fifo)
+    data = SHOP.read_bytes()
+    payload = gzip.compress(data) if compress else data
+
+    def feed():
+        with open(fifo, "wb") as fh:  # blocks until the reader opens the pipe
+            fh.write(payload)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    stats = ParseStats()
+    df = mkslog.read(str(fifo), stats=stats)  # detection samples the pipe, then the parse reads it
+    writer.join(timeout=30)
+    assert (stats.total.lines, stats.total.parsed, len(df)) == (1000, 1000, 1000)
+    assert df["line_no"].to_list() == list(range(1, 1001))
+
+
+def test_process_substitution_gets_every_line():
+    shell = f"PYTHONPATH='{ROOT}' '{sys.executable}' -m mkslog parse --stats --output json <(cat '{SHOP}')"
+    result = subprocess.run(["bash", "-c", shell], capture_output=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    row = json.loads(result.stdout)[0]
+    assert (row["lines"], row["parsed"], row["rejected"]) == (1000, 1000, 0)
