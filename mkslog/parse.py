@@ -74,6 +74,7 @@ class ParseStats:
     """
 
     files: dict[str, FileStats] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     #: called as ``on_progress(lines, nbytes)`` after each chunk (the CLI draws a progress bar)
     on_progress: Callable[[int, int], None] | None = field(default=None, repr=False)
     _rejects: list[pl.DataFrame] = field(default_factory=list, repr=False)
@@ -89,7 +90,19 @@ class ParseStats:
         """Forget earlier counts of ``name`` (a LazyFrame collected twice must not count twice)."""
         with self._lock:
             self.files.pop(name, None)
+            self.warnings = [w for w in self.warnings if not w.startswith(f"{name}: ")]
             self._rejects = [r for r in self._rejects if r.is_empty() or r["file"][0] != name]
+
+    def warn(self, file: str, message: str) -> None:
+        """A problem with ``file`` that is not a rejected line (the CLI prints each).
+
+        >>> s = ParseStats(); s.warn("a.log", "odd"); s.warn("a.log", "odd"); s.warnings
+        ['a.log: odd']
+        """
+        with self._lock:
+            text = f"{file}: {message}"
+            if text not in self.warnings:
+                self.warnings.append(text)
 
     def add(self, name: str, *, lines: int, parsed: int, invalid_utf8: int, nbytes: int, rejects: pl.DataFrame):
         fs = self.file(name)

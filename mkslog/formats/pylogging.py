@@ -40,14 +40,14 @@ mkslog.errors.FormatError: unknown logging attribute(s) %(user)s in '%(levelname
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 import polars as pl
 
 from ..errors import FormatError
-from .base import Field, LogFormat, check_duplicates
+from .base import Field, LogFormat, check_duplicates, escape
 from .fixed import RecordFormat, local_to_utc
 
 #: Named formats: Python's default (``logging.basicConfig``), Flask's default handler, the
@@ -101,7 +101,15 @@ _PERCENT = re.compile(r"%%|%\((?P<attr>[^)]*)\)(?P<flags>[-#0 +]*)(?P<width>[0-9
 _BRACE = re.compile(r"\{\{|\}\}|\{(?P<attr>[^{}:!]*)(?:![rsa])?(?::(?P<spec>[^{}]*))?\}")
 _SPEC = re.compile(r"^(?:(?P<fill>.)?(?P<align>[<>=^]))?(?P<sign>[-+ ])?#?0?(?P<width>[0-9]+)?,?(?:\.(?P<prec>[0-9]+))?[a-zA-Z%]?$")
 
-DEFAULT_ASCTIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]{3}"
+#: asctime without a datefmt: what logging and the apps around it really write. Python's default
+#: has ``,mmm``; ``datefmt="%Y-%m-%d %H:%M:%S"`` (gunicorn, many apps) has none; others use
+#: ``.mmm`` or ``.ffffff``, a ``T``, an offset (``+0900``, ``+09:00``, ``Z``).
+DEFAULT_ASCTIME = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[,.][0-9]{3}(?:[0-9]{3})?)?"
+                   r"(?: ?[+-][0-9]{2}:?[0-9]{2}|Z)?")
+#: SGR colour sequences (``ESC[37m``) that coloured handlers write before a line's fields: the
+#: header pattern skips them, the values keep their text as written.
+SGR = r"(?:\x1b\[[0-9;]*m)*"
+_OFFSET = r"([+-])([0-9]{2}):?([0-9]{2})$"
 
 # strftime directive -> (regex fragment, chrono directive); %c %x %X depend on the locale and
 # %Z (a zone abbreviation) cannot be read back, so they are refused with a hint.
@@ -124,16 +132,19 @@ class DateFormat:
     chrono: str
     has_offset: bool
     has_fraction: bool
+    #: no datefmt: the layout of :data:`DEFAULT_ASCTIME`, fraction and offset per line
+    flexible: bool = False
 
 
 def compile_datefmt(datefmt: str | None) -> DateFormat:
-    """``None``/empty: logging's default ``%Y-%m-%d %H:%M:%S,mmm``.
+    """``None``/empty: logging's default ``%Y-%m-%d %H:%M:%S,mmm``, also without the
+    milliseconds, with ``.``, a ``T`` or an offset (:data:`DEFAULT_ASCTIME`).
 
     >>> compile_datefmt("%d/%b/%Y %H:%M:%S").chrono
     '%d/%b/%Y %H:%M:%S'
     """
     if not datefmt:
-        return DateFormat(None, DEFAULT_ASCTIME, "%Y-%m-%d %H:%M:%S,%3f", False, True)
+        return DateFormat(None, DEFAULT_ASCTIME, "%Y-%m-%d %H:%M:%S,%3f", False, True, flexible=True)
     for short, full in _SHORTHANDS.items():
         datefmt = datefmt.replace(f"%{short}", full)
     regex: list[str] = []
@@ -228,30 +239,71 @@ class PyLogFormat(LogFormat):
     def lenient(self) -> None:
         return None
 
-    def start_pattern(self) -> str:
-        """A regex (no captures) that the first line of a record matches: the format up to the
-        message when the message ends it (cheaper), else the whole format."""
+    def pattern(self, capture=None, *, upto: int | None = None) -> str:
+        """The line regex (see :meth:`LogFormat.pattern`); leading colour codes and colour codes
+        around a level name (``ESC[32mINFO ESC[0m``) are skipped, outside the captures."""
+        out = ["^", SGR]
+        pieces = self.pieces if upto is None else self.pieces[:upto]
+        for i, piece in enumerate(pieces):
+            if isinstance(piece, str):
+                out.append(escape(piece))
+                continue
+            number = self.fields.index(piece)
+            frag = self._fragment(i)
+            group = f"(?P<g{number}>{frag})" if capture is None or piece.var in capture else f"(?:{frag})"
+            if piece.type == "level":  # colorlog & co. colour the level name
+                group = (SGR if i > 0 else "") + group + SGR
+            out.append(group)
+        if upto is None:
+            out.append("$")
+        return "".join(out)
+
+    @cached_property
+    def head_index(self) -> int | None:
+        """Index of the asctime piece, or None: the pieces up to it are the record-start test."""
+        return next((i for i, p in enumerate(self.pieces) if isinstance(p, Field) and p.type == "asctime"), None)
+
+    def header_pattern(self) -> str:
+        """A regex (no captures) over a whole first line: the format up to the message when the
+        message ends it (cheaper), else the whole format. Detection scores with it."""
         idx = [i for i, p in enumerate(self.pieces) if isinstance(p, Field) and p.type == "message"]
         if idx and idx[0] == len(self.pieces) - 1:
             return self.pattern(set(), upto=idx[0])
         return self.pattern(set())
 
-    def converters(self, fields: Iterable[Field] | None = None, source_tz: str = "UTC") -> list[pl.Expr]:
-        """Expressions typing the captured groups ``g<n>``; local times are read in ``source_tz``."""
+    def start_pattern(self) -> str:
+        """A regex (no captures) that the first line of a record matches. With an asctime: the
+        format up to its timestamp, whether or not the rest of the line matches (two handlers
+        with different formats in one file: each timestamped line is a record, never glued onto
+        the one above). Without one: :meth:`header_pattern`."""
+        if self.head_index is None:
+            return self.header_pattern()
+        return self.pattern(set(), upto=self.head_index + 1)
+
+    def converters(self, fields: Iterable[Field] | None = None, source_tz: str = "UTC",
+                   group: Callable[[int], pl.Expr] | None = None) -> list[pl.Expr]:
+        """Expressions typing the captured groups ``g<n>`` (or ``group(n)``); local times are
+        read in ``source_tz``."""
         fields = list(self.fields if fields is None else fields)
+        group = group or (lambda n: pl.col(f"g{n}"))
         exprs: list[pl.Expr] = []
         msecs = next((f for f in self.fields if _attr_of(f.var) == "msecs"), None)
         for f in fields:
-            raw = pl.col(f"g{self.fields.index(f)}")
+            raw = group(self.fields.index(f))
             spec = self._spec(f)
             if spec.padded or f.type in ("level", "token"):
                 raw = raw.str.strip_chars(" ")
             if f.type == "asctime":
                 ts = self._asctime(raw, source_tz)
-                if msecs is not None and not self.datefmt.has_fraction:
-                    ms = pl.col(f"g{self.fields.index(msecs)}").str.strip_chars(" ").cast(pl.Float64, strict=False)
-                    ts = ts + pl.duration(microseconds=(ms.fill_null(0) * 1000).round(0).cast(pl.Int64))
+                if msecs is not None and (self.datefmt.flexible or not self.datefmt.has_fraction):
+                    ms = group(self.fields.index(msecs)).str.strip_chars(" ").cast(pl.Float64, strict=False)
+                    add = pl.duration(microseconds=(ms.fill_null(0) * 1000).round(0).cast(pl.Int64))
+                    # a flexible asctime may carry its own fraction: then msecs repeats it
+                    has_own = raw.str.contains(r"^.{19}[,.]") if self.datefmt.flexible else pl.lit(False)
+                    ts = pl.when(has_own).then(ts).otherwise(ts + add)
                 exprs.append(ts.alias(f.column))
+                if self.has_utc_offset:
+                    exprs.append(_offset_minutes(raw).alias("utc_offset"))
             elif f.type == "epoch":
                 micros = (raw.cast(pl.Float64, strict=False) * 1_000_000).round(0).cast(pl.Int64)
                 exprs.append(pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC").alias(f.column))
@@ -261,8 +313,15 @@ class PyLogFormat(LogFormat):
                 exprs.append(raw.alias(f.column))
         return exprs
 
+    @property
+    def has_utc_offset(self) -> bool:
+        """Whether ``ts`` may carry an offset (kept as ``utc_offset``, minutes east of UTC)."""
+        return self.head_index is not None and (self.datefmt.flexible or self.datefmt.has_offset)
+
     def _asctime(self, text: pl.Expr, source_tz: str) -> pl.Expr:
         d = self.datefmt
+        if d.flexible:
+            return _flexible_asctime(text, source_tz)
         parsed = text.str.strptime(pl.Datetime("us"), d.chrono, strict=False)
         if d.has_offset:
             return parsed.dt.convert_time_zone("UTC")
@@ -273,10 +332,20 @@ class PyLogFormat(LogFormat):
         ``logger``, ``message`` always, then the format's other attributes)."""
         schema: dict[str, pl.DataType] = {"ts": pl.Datetime("us", "UTC"), "level": pl.String,
                                           "logger": pl.String, "message": pl.String}
+        if self.has_utc_offset:
+            schema = {"ts": schema.pop("ts"), "utc_offset": pl.Int16, **schema}
         schema.update({c: t for c, t in self.schema.items() if c not in schema})
+        partial = self._partial()
 
         def convert(source_tz: str) -> list[pl.Expr]:
-            exprs = self.converters(None, source_tz)
+            exprs = self.converters(None, source_tz, partial[0] if partial else None)
+            if partial:  # a partial line: the level word where one stands, the text after it
+                exprs = [pl.coalesce(e, partial[1]).alias("level") if e.meta.output_name() == "level"
+                         else pl.coalesce(e, partial[2]).alias("message") if e.meta.output_name() == "message"
+                         else e for e in exprs]
+                produced = {e.meta.output_name() for e in exprs}
+                if "level" not in produced:
+                    exprs.append(partial[1].alias("level"))
             produced = {e.meta.output_name() for e in exprs}
             return exprs + [pl.lit(None, schema[c]).alias(c) for c in schema if c not in produced]
 
@@ -289,6 +358,49 @@ class PyLogFormat(LogFormat):
             name=self.name, kind=kind, start=self.start_pattern(), pattern=pattern, schema=schema,
             convert=convert, multiline=True, expect=self.source, rest=rest, extra={"logformat": self},
         )
+
+
+    def _partial(self) -> tuple[Callable[[int], pl.Expr], pl.Expr, pl.Expr] | None:
+        """For a first line that has the format's timestamp but misses a later field: the group
+        reader (each field of the line's head, up to the timestamp, read from the head when the
+        full pattern did not match), its level and its message. None without an asctime."""
+        if self.head_index is None:
+            return None
+        head_fields = {self.fields.index(p) for p in self.pieces[: self.head_index + 1] if isinstance(p, Field)}
+        level_in_head = any(self.fields[n].type == "level" for n in head_fields)
+        # the level word among the first three words after the timestamp, then separators
+        level = "" if level_in_head else (
+            rf"(?:[^A-Za-z0-9\n]*(?:[A-Za-z0-9_.]+[^A-Za-z0-9_.\n]+){{0,2}}?{SGR}(?P<plevel>{LEVELS}){SGR}\b)?"
+        )
+        regex = self.pattern(upto=self.head_index + 1) + level + r"[\s\-:|\]\)>,]*(?P<pmsg>.*)$"
+        head = pl.col("line").str.extract_groups(regex)
+
+        def group(n: int) -> pl.Expr:
+            own = pl.col(f"g{n}")
+            return pl.coalesce(own, head.struct.field(f"g{n}")) if n in head_fields else own
+
+        plevel = pl.lit(None, pl.String) if level_in_head else head.struct.field("plevel")
+        return group, plevel, head.struct.field("pmsg")
+
+
+def _flexible_asctime(text: pl.Expr, source_tz: str) -> pl.Expr:
+    """A :data:`DEFAULT_ASCTIME` text as UTC: its offset when it has one, else local time of
+    ``source_tz``; ``,123``/``.123``/``.123456`` fractions are kept to the microsecond."""
+    base = text.str.slice(0, 19).str.replace("T", " ", literal=True).str.strptime(
+        pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
+    frac = text.str.extract(r"^.{19}[,.]([0-9]+)").str.pad_end(6, "0").cast(pl.Int64, strict=False)
+    naive = base + pl.duration(microseconds=frac.fill_null(0))
+    offset = _offset_minutes(text)
+    aware = naive.dt.replace_time_zone("UTC") - pl.duration(minutes=offset.fill_null(0))
+    return pl.when(offset.is_not_null()).then(aware).otherwise(local_to_utc(naive, source_tz))
+
+
+def _offset_minutes(text: pl.Expr) -> pl.Expr:
+    """Minutes east of UTC of a timestamp ending in ``+0900``/``-01:30``/``Z``; null without one."""
+    parts = text.str.extract_groups(_OFFSET)
+    sign = pl.when(parts.struct.field("1") == "-").then(-1).otherwise(1)
+    minutes = sign * (parts.struct.field("2").cast(pl.Int32) * 60 + parts.struct.field("3").cast(pl.Int32))
+    return pl.when(text.str.ends_with("Z")).then(pl.lit(0, pl.Int32)).otherwise(minutes).cast(pl.Int16)
 
 
 def _attr_of(var: str) -> str:
