@@ -73,6 +73,7 @@ import polars as pl
 from .config import Config, load_config
 from .errors import ConfigError, FormatError, LogFileError
 from .formats.fixed import FIXED, RecordFormat
+from .formats.infer import infer_logging_format
 from .formats.pylogging import NAMED as LOGGING_NAMED
 from .formats.pylogging import PyLogFormat, compile_logging
 from .iosource import lazy_frame
@@ -396,9 +397,24 @@ def _fraction(lines: pl.Series, regex: str) -> float:
     return float(lines.str.contains(regex).mean() or 0.0) if len(lines) else 0.0
 
 
+def _inferred(lines: pl.Series, datefmt: str | None = None) -> tuple[PyLogFormat | None, float]:
+    """The format inferred from the sample lines (:mod:`mkslog.formats.infer`) and the fraction
+    of them it fits; (None, 0) when none can be inferred."""
+    source = infer_logging_format(lines.head(200).to_list())
+    if source is None:
+        return None, 0.0
+    try:
+        fmt = compile_logging(source, datefmt=datefmt, name="inferred")
+    except FormatError:  # e.g. the datefmt given does not agree with the timestamps seen
+        return None, 0.0
+    return fmt, _fraction(lines, fmt.header_pattern())
+
+
 def detect_app_format(source: Source, datefmt: str | None = None) -> PyLogFormat:
-    """The named logging format (:data:`mkslog.formats.pylogging.NAMED`) that starts the most
-    sample lines. Raises FormatError when none starts any."""
+    """The named logging format (:data:`mkslog.formats.pylogging.NAMED`) that fits the most
+    sample lines. When none fits half of them, a format inferred from the lines (named
+    ``inferred``; its record format carries a warning that says so) if it fits more. Raises
+    FormatError when nothing fits any line."""
     lines = _sample(source)
     if lines.is_empty():  # nothing to tell from: the system's own format
         return compile_logging("mks", datefmt=datefmt)
@@ -408,6 +424,10 @@ def detect_app_format(source: Source, datefmt: str | None = None) -> PyLogFormat
         score = _fraction(lines, fmt.header_pattern())
         if score > best_score:
             best, best_score = fmt, score
+    if best_score < 0.5:
+        guess, score = _inferred(lines, datefmt)
+        if guess is not None and score > best_score:
+            best, best_score = guess, score
     if best is None:
         first = lines[0] if len(lines) else ""
         raise FormatError(
@@ -432,6 +452,8 @@ def kind_scores(source: Source, lines: pl.Series | None = None) -> dict[str, flo
     lines = _sample(source) if lines is None else lines
     scores = {kind: _fraction(lines, FIXED[kind].start) for kind in FIXED}
     scores["app"] = max(_fraction(lines, compile_logging(n).header_pattern()) for n in LOGGING_NAMED)
+    if scores["app"] < 0.5:
+        scores["app"] = max(scores["app"], _inferred(lines)[1])
     try:
         access = detect_formats(source)
         hit = pl.Series([False] * len(lines), dtype=pl.Boolean)

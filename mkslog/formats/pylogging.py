@@ -354,9 +354,13 @@ class PyLogFormat(LogFormat):
             pattern, rest = self.pattern(upto=len(self.pieces) - 1), f"g{len(self.fields) - 1}"
         else:
             pattern, rest = self.pattern(), None
+        extra: dict = {"logformat": self}
+        if self.name == "inferred":  # detection guessed it: say so, and how to give the right one
+            extra["warning"] = (f"no named logging format fits; inferred {self.source!r}; pass --log-format "
+                                "(format= in the API) to fix it")
         return RecordFormat(
             name=self.name, kind=kind, start=self.start_pattern(), pattern=pattern, schema=schema,
-            convert=convert, multiline=True, expect=self.source, rest=rest, extra={"logformat": self},
+            convert=convert, multiline=True, expect=self.source, rest=rest, extra=extra,
         )
 
 
