@@ -4,7 +4,8 @@ stderr dumps, gunicorn config dumps) stay whole.
 
 Kinds and their columns (every frame ends with ``source`` (format name), ``file``, ``line_no``):
 
-- ``app`` (a Python ``logging`` format, :mod:`mkslog.formats.pylogging`): ``ts``, ``level``,
+- ``app`` (a Python ``logging`` format, :mod:`mkslog.formats.pylogging`): ``ts``, ``utc_offset``
+  (with an asctime that may carry one), ``level``,
   ``logger``, ``message`` always, then the format's further attributes (``module``, ``func``,
   ``lineno``, ``pid``, ``thread``, ``thread_name``, ``filename``, ``pathname`` ...), then the
   multi-line columns.
@@ -17,8 +18,10 @@ Kinds and their columns (every frame ends with ``source`` (format name), ``file`
   ``shutdown``, ``signal``, ``exception`` (also ``Error handling request``), ``other``),
   ``worker_pid`` (of the worker_* events), then the multi-line columns.
 - multi-line columns: ``detail`` (the continuation lines joined with ``\\n``, null if none),
-  ``exc_type`` and ``exc_message`` (of a Python traceback: its last ``Type: message`` line, so
-  the last of chained exceptions), ``orphan`` (Boolean), ``n_lines`` (Int64, lines spanned).
+  ``exc_type`` and ``exc_message`` (the ``Type: message`` line that ends the last
+  ``Traceback (most recent call last):`` block, so the last of chained exceptions), ``orphan``
+  (Boolean), ``partial`` (Boolean: the first line starts a record, with the format's timestamp,
+  but misses a later field; it keeps the fields it has), ``n_lines`` (Int64, lines spanned).
 - ``health``: ``ts``, ``ok`` (Boolean), ``status`` (``OK``/``ERROR``), ``message``, ``reason``
   (the text in the trailing parentheses), ``status_code`` (UInt16), ``elapsed_ms`` (Float64).
 - ``metrics``: ``ts``, ``cpu``, ``memory``, ``disk`` (Float64 percent).
@@ -45,8 +48,10 @@ bounded); its rest continues as an orphan record.
 
 Multi-line kinds have no rejects: every line starts a record or continues one. For the
 single-line kinds (health, metrics, backup) a line that does not match is a reject with a reason.
-Either way ``parsed + rejected == lines``. ANSI colour sequences (``ESC[37m``) are removed before
-parsing, wherever they are in the line.
+Either way ``parsed + rejected == lines``. Lines are parsed as written: colour codes (``ESC[37m``)
+before the leading fields of an app line are skipped, escapes in the text are kept. When a file
+gives far fewer record starts than lines that begin with a timestamp, or an orphan record covers
+most of it, :attr:`ParseStats.warnings <mkslog.parse.ParseStats.warnings>` says so.
 
 >>> import tempfile, os
 >>> p = os.path.join(tempfile.mkdtemp(), "app.log")

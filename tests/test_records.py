@@ -421,9 +421,12 @@ def test_detect_kind_of_the_fixed_logs(tmp_path):
         assert detect_kind(path) == kind
 
 
-def test_detect_kind_refuses_an_unknown_layout():
+def test_detect_kind_refuses_an_unknown_layout(tmp_path):
+    # a syslog-style layout (no year, no level word): neither a known kind nor an inferable app format
+    path = tmp_path / "messages"
+    path.write_text("Nov 18 14:05:00 web1 cron[4211]: (root) CMD (run-parts /etc/cron.hourly)\n")
     with pytest.raises(FormatError, match="cannot tell what kind of log"):
-        detect_kind(DATA / "Orange-Button-ProductRegistry__logs__django.log")
+        detect_kind(path)
 
 
 def test_empty_file_and_missing_final_newline(tmp_path):

@@ -103,8 +103,8 @@ _SPEC = re.compile(r"^(?:(?P<fill>.)?(?P<align>[<>=^]))?(?P<sign>[-+ ])?#?0?(?P<
 
 #: asctime without a datefmt: what logging and the apps around it really write. Python's default
 #: has ``,mmm``; ``datefmt="%Y-%m-%d %H:%M:%S"`` (gunicorn, many apps) has none; others use
-#: ``.mmm`` or ``.ffffff``, a ``T``, an offset (``+0900``, ``+09:00``, ``Z``).
-DEFAULT_ASCTIME = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[,.][0-9]{3}(?:[0-9]{3})?)?"
+#: ``.mmm``, ``.ffffff`` or nanoseconds, a ``T``, an offset (``+0900``, ``+09:00``, ``Z``).
+DEFAULT_ASCTIME = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[,.][0-9]{1,9})?"
                    r"(?: ?[+-][0-9]{2}:?[0-9]{2}|Z)?")
 #: SGR colour sequences (``ESC[37m``) that coloured handlers write before a line's fields: the
 #: header pattern skips them, the values keep their text as written.
@@ -389,10 +389,10 @@ class PyLogFormat(LogFormat):
 
 def _flexible_asctime(text: pl.Expr, source_tz: str) -> pl.Expr:
     """A :data:`DEFAULT_ASCTIME` text as UTC: its offset when it has one, else local time of
-    ``source_tz``; ``,123``/``.123``/``.123456`` fractions are kept to the microsecond."""
+    ``source_tz``; ``,123``, ``.5``, ``.123456789`` fractions are kept to the microsecond."""
     base = text.str.slice(0, 19).str.replace("T", " ", literal=True).str.strptime(
         pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
-    frac = text.str.extract(r"^.{19}[,.]([0-9]+)").str.pad_end(6, "0").cast(pl.Int64, strict=False)
+    frac = text.str.extract(r"^.{19}[,.]([0-9]+)").str.pad_end(6, "0").str.slice(0, 6).cast(pl.Int64, strict=False)
     naive = base + pl.duration(microseconds=frac.fill_null(0))
     offset = _offset_minutes(text)
     aware = naive.dt.replace_time_zone("UTC") - pl.duration(minutes=offset.fill_null(0))
