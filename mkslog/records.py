@@ -186,7 +186,22 @@ def _typed(frame: pl.DataFrame, rf: RecordFormat, source_tz: str, extra: list[pl
             pl.when(pre.is_not_null()).then(pl.col("line").str.slice(pre.str.len_chars())).alias(rf.rest)
         )
         ok = pre.is_not_null()
-    return matched.select(*rf.convert(source_tz), *extra, ok.alias("__ok"))
+    matched = matched.with_columns(ok.alias("__ok"))
+    if rf.partial is not None:
+        matched = _fill_partial(matched, rf.partial)
+    return matched.select(*rf.convert(source_tz), *extra, "__ok")
+
+
+def _fill_partial(matched: pl.DataFrame, regex: str) -> pl.DataFrame:
+    """Fill the columns of lines that did not match (``__ok`` false) from the groups of
+    ``regex``; only those lines are searched (they are few)."""
+    names = list(re.compile(regex).groupindex)
+    matched = matched.with_columns(pl.lit(None, pl.String).alias(n) for n in names if n not in matched.columns)
+    bad = matched.with_row_index("__i").filter(~pl.col("__ok")).select("__i", "line")
+    if bad.is_empty():
+        return matched
+    filled = bad.select("__i", pl.col("line").str.extract_groups(regex).alias("__f")).unnest("__f")
+    return matched.with_row_index("__i").update(filled, on="__i").sort("__i").drop("__i")
 
 
 def _multiline_records(frame: pl.DataFrame, rf: RecordFormat, source_tz: str) -> pl.DataFrame:
@@ -214,7 +229,11 @@ def _multiline_records(frame: pl.DataFrame, rf: RecordFormat, source_tz: str) ->
             value = tail.struct.field(name)
             value = pl.when(value.is_in(["", "-"])).then(None).otherwise(value)
             fixes.append(pl.coalesce(pl.col(name), value).alias(name))
-    text = pl.concat_str(pl.col("__line"), pl.col("detail"), separator="\n", ignore_nulls=True)
+    # the traceback may begin on the first line (logger.exception's message is often the header);
+    # prepend the header then, rather than copying every first line into the searched text
+    header = pl.col("__line").str.contains(TRACEBACK, literal=True)
+    text = pl.concat_str(pl.when(header).then(pl.lit(TRACEBACK)), pl.col("detail"), separator="\n",
+                         ignore_nulls=True)
     # the last block of chained tracebacks; its exception line, not text after the block
     block_end = text.str.extract_all(_TB_BLOCK).list.last().str.extract(r"([^\n]*)$")
     exc = block_end.str.extract_groups(rf"^{_EXC_LINE}")

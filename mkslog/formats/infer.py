@@ -23,7 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .pylogging import DEFAULT_ASCTIME, LEVELS
+from .asctime import DEFAULT_ASCTIME
+from .pylogging import LEVELS
 
 _SGR = re.compile(r"^(?:\x1b\[[0-9;]*m)*")
 # one token at a time: its kind by group name; separators are what lies between tokens

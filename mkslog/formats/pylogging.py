@@ -40,13 +40,14 @@ mkslog.errors.FormatError: unknown logging attribute(s) %(user)s in '%(levelname
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 import polars as pl
 
 from ..errors import FormatError
+from .asctime import DEFAULT_ASCTIME, SGR, flexible_asctime, offset_minutes
 from .base import Field, LogFormat, check_duplicates, escape
 from .fixed import RecordFormat, local_to_utc
 
@@ -101,15 +102,6 @@ _PERCENT = re.compile(r"%%|%\((?P<attr>[^)]*)\)(?P<flags>[-#0 +]*)(?P<width>[0-9
 _BRACE = re.compile(r"\{\{|\}\}|\{(?P<attr>[^{}:!]*)(?:![rsa])?(?::(?P<spec>[^{}]*))?\}")
 _SPEC = re.compile(r"^(?:(?P<fill>.)?(?P<align>[<>=^]))?(?P<sign>[-+ ])?#?0?(?P<width>[0-9]+)?,?(?:\.(?P<prec>[0-9]+))?[a-zA-Z%]?$")
 
-#: asctime without a datefmt: what logging and the apps around it really write. Python's default
-#: has ``,mmm``; ``datefmt="%Y-%m-%d %H:%M:%S"`` (gunicorn, many apps) has none; others use
-#: ``.mmm``, ``.ffffff`` or nanoseconds, a ``T``, an offset (``+0900``, ``+09:00``, ``Z``).
-DEFAULT_ASCTIME = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[,.][0-9]{1,9})?"
-                   r"(?: ?[+-][0-9]{2}:?[0-9]{2}|Z)?")
-#: SGR colour sequences (``ESC[37m``) that coloured handlers write before a line's fields: the
-#: header pattern skips them, the values keep their text as written.
-SGR = r"(?:\x1b\[[0-9;]*m)*"
-_OFFSET = r"([+-])([0-9]{2}):?([0-9]{2})$"
 
 # strftime directive -> (regex fragment, chrono directive); %c %x %X depend on the locale and
 # %Z (a zone abbreviation) cannot be read back, so they are refused with a hint.
@@ -280,12 +272,13 @@ class PyLogFormat(LogFormat):
             return self.header_pattern()
         return self.pattern(set(), upto=self.head_index + 1)
 
-    def converters(self, fields: Iterable[Field] | None = None, source_tz: str = "UTC",
-                   group: Callable[[int], pl.Expr] | None = None) -> list[pl.Expr]:
-        """Expressions typing the captured groups ``g<n>`` (or ``group(n)``); local times are
-        read in ``source_tz``."""
+    def converters(self, fields: Iterable[Field] | None = None, source_tz: str = "UTC") -> list[pl.Expr]:
+        """Expressions typing the captured groups ``g<n>``; local times are read in ``source_tz``."""
         fields = list(self.fields if fields is None else fields)
-        group = group or (lambda n: pl.col(f"g{n}"))
+
+        def group(n: int) -> pl.Expr:
+            return pl.col(f"g{n}")
+
         exprs: list[pl.Expr] = []
         msecs = next((f for f in self.fields if _attr_of(f.var) == "msecs"), None)
         for f in fields:
@@ -303,7 +296,7 @@ class PyLogFormat(LogFormat):
                     ts = pl.when(has_own).then(ts).otherwise(ts + add)
                 exprs.append(ts.alias(f.column))
                 if self.has_utc_offset:
-                    exprs.append(_offset_minutes(raw).alias("utc_offset"))
+                    exprs.append(offset_minutes(raw).alias("utc_offset"))
             elif f.type == "epoch":
                 micros = (raw.cast(pl.Float64, strict=False) * 1_000_000).round(0).cast(pl.Int64)
                 exprs.append(pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC").alias(f.column))
@@ -321,7 +314,7 @@ class PyLogFormat(LogFormat):
     def _asctime(self, text: pl.Expr, source_tz: str) -> pl.Expr:
         d = self.datefmt
         if d.flexible:
-            return _flexible_asctime(text, source_tz)
+            return flexible_asctime(text, source_tz)
         parsed = text.str.strptime(pl.Datetime("us"), d.chrono, strict=False)
         if d.has_offset:
             return parsed.dt.convert_time_zone("UTC")
@@ -335,17 +328,19 @@ class PyLogFormat(LogFormat):
         if self.has_utc_offset:
             schema = {"ts": schema.pop("ts"), "utc_offset": pl.Int16, **schema}
         schema.update({c: t for c, t in self.schema.items() if c not in schema})
-        partial = self._partial()
+        partial = self.partial_pattern()
+        plevel = "plevel" in re.compile(partial).groupindex if partial else False
 
         def convert(source_tz: str) -> list[pl.Expr]:
-            exprs = self.converters(None, source_tz, partial[0] if partial else None)
+            # the record parser fills g<n>, plevel and phead of partial lines from partial_pattern
+            exprs = self.converters(None, source_tz)
             if partial:  # a partial line: the level word where one stands, the text after it
-                exprs = [pl.coalesce(e, partial[1]).alias("level") if e.meta.output_name() == "level"
-                         else pl.coalesce(e, partial[2]).alias("message") if e.meta.output_name() == "message"
+                rest = pl.col("line").str.slice(pl.col("phead").str.len_chars())
+                exprs = [pl.coalesce(e, pl.col("plevel")).alias("level") if plevel and e.meta.output_name() == "level"
+                         else pl.coalesce(e, rest).alias("message") if e.meta.output_name() == "message"
                          else e for e in exprs]
-                produced = {e.meta.output_name() for e in exprs}
-                if "level" not in produced:
-                    exprs.append(partial[1].alias("level"))
+                if plevel and "level" not in {e.meta.output_name() for e in exprs}:
+                    exprs.append(pl.col("plevel").alias("level"))
             produced = {e.meta.output_name() for e in exprs}
             return exprs + [pl.lit(None, schema[c]).alias(c) for c in schema if c not in produced]
 
@@ -360,51 +355,24 @@ class PyLogFormat(LogFormat):
                                 "(format= in the API) to fix it")
         return RecordFormat(
             name=self.name, kind=kind, start=self.start_pattern(), pattern=pattern, schema=schema,
-            convert=convert, multiline=True, expect=self.source, rest=rest, extra=extra,
+            convert=convert, multiline=True, expect=self.source, rest=rest, partial=partial, extra=extra,
         )
 
 
-    def _partial(self) -> tuple[Callable[[int], pl.Expr], pl.Expr, pl.Expr] | None:
-        """For a first line that has the format's timestamp but misses a later field: the group
-        reader (each field of the line's head, up to the timestamp, read from the head when the
-        full pattern did not match), its level and its message. None without an asctime."""
+    def partial_pattern(self) -> str | None:
+        """For a first line that has the format's timestamp but misses a later field: a regex
+        over its head (the fields up to the timestamp, as groups ``g<n>`` like the full pattern),
+        the level word among the first words after it (``plevel``) and the separators before
+        the message (``phead`` holds all of that; the message is the rest). None without an
+        asctime: then a line starts a record only when it matches up to the message."""
         if self.head_index is None:
             return None
-        head_fields = {self.fields.index(p) for p in self.pieces[: self.head_index + 1] if isinstance(p, Field)}
-        level_in_head = any(self.fields[n].type == "level" for n in head_fields)
-        # the level word among the first three words after the timestamp, then separators
-        level = "" if level_in_head else (
+        head_fields = [p for p in self.pieces[: self.head_index + 1] if isinstance(p, Field)]
+        level = "" if any(f.type == "level" for f in head_fields) else (
             rf"(?:[^A-Za-z0-9\n]*(?:[A-Za-z0-9_.]+[^A-Za-z0-9_.\n]+){{0,2}}?{SGR}(?P<plevel>{LEVELS}){SGR}\b)?"
         )
-        regex = self.pattern(upto=self.head_index + 1) + level + r"[\s\-:|\]\)>,]*(?P<pmsg>.*)$"
-        head = pl.col("line").str.extract_groups(regex)
-
-        def group(n: int) -> pl.Expr:
-            own = pl.col(f"g{n}")
-            return pl.coalesce(own, head.struct.field(f"g{n}")) if n in head_fields else own
-
-        plevel = pl.lit(None, pl.String) if level_in_head else head.struct.field("plevel")
-        return group, plevel, head.struct.field("pmsg")
-
-
-def _flexible_asctime(text: pl.Expr, source_tz: str) -> pl.Expr:
-    """A :data:`DEFAULT_ASCTIME` text as UTC: its offset when it has one, else local time of
-    ``source_tz``; ``,123``, ``.5``, ``.123456789`` fractions are kept to the microsecond."""
-    base = text.str.slice(0, 19).str.replace("T", " ", literal=True).str.strptime(
-        pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
-    frac = text.str.extract(r"^.{19}[,.]([0-9]+)").str.pad_end(6, "0").str.slice(0, 6).cast(pl.Int64, strict=False)
-    naive = base + pl.duration(microseconds=frac.fill_null(0))
-    offset = _offset_minutes(text)
-    aware = naive.dt.replace_time_zone("UTC") - pl.duration(minutes=offset.fill_null(0))
-    return pl.when(offset.is_not_null()).then(aware).otherwise(local_to_utc(naive, source_tz))
-
-
-def _offset_minutes(text: pl.Expr) -> pl.Expr:
-    """Minutes east of UTC of a timestamp ending in ``+0900``/``-01:30``/``Z``; null without one."""
-    parts = text.str.extract_groups(_OFFSET)
-    sign = pl.when(parts.struct.field("1") == "-").then(-1).otherwise(1)
-    minutes = sign * (parts.struct.field("2").cast(pl.Int32) * 60 + parts.struct.field("3").cast(pl.Int32))
-    return pl.when(text.str.ends_with("Z")).then(pl.lit(0, pl.Int32)).otherwise(minutes).cast(pl.Int16)
+        # the message is sliced off after the head, not captured: a capture costs per character
+        return "^(?P<phead>" + self.pattern(upto=self.head_index + 1).removeprefix("^") + level + r"[\s\-:|\]\)>,]*)"
 
 
 def _attr_of(var: str) -> str:
