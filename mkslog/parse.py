@@ -100,6 +100,17 @@ class ParseStats:
             self.warnings = [w for w in self.warnings if not w.startswith(f"{name}: ")]
             self._rejects = [r for r in self._rejects if r.is_empty() or r["file"][0] != name]
 
+    def warn(self, file: str, message: str) -> None:
+        """A problem with ``file`` that is not a rejected line (the CLI prints each).
+
+        >>> s = ParseStats(); s.warn("a.log", "odd"); s.warn("a.log", "odd"); s.warnings
+        ['a.log: odd']
+        """
+        with self._lock:
+            text = f"{file}: {message}"
+            if text not in self.warnings:
+                self.warnings.append(text)
+
     def add(self, name: str, *, lines: int, parsed: int, invalid_utf8: int, nbytes: int, rejects: pl.DataFrame):
         fs = self.file(name)
         with self._lock:

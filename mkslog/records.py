@@ -4,7 +4,8 @@ stderr dumps, gunicorn config dumps) stay whole.
 
 Kinds and their columns (every frame ends with ``source`` (format name), ``file``, ``line_no``):
 
-- ``app`` (a Python ``logging`` format, :mod:`mkslog.formats.pylogging`): ``ts``, ``level``,
+- ``app`` (a Python ``logging`` format, :mod:`mkslog.formats.pylogging`): ``ts``, ``utc_offset``
+  (with an asctime that may carry one), ``level``,
   ``logger``, ``message`` always, then the format's further attributes (``module``, ``func``,
   ``lineno``, ``pid``, ``thread``, ``thread_name``, ``filename``, ``pathname`` ...), then the
   multi-line columns.
@@ -17,8 +18,10 @@ Kinds and their columns (every frame ends with ``source`` (format name), ``file`
   ``shutdown``, ``signal``, ``exception`` (also ``Error handling request``), ``other``),
   ``worker_pid`` (of the worker_* events), then the multi-line columns.
 - multi-line columns: ``detail`` (the continuation lines joined with ``\\n``, null if none),
-  ``exc_type`` and ``exc_message`` (of a Python traceback: its last ``Type: message`` line, so
-  the last of chained exceptions), ``orphan`` (Boolean), ``n_lines`` (Int64, lines spanned).
+  ``exc_type`` and ``exc_message`` (the ``Type: message`` line that ends the last
+  ``Traceback (most recent call last):`` block, so the last of chained exceptions), ``orphan``
+  (Boolean), ``partial`` (Boolean: the first line starts a record, with the format's timestamp,
+  but misses a later field; it keeps the fields it has), ``n_lines`` (Int64, lines spanned).
 - ``health``: ``ts``, ``ok`` (Boolean), ``status`` (``OK``/``ERROR``), ``message``, ``reason``
   (the text in the trailing parentheses), ``status_code`` (UInt16), ``elapsed_ms`` (Float64).
 - ``metrics``: ``ts``, ``cpu``, ``memory``, ``disk`` (Float64 percent).
@@ -45,8 +48,10 @@ bounded); its rest continues as an orphan record.
 
 Multi-line kinds have no rejects: every line starts a record or continues one. For the
 single-line kinds (health, metrics, backup) a line that does not match is a reject with a reason.
-Either way ``parsed + rejected == lines``. ANSI colour sequences (``ESC[37m``) are removed before
-parsing, wherever they are in the line.
+Either way ``parsed + rejected == lines``. Lines are parsed as written: colour codes (``ESC[37m``)
+before the leading fields of an app line are skipped, escapes in the text are kept. When a file
+gives far fewer record starts than lines that begin with a timestamp, or an orphan record covers
+most of it, :attr:`ParseStats.warnings <mkslog.parse.ParseStats.warnings>` says so.
 
 >>> import tempfile, os
 >>> p = os.path.join(tempfile.mkdtemp(), "app.log")
@@ -73,6 +78,7 @@ import polars as pl
 from .config import Config, load_config
 from .errors import ConfigError, FormatError, LogFileError
 from .formats.fixed import FIXED, RecordFormat
+from .formats.infer import infer_logging_format
 from .formats.pylogging import NAMED as LOGGING_NAMED
 from .formats.pylogging import PyLogFormat, compile_logging
 from .iosource import lazy_frame
@@ -85,14 +91,19 @@ KINDS = ("nginx-error", "gunicorn-error", "app", "health", "metrics", "backup")
 ALL_KINDS = ("access", *KINDS)
 #: Columns of the multi-line kinds, after the format's own columns.
 MULTILINE_SCHEMA: dict[str, pl.DataType] = {
-    "detail": pl.String, "exc_type": pl.String, "exc_message": pl.String, "orphan": pl.Boolean, "n_lines": pl.Int64,
+    "detail": pl.String, "exc_type": pl.String, "exc_message": pl.String, "orphan": pl.Boolean,
+    "partial": pl.Boolean, "n_lines": pl.Int64,
 }
 MAX_RECORD_LINES = 100_000
 TRACEBACK = "Traceback (most recent call last):"
-# An unindented "Type: message" or bare "Type" line: how a traceback ends.
-_EXC_LINE = r"(?m)^[A-Za-z_][A-Za-z0-9_.]*(?:: .*)?$"
-# CSI escape sequences (colours, cursor movement).
-_ANSI = r"\x1b\[[0-9;?]*[ -/]*[@-~]"
+# A traceback block: its header, its indented frame lines, then its first unindented line, which
+# is the exception ("Type: message" or a bare "Type"). Text after the block ("Call stack:",
+# "Arguments: (462, 1)" of a --- Logging error --- dump) is not the exception.
+_TB_BLOCK = r"Traceback \(most recent call last\):\n(?:[ \t][^\n]*\n)*[^\n]*"
+_EXC_LINE = r"([A-Za-z_][A-Za-z0-9_.]*)(?:: (.*))?$"
+#: A line that begins with a timestamp, in any common layout (after colour codes): counted per
+#: file to warn when far fewer lines start records (a format or datefmt that does not fit).
+TS_PREFIX = r"^(?:\x1b\[[0-9;]*m)*\[?[0-9]{4}[-/][0-9]{2}[-/][0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}"
 
 PathsLike = str | os.PathLike | Iterable[str | os.PathLike] | None
 T = TypeVar("T")
@@ -153,9 +164,7 @@ def kind_schema(kind: str, format: str | None = None, datefmt: str | None = None
 
 
 def _lines(chunk: Chunk) -> tuple[pl.DataFrame, int]:
-    series, invalid = split_lines(chunk.data)
-    if b"\x1b" in chunk.data:
-        series = series.str.replace_all(_ANSI, "")
+    series, invalid = split_lines(chunk.data)  # as written: escapes are kept (presenters make them inert)
     frame = pl.DataFrame({"line": series}).with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + chunk.first_line).alias("line_no")
     )
@@ -164,9 +173,11 @@ def _lines(chunk: Chunk) -> tuple[pl.DataFrame, int]:
 
 def _typed(frame: pl.DataFrame, rf: RecordFormat, source_tz: str, extra: list[pl.Expr]) -> pl.DataFrame:
     """The typed columns of ``rf`` from the lines in ``frame`` (nulls where a line does not match),
-    plus the ``extra`` expressions over ``frame``'s own columns."""
+    plus the ``extra`` expressions over ``frame``'s own columns and ``__ok`` (the line matched)."""
     if rf.rest is None:
         matched = frame.with_columns(pl.col("line").str.extract_groups(rf.pattern).alias("__m")).unnest("__m")
+        first = min(re.compile(rf.pattern).groupindex.items(), key=lambda kv: kv[1])[0]
+        ok = pl.col(first).is_not_null()
     else:  # the pattern covers the line up to its last field, which is the rest of the line
         pattern = "^(?P<__pre>" + rf.pattern.removeprefix("^") + ")"
         matched = frame.with_columns(pl.col("line").str.extract_groups(pattern).alias("__m")).unnest("__m")
@@ -174,7 +185,23 @@ def _typed(frame: pl.DataFrame, rf: RecordFormat, source_tz: str, extra: list[pl
         matched = matched.with_columns(
             pl.when(pre.is_not_null()).then(pl.col("line").str.slice(pre.str.len_chars())).alias(rf.rest)
         )
-    return matched.select(*rf.convert(source_tz), *extra)
+        ok = pre.is_not_null()
+    matched = matched.with_columns(ok.alias("__ok"))
+    if rf.partial is not None:
+        matched = _fill_partial(matched, rf.partial)
+    return matched.select(*rf.convert(source_tz), *extra, "__ok")
+
+
+def _fill_partial(matched: pl.DataFrame, regex: str) -> pl.DataFrame:
+    """Fill the columns of lines that did not match (``__ok`` false) from the groups of
+    ``regex``; only those lines are searched (they are few)."""
+    names = list(re.compile(regex).groupindex)
+    matched = matched.with_columns(pl.lit(None, pl.String).alias(n) for n in names if n not in matched.columns)
+    bad = matched.with_row_index("__i").filter(~pl.col("__ok")).select("__i", "line")
+    if bad.is_empty():
+        return matched
+    filled = bad.select("__i", pl.col("line").str.extract_groups(regex).alias("__f")).unnest("__f")
+    return matched.with_row_index("__i").update(filled, on="__i").sort("__i").drop("__i")
 
 
 def _multiline_records(frame: pl.DataFrame, rf: RecordFormat, source_tz: str) -> pl.DataFrame:
@@ -202,12 +229,18 @@ def _multiline_records(frame: pl.DataFrame, rf: RecordFormat, source_tz: str) ->
             value = tail.struct.field(name)
             value = pl.when(value.is_in(["", "-"])).then(None).otherwise(value)
             fixes.append(pl.coalesce(pl.col(name), value).alias(name))
-    detail = pl.col("detail")
-    has_tb = detail.str.contains(TRACEBACK, literal=True) | pl.col("message").str.contains(TRACEBACK, literal=True)
-    exc_line = pl.when(has_tb).then(detail.str.extract_all(_EXC_LINE).list.last())
+    # the traceback may begin on the first line (logger.exception's message is often the header);
+    # prepend the header then, rather than copying every first line into the searched text
+    header = pl.col("__line").str.contains(TRACEBACK, literal=True)
+    text = pl.concat_str(pl.when(header).then(pl.lit(TRACEBACK)), pl.col("detail"), separator="\n",
+                         ignore_nulls=True)
+    # the last block of chained tracebacks; its exception line, not text after the block
+    block_end = text.str.extract_all(_TB_BLOCK).list.last().str.extract(r"([^\n]*)$")
+    exc = block_end.str.extract_groups(rf"^{_EXC_LINE}")
     typed = typed.with_columns(fixes).with_columns(
-        exc_line.str.extract(r"^([^:]+)").alias("exc_type"),
-        exc_line.str.extract(r"^[^:]+: (.*)$").alias("exc_message"),
+        exc.struct.field("1").alias("exc_type"),
+        exc.struct.field("2").alias("exc_message"),
+        (~pl.col("orphan") & ~pl.col("__ok")).alias("partial"),
         (pl.col("__n").fill_null(0) + 1).alias("n_lines"),
     )
     return typed
@@ -248,9 +281,30 @@ def _ahead(pool: ThreadPoolExecutor, tasks: Iterable[Callable[[], T]], depth: in
         yield pending.popleft().result()
 
 
-def _starts(chunk: Chunk, rf: RecordFormat) -> tuple[pl.DataFrame, int, int]:
+def _starts(chunk: Chunk, rf: RecordFormat) -> tuple[pl.DataFrame, int, int, pl.DataFrame]:
+    """The chunk's lines with their ``start`` flag, and the lines that begin with a timestamp
+    yet start no record (line_no, line; for the warning of :func:`_check_starts`)."""
     lines, invalid = _lines(chunk)
-    return lines.with_columns(pl.col("line").str.contains(rf.start).alias("start")), invalid, len(chunk.data)
+    flagged = lines.with_columns(pl.col("line").str.contains(rf.start).alias("start"))
+    missed = flagged.filter(~pl.col("start") & pl.col("line").str.contains(TS_PREFIX)).select("line_no", "line")
+    return flagged, invalid, len(chunk.data), missed
+
+
+def _check_starts(stats: ParseStats, name: str, rf: RecordFormat, *, lines: int, starts: int,
+                  missed: int, first_missed: tuple[int, str] | None, orphan_lines: int) -> None:
+    """Warn when the format evidently does not fit: far fewer record starts than lines that
+    begin with a timestamp, or one orphan record covering most of the file. Both would
+    otherwise give plausible-looking frames (few huge records, null timestamps)."""
+    hint = ("give the format (format=/--log-format) and its datefmt" if rf.kind == "app"
+            else "check that the file is a " + rf.kind + " log (kind=/--kind)")
+    if missed > 3 and starts < missed:
+        line_no, text = first_missed or (0, "")
+        stats.warn(name, f"{missed} lines begin with a timestamp but start no record of format '{rf.name}' "
+                         f"({starts} do); they are joined onto the record above. First, line {line_no}: "
+                         f"{text[:200]!r}; {hint}")
+    if orphan_lines > 3 and orphan_lines * 2 > lines:
+        stats.warn(name, f"{orphan_lines} of {lines} lines come before any line that starts a record of "
+                         f"format '{rf.name}' (one orphan record); {hint}")
 
 
 def _multiline_tasks(chunks: Iterable[Chunk], name: str, rf: RecordFormat, stats: ParseStats,
@@ -264,9 +318,20 @@ def _multiline_tasks(chunks: Iterable[Chunk], name: str, rf: RecordFormat, stats
     def build(frame: pl.DataFrame) -> Callable[[], pl.DataFrame]:
         return lambda: finish(_multiline_records(frame, rf, source_tz))
 
-    for lines, invalid, nbytes in _ahead(pool, (partial(_starts, c, rf) for c in chunks), depth):
+    counts = {"lines": 0, "starts": 0, "missed": 0, "orphan_lines": 0}
+    first_missed: tuple[int, str] | None = None
+    for lines, invalid, nbytes, missed in _ahead(pool, (partial(_starts, c, rf) for c in chunks), depth):
         stats.add(name, lines=len(lines), parsed=len(lines), invalid_utf8=invalid, nbytes=nbytes,
                   rejects=empty_rejects)
+        n_starts = int(lines.get_column("start").sum())
+        if counts["starts"] == 0:  # still before the first record: these lines are the orphan record
+            first = lines.get_column("start").arg_true()
+            counts["orphan_lines"] += int(first[0]) if len(first) else len(lines)
+        counts["lines"] += len(lines)
+        counts["starts"] += n_starts
+        counts["missed"] += len(missed)
+        if first_missed is None and len(missed):
+            first_missed = missed.row(0)
         frame = pl.concat([carry, lines]) if carry is not None else lines
         starts = frame.get_column("start").arg_true()
         last = int(starts[-1]) if len(starts) else 0
@@ -277,13 +342,12 @@ def _multiline_tasks(chunks: Iterable[Chunk], name: str, rf: RecordFormat, stats
         carry = frame.slice(last) if last < len(frame) else None
     if carry is not None and len(carry):
         yield build(carry)
+    _check_starts(stats, name, rf, first_missed=first_missed, **counts)
 
 
 def _single_chunk(chunk: Chunk, rf: RecordFormat, stats: ParseStats, name: str, source_tz: str) -> pl.DataFrame:
     lines, invalid = _lines(chunk)
-    first_group = min(re.compile(rf.pattern).groupindex.items(), key=lambda kv: kv[1])[0]
-    typed = _typed(lines, rf, source_tz, [pl.col("line_no"), pl.col("line").alias("__line"),
-                                          pl.col(first_group).is_not_null().alias("__ok")])
+    typed = _typed(lines, rf, source_tz, [pl.col("line_no"), pl.col("line").alias("__line")])
     ok = pl.col("__ok") & pl.col("ts").is_not_null()
     good, bad = typed.filter(ok), typed.filter(~ok)
     line = pl.col("__line")
@@ -327,6 +391,8 @@ def parse_record_batches(plan: list[tuple[Source | tuple[str, Iterable[Chunk]], 
                 (name, chunks), reader = source, None
             stats.reset(name)
             stats.file(name, rf.name)
+            if rf.extra.get("warning"):
+                stats.warn(name, rf.extra["warning"])
             finish = partial(_finish, schema=schema, rf=rf, file=name, columns=cols, predicate=predicate)
             if rf.multiline:
                 yield from _multiline_tasks(chunks, name, rf, stats, pool, depth, source_tz=source_tz,
@@ -348,28 +414,44 @@ def parse_record_batches(plan: list[tuple[Source | tuple[str, Iterable[Chunk]], 
 def _sample(source: Source) -> pl.Series:
     from .formats.detect import sample_lines
 
-    lines = sample_lines(source)
-    if len(lines) and lines.str.contains("\x1b", literal=True).any():
-        lines = lines.str.replace_all(_ANSI, "")
-    return lines
+    return sample_lines(source)
 
 
 def _fraction(lines: pl.Series, regex: str) -> float:
     return float(lines.str.contains(regex).mean() or 0.0) if len(lines) else 0.0
 
 
+def _inferred(lines: pl.Series, datefmt: str | None = None) -> tuple[PyLogFormat | None, float]:
+    """The format inferred from the sample lines (:mod:`mkslog.formats.infer`) and the fraction
+    of them it fits; (None, 0) when none can be inferred."""
+    source = infer_logging_format(lines.head(200).to_list())
+    if source is None:
+        return None, 0.0
+    try:
+        fmt = compile_logging(source, datefmt=datefmt, name="inferred")
+    except FormatError:  # e.g. the datefmt given does not agree with the timestamps seen
+        return None, 0.0
+    return fmt, _fraction(lines, fmt.header_pattern())
+
+
 def detect_app_format(source: Source, datefmt: str | None = None) -> PyLogFormat:
-    """The named logging format (:data:`mkslog.formats.pylogging.NAMED`) that starts the most
-    sample lines. Raises FormatError when none starts any."""
+    """The named logging format (:data:`mkslog.formats.pylogging.NAMED`) that fits the most
+    sample lines. When none fits half of them, a format inferred from the lines (named
+    ``inferred``; its record format carries a warning that says so) if it fits more. Raises
+    FormatError when nothing fits any line."""
     lines = _sample(source)
     if lines.is_empty():  # nothing to tell from: the system's own format
         return compile_logging("mks", datefmt=datefmt)
     best, best_score = None, 0.0
     for name in LOGGING_NAMED:
         fmt = compile_logging(name, datefmt=datefmt)
-        score = _fraction(lines, fmt.start_pattern())
+        score = _fraction(lines, fmt.header_pattern())
         if score > best_score:
             best, best_score = fmt, score
+    if best_score < 0.5:
+        guess, score = _inferred(lines, datefmt)
+        if guess is not None and score > best_score:
+            best, best_score = guess, score
     if best is None:
         first = lines[0] if len(lines) else ""
         raise FormatError(
@@ -393,7 +475,9 @@ def kind_scores(source: Source, lines: pl.Series | None = None) -> dict[str, flo
 
     lines = _sample(source) if lines is None else lines
     scores = {kind: _fraction(lines, FIXED[kind].start) for kind in FIXED}
-    scores["app"] = max(_fraction(lines, compile_logging(n).start_pattern()) for n in LOGGING_NAMED)
+    scores["app"] = max(_fraction(lines, compile_logging(n).header_pattern()) for n in LOGGING_NAMED)
+    if scores["app"] < 0.5:
+        scores["app"] = max(scores["app"], _inferred(lines)[1])
     try:
         access = detect_formats(source)
         hit = pl.Series([False] * len(lines), dtype=pl.Boolean)

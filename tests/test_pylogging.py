@@ -152,3 +152,27 @@ def test_datefmt_default_and_custom():
     custom = compile_datefmt("%Y/%m/%d %H:%M:%S.%f")
     assert custom.has_fraction and not custom.has_offset
     assert compile_datefmt("%Y-%m-%d %H:%M:%S%z").has_offset
+
+
+ASCTIME_CASES = [
+    # what %(asctime)s holds without a datefmt -> (ts in UTC, utc_offset); source timezone UTC
+    ("2026-11-18 14:05:00,123", datetime(2026, 11, 18, 14, 5, 0, 123000, tzinfo=UTC), None),
+    ("2026-11-18 14:05:00", datetime(2026, 11, 18, 14, 5, tzinfo=UTC), None),
+    ("2026-11-18 14:05:00.123", datetime(2026, 11, 18, 14, 5, 0, 123000, tzinfo=UTC), None),
+    ("2026-11-18T14:05:00.123456789", datetime(2026, 11, 18, 14, 5, 0, 123456, tzinfo=UTC), None),
+    ("2026-11-18T14:05:00+0900", datetime(2026, 11, 18, 5, 5, tzinfo=UTC), 540),
+    ("2026-11-18 14:05:00,001 -05:30", datetime(2026, 11, 18, 19, 35, 0, 1000, tzinfo=UTC), -330),
+    ("2026-11-18T14:05:00Z", datetime(2026, 11, 18, 14, 5, tzinfo=UTC), 0),
+]
+
+
+@pytest.mark.parametrize(("stamp", "ts", "offset"), ASCTIME_CASES, ids=[c[0] for c in ASCTIME_CASES])
+def test_asctime_as_logging_writes_it(stamp, ts, offset):
+    df = parse_text(f"{stamp} INFO app: hi\n", "app", "mks")
+    assert df.select("ts", "utc_offset", "level", "logger", "message", "partial").row(0) == (
+        ts, offset, "INFO", "app", "hi", False)
+
+
+def test_asctime_then_msecs_with_the_default_datefmt():
+    df = parse_text("2026-11-18 14:05:00.007 INFO x\n", "app", "%(asctime)s.%(msecs)03d %(levelname)s %(message)s")
+    assert (df["ts"][0], df["msecs"][0]) == (datetime(2026, 11, 18, 14, 5, 0, 7000, tzinfo=UTC), 7.0)

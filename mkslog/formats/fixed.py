@@ -48,7 +48,8 @@ class RecordFormat:
     multi-line FastCGI message). ``expect``: the layout in words, for reject reasons. ``rest``:
     when set, ``pattern`` stops before the last field and that field (named ``rest``) is the rest
     of the line: capturing a long message through the regex engine costs per character, slicing
-    does not.
+    does not. ``partial``: optional regex over a first line that starts a record but does not
+    match ``pattern``; its groups fill the same-named columns (the fields it does have).
     """
 
     name: str
@@ -61,6 +62,7 @@ class RecordFormat:
     tail: str | None = None
     expect: str = ""
     rest: str | None = None
+    partial: str | None = None
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 

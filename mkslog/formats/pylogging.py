@@ -47,7 +47,8 @@ from functools import cached_property
 import polars as pl
 
 from ..errors import FormatError
-from .base import Field, LogFormat, check_duplicates
+from .asctime import DEFAULT_ASCTIME, SGR, flexible_asctime, offset_minutes
+from .base import Field, LogFormat, check_duplicates, escape
 from .fixed import RecordFormat, local_to_utc
 
 #: Named formats: Python's default (``logging.basicConfig``), Flask's default handler, the
@@ -101,7 +102,6 @@ _PERCENT = re.compile(r"%%|%\((?P<attr>[^)]*)\)(?P<flags>[-#0 +]*)(?P<width>[0-9
 _BRACE = re.compile(r"\{\{|\}\}|\{(?P<attr>[^{}:!]*)(?:![rsa])?(?::(?P<spec>[^{}]*))?\}")
 _SPEC = re.compile(r"^(?:(?P<fill>.)?(?P<align>[<>=^]))?(?P<sign>[-+ ])?#?0?(?P<width>[0-9]+)?,?(?:\.(?P<prec>[0-9]+))?[a-zA-Z%]?$")
 
-DEFAULT_ASCTIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]{3}"
 
 # strftime directive -> (regex fragment, chrono directive); %c %x %X depend on the locale and
 # %Z (a zone abbreviation) cannot be read back, so they are refused with a hint.
@@ -124,16 +124,19 @@ class DateFormat:
     chrono: str
     has_offset: bool
     has_fraction: bool
+    #: no datefmt: the layout of :data:`DEFAULT_ASCTIME`, fraction and offset per line
+    flexible: bool = False
 
 
 def compile_datefmt(datefmt: str | None) -> DateFormat:
-    """``None``/empty: logging's default ``%Y-%m-%d %H:%M:%S,mmm``.
+    """``None``/empty: logging's default ``%Y-%m-%d %H:%M:%S,mmm``, also without the
+    milliseconds, with ``.``, a ``T`` or an offset (:data:`DEFAULT_ASCTIME`).
 
     >>> compile_datefmt("%d/%b/%Y %H:%M:%S").chrono
     '%d/%b/%Y %H:%M:%S'
     """
     if not datefmt:
-        return DateFormat(None, DEFAULT_ASCTIME, "%Y-%m-%d %H:%M:%S,%3f", False, True)
+        return DateFormat(None, DEFAULT_ASCTIME, "%Y-%m-%d %H:%M:%S,%3f", False, True, flexible=True)
     for short, full in _SHORTHANDS.items():
         datefmt = datefmt.replace(f"%{short}", full)
     regex: list[str] = []
@@ -228,30 +231,72 @@ class PyLogFormat(LogFormat):
     def lenient(self) -> None:
         return None
 
-    def start_pattern(self) -> str:
-        """A regex (no captures) that the first line of a record matches: the format up to the
-        message when the message ends it (cheaper), else the whole format."""
+    def pattern(self, capture=None, *, upto: int | None = None) -> str:
+        """The line regex (see :meth:`LogFormat.pattern`); leading colour codes and colour codes
+        around a level name (``ESC[32mINFO ESC[0m``) are skipped, outside the captures."""
+        out = ["^", SGR]
+        pieces = self.pieces if upto is None else self.pieces[:upto]
+        for i, piece in enumerate(pieces):
+            if isinstance(piece, str):
+                out.append(escape(piece))
+                continue
+            number = self.fields.index(piece)
+            frag = self._fragment(i)
+            group = f"(?P<g{number}>{frag})" if capture is None or piece.var in capture else f"(?:{frag})"
+            if piece.type == "level":  # colorlog & co. colour the level name
+                group = (SGR if i > 0 else "") + group + SGR
+            out.append(group)
+        if upto is None:
+            out.append("$")
+        return "".join(out)
+
+    @cached_property
+    def head_index(self) -> int | None:
+        """Index of the asctime piece, or None: the pieces up to it are the record-start test."""
+        return next((i for i, p in enumerate(self.pieces) if isinstance(p, Field) and p.type == "asctime"), None)
+
+    def header_pattern(self) -> str:
+        """A regex (no captures) over a whole first line: the format up to the message when the
+        message ends it (cheaper), else the whole format. Detection scores with it."""
         idx = [i for i, p in enumerate(self.pieces) if isinstance(p, Field) and p.type == "message"]
         if idx and idx[0] == len(self.pieces) - 1:
             return self.pattern(set(), upto=idx[0])
         return self.pattern(set())
 
+    def start_pattern(self) -> str:
+        """A regex (no captures) that the first line of a record matches. With an asctime: the
+        format up to its timestamp, whether or not the rest of the line matches (two handlers
+        with different formats in one file: each timestamped line is a record, never glued onto
+        the one above). Without one: :meth:`header_pattern`."""
+        if self.head_index is None:
+            return self.header_pattern()
+        return self.pattern(set(), upto=self.head_index + 1)
+
     def converters(self, fields: Iterable[Field] | None = None, source_tz: str = "UTC") -> list[pl.Expr]:
         """Expressions typing the captured groups ``g<n>``; local times are read in ``source_tz``."""
         fields = list(self.fields if fields is None else fields)
+
+        def group(n: int) -> pl.Expr:
+            return pl.col(f"g{n}")
+
         exprs: list[pl.Expr] = []
         msecs = next((f for f in self.fields if _attr_of(f.var) == "msecs"), None)
         for f in fields:
-            raw = pl.col(f"g{self.fields.index(f)}")
+            raw = group(self.fields.index(f))
             spec = self._spec(f)
             if spec.padded or f.type in ("level", "token"):
                 raw = raw.str.strip_chars(" ")
             if f.type == "asctime":
                 ts = self._asctime(raw, source_tz)
-                if msecs is not None and not self.datefmt.has_fraction:
-                    ms = pl.col(f"g{self.fields.index(msecs)}").str.strip_chars(" ").cast(pl.Float64, strict=False)
-                    ts = ts + pl.duration(microseconds=(ms.fill_null(0) * 1000).round(0).cast(pl.Int64))
+                if msecs is not None and (self.datefmt.flexible or not self.datefmt.has_fraction):
+                    ms = group(self.fields.index(msecs)).str.strip_chars(" ").cast(pl.Float64, strict=False)
+                    add = pl.duration(microseconds=(ms.fill_null(0) * 1000).round(0).cast(pl.Int64))
+                    # a flexible asctime may carry its own fraction: then msecs repeats it
+                    has_own = raw.str.contains(r"^.{19}[,.]") if self.datefmt.flexible else pl.lit(False)
+                    ts = pl.when(has_own).then(ts).otherwise(ts + add)
                 exprs.append(ts.alias(f.column))
+                if self.has_utc_offset:
+                    exprs.append(offset_minutes(raw).alias("utc_offset"))
             elif f.type == "epoch":
                 micros = (raw.cast(pl.Float64, strict=False) * 1_000_000).round(0).cast(pl.Int64)
                 exprs.append(pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC").alias(f.column))
@@ -261,8 +306,15 @@ class PyLogFormat(LogFormat):
                 exprs.append(raw.alias(f.column))
         return exprs
 
+    @property
+    def has_utc_offset(self) -> bool:
+        """Whether ``ts`` may carry an offset (kept as ``utc_offset``, minutes east of UTC)."""
+        return self.head_index is not None and (self.datefmt.flexible or self.datefmt.has_offset)
+
     def _asctime(self, text: pl.Expr, source_tz: str) -> pl.Expr:
         d = self.datefmt
+        if d.flexible:
+            return flexible_asctime(text, source_tz)
         parsed = text.str.strptime(pl.Datetime("us"), d.chrono, strict=False)
         if d.has_offset:
             return parsed.dt.convert_time_zone("UTC")
@@ -273,10 +325,22 @@ class PyLogFormat(LogFormat):
         ``logger``, ``message`` always, then the format's other attributes)."""
         schema: dict[str, pl.DataType] = {"ts": pl.Datetime("us", "UTC"), "level": pl.String,
                                           "logger": pl.String, "message": pl.String}
+        if self.has_utc_offset:
+            schema = {"ts": schema.pop("ts"), "utc_offset": pl.Int16, **schema}
         schema.update({c: t for c, t in self.schema.items() if c not in schema})
+        partial = self.partial_pattern()
+        plevel = "plevel" in re.compile(partial).groupindex if partial else False
 
         def convert(source_tz: str) -> list[pl.Expr]:
+            # the record parser fills g<n>, plevel and phead of partial lines from partial_pattern
             exprs = self.converters(None, source_tz)
+            if partial:  # a partial line: the level word where one stands, the text after it
+                rest = pl.col("line").str.slice(pl.col("phead").str.len_chars())
+                exprs = [pl.coalesce(e, pl.col("plevel")).alias("level") if plevel and e.meta.output_name() == "level"
+                         else pl.coalesce(e, rest).alias("message") if e.meta.output_name() == "message"
+                         else e for e in exprs]
+                if plevel and "level" not in {e.meta.output_name() for e in exprs}:
+                    exprs.append(pl.col("plevel").alias("level"))
             produced = {e.meta.output_name() for e in exprs}
             return exprs + [pl.lit(None, schema[c]).alias(c) for c in schema if c not in produced]
 
@@ -285,10 +349,30 @@ class PyLogFormat(LogFormat):
             pattern, rest = self.pattern(upto=len(self.pieces) - 1), f"g{len(self.fields) - 1}"
         else:
             pattern, rest = self.pattern(), None
+        extra: dict = {"logformat": self}
+        if self.name == "inferred":  # detection guessed it: say so, and how to give the right one
+            extra["warning"] = (f"no named logging format fits; inferred {self.source!r}; pass --log-format "
+                                "(format= in the API) to fix it")
         return RecordFormat(
             name=self.name, kind=kind, start=self.start_pattern(), pattern=pattern, schema=schema,
-            convert=convert, multiline=True, expect=self.source, rest=rest, extra={"logformat": self},
+            convert=convert, multiline=True, expect=self.source, rest=rest, partial=partial, extra=extra,
         )
+
+
+    def partial_pattern(self) -> str | None:
+        """For a first line that has the format's timestamp but misses a later field: a regex
+        over its head (the fields up to the timestamp, as groups ``g<n>`` like the full pattern),
+        the level word among the first words after it (``plevel``) and the separators before
+        the message (``phead`` holds all of that; the message is the rest). None without an
+        asctime: then a line starts a record only when it matches up to the message."""
+        if self.head_index is None:
+            return None
+        head_fields = [p for p in self.pieces[: self.head_index + 1] if isinstance(p, Field)]
+        level = "" if any(f.type == "level" for f in head_fields) else (
+            rf"(?:[^A-Za-z0-9\n]*(?:[A-Za-z0-9_.]+[^A-Za-z0-9_.\n]+){{0,2}}?{SGR}(?P<plevel>{LEVELS}){SGR}\b)?"
+        )
+        # the message is sliced off after the head, not captured: a capture costs per character
+        return "^(?P<phead>" + self.pattern(upto=self.head_index + 1).removeprefix("^") + level + r"[\s\-:|\]\)>,]*)"
 
 
 def _attr_of(var: str) -> str:

@@ -1,0 +1,45 @@
+"""Timestamps of Python ``logging``'s ``%(asctime)s`` without a ``datefmt``, as apps really write
+them: the default ``2026-11-18 14:05:00,123``, without milliseconds (``datefmt="%Y-%m-%d %H:%M:%S"``,
+gunicorn and many apps), with ``.`` or a ``T``, with an offset.
+
+>>> import polars as pl
+>>> df = pl.DataFrame({"t": ["2026-11-18T14:05:00.5+09:00", "2026-11-18 14:05:00"]})
+>>> df.select(flexible_asctime(pl.col("t"), "UTC").dt.to_string("%H:%M:%S%.3f"), offset_minutes(pl.col("t"))).rows()
+[('05:05:00.500', 540), ('14:05:00.000', None)]
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .fixed import local_to_utc
+
+#: asctime without a datefmt: what logging and the apps around it really write. Python's default
+#: has ``,mmm``; ``datefmt="%Y-%m-%d %H:%M:%S"`` (gunicorn, many apps) has none; others use
+#: ``.mmm``, ``.ffffff`` or nanoseconds, a ``T``, an offset (``+0900``, ``+09:00``, ``Z``).
+DEFAULT_ASCTIME = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[,.][0-9]{1,9})?"
+                   r"(?: ?[+-][0-9]{2}:?[0-9]{2}|Z)?")
+#: SGR colour sequences (``ESC[37m``) that coloured handlers write before a line's fields: the
+#: header pattern skips them, the values keep their text as written.
+SGR = r"(?:\x1b\[[0-9;]*m)*"
+_OFFSET = r"([+-])([0-9]{2}):?([0-9]{2})$"
+
+
+def flexible_asctime(text: pl.Expr, source_tz: str) -> pl.Expr:
+    """A :data:`DEFAULT_ASCTIME` text as UTC: its offset when it has one, else local time of
+    ``source_tz``; ``,123``, ``.5``, ``.123456789`` fractions are kept to the microsecond."""
+    base = text.str.slice(0, 19).str.replace("T", " ", literal=True).str.strptime(
+        pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
+    frac = text.str.extract(r"^.{19}[,.]([0-9]+)").str.pad_end(6, "0").str.slice(0, 6).cast(pl.Int64, strict=False)
+    naive = base + pl.duration(microseconds=frac.fill_null(0))
+    offset = offset_minutes(text)
+    aware = naive.dt.replace_time_zone("UTC") - pl.duration(minutes=offset.fill_null(0))
+    return pl.when(offset.is_not_null()).then(aware).otherwise(local_to_utc(naive, source_tz))
+
+
+def offset_minutes(text: pl.Expr) -> pl.Expr:
+    """Minutes east of UTC of a timestamp ending in ``+0900``/``-01:30``/``Z``; null without one."""
+    parts = text.str.extract_groups(_OFFSET)
+    sign = pl.when(parts.struct.field("1") == "-").then(-1).otherwise(1)
+    minutes = sign * (parts.struct.field("2").cast(pl.Int32) * 60 + parts.struct.field("3").cast(pl.Int32))
+    return pl.when(text.str.ends_with("Z")).then(pl.lit(0, pl.Int32)).otherwise(minutes).cast(pl.Int16)
