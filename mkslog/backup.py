@@ -182,8 +182,9 @@ def create_backup(kind: str, root: str | os.PathLike, data_dir: str | os.PathLik
     """Back up ``data_dir`` (and the env file, and the database) into ``root/kind/YYYYmmdd``.
 
     ``zone`` (default: the machine's): the log lines and the names are stamped in it; give the
-    config's ``source_timezone``, the zone backup.log is read back in. Raises BackupError (logged as ``ERROR: Daily backup failed: ...``) and leaves no half-written
-    backup behind; a failed database dump keeps the data backup and raises PartialBackupError.
+    config's ``source_timezone``, the zone backup.log is read back in. Raises BackupError (logged as
+    ``ERROR: Daily backup failed: ...``) and leaves no half-written backup behind; a failed database
+    dump keeps the data backup and raises PartialBackupError.
     """
     if kind not in KINDS:
         raise BackupError(f"unknown backup kind {kind!r}: use one of {', '.join(KINDS)}")
