@@ -32,6 +32,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
+from . import loglines
 from .errors import HealthError
 from .health import append_line, one_line, timestamp
 
@@ -53,6 +54,8 @@ class AlertSettings:
     sender: str = "mkslog@localhost"
     to: list[str] = field(default_factory=list)
     timeout: float = 10.0
+    #: The zone the alert log (and the health and metrics logs) are stamped in: source_timezone.
+    zone: str = field(default_factory=loglines.machine_timezone)
 
     @property
     def mail_enabled(self) -> bool:
@@ -76,12 +79,14 @@ class AlertSettings:
             sender=str(cfg.get("alerts.from") or "mkslog@localhost"),
             to=[str(addr) for addr in to],
             timeout=cfg.get("alerts.timeout", 10.0),
+            zone=str(cfg.get("source_timezone") or loglines.machine_timezone()),
         )
         settings.validate()
         return settings
 
     def validate(self) -> None:
-        """Raise HealthError for settings that cannot work, before any check runs."""
+        """Raise HealthError (ConfigError for the zone) for settings that cannot work, before any check runs."""
+        loglines.zone_info(self.zone)
         if not self.alert_log:
             raise HealthError("health.alert_log is empty: set the alert log path in mkslog.toml")
         if not self.state_file:
@@ -209,7 +214,7 @@ def _deliver(settings: AlertSettings, key: str, kind: str, subject: str, body: s
             outcome.mailed_to = list(settings.to)
         except (OSError, smtplib.SMTPException, _MailConfigError) as exc:
             outcome.mail_error = describe_mail_error(settings, exc)
-    append_line(settings.alert_log, f"{timestamp()} - {kind}: {subject}")
+    append_line(settings.alert_log, loglines.alert_line(timestamp(zone=settings.zone), kind, subject))
     outcome.logged = True
     return outcome
 

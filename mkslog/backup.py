@@ -4,7 +4,9 @@ A backup is a directory ``ROOT/<kind>/YYYYmmdd/`` (a second one on the same day 
 ``YYYYmmdd_HHMMSS``) holding ``data_YYYYmmdd_HHMMSS.tar.gz`` (the data directory), a copy of the env
 file (mode 0600), ``database_YYYYmmdd_HHMMSS.sql.gz`` when a database URL is given (pg_dump, see
 :mod:`mkslog.backup_pg`), and ``MANIFEST.json`` (see :mod:`mkslog.backup_archive`). Every step
-appends a ``YYYY-mm-dd HH:MM:SS - message`` line to backup.log, which mkslog's parser reads back.
+appends a ``YYYY-mm-dd HH:MM:SS - message`` line to backup.log, which mkslog's parser reads back
+(:mod:`mkslog.loglines` defines the line for both). Lines and names are stamped in ``zone``: the
+config's ``source_timezone``, by default the machine's zone, the zone the reader reads the log in.
 
 Library functions take explicit paths and return small dataclasses; the CLI resolves defaults
 from mkslog.toml. Standard library only: no polars, no parsers (DESIGN.md).
@@ -35,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from . import backup_archive as arc
+from . import loglines
 from .backup_pg import dump_database, find_binary, parse_database_url, restore_database
 from .errors import BackupError
 
@@ -115,16 +118,27 @@ class PartialBackupError(BackupError):
 
 
 class BackupLog:
-    """Appends ``YYYY-mm-dd HH:MM:SS - message`` lines (local time) to backup.log; path None: no log."""
+    """Appends ``YYYY-mm-dd HH:MM:SS - message`` lines to backup.log, stamped as wall time of ``zone``
+    (default: the machine's zone; give the config's ``source_timezone``); path None: no log.
 
-    def __init__(self, path: str | os.PathLike | None):
+    >>> BackupLog(None, "Asia/Tokyo").zone
+    'Asia/Tokyo'
+    """
+
+    def __init__(self, path: str | os.PathLike | None, zone: str | None = None):
         self.path = Path(path) if path else None
+        self.zone = zone or loglines.machine_timezone()
+        loglines.zone_info(self.zone)  # an unknown zone fails before anything is written
+
+    def now(self) -> datetime:
+        """Now in the log's zone: what backup and restore names are stamped with."""
+        return datetime.now(loglines.zone_info(self.zone))
 
     def write(self, message: str) -> None:
         if self.path is None:
             return
         # One event, one line: the parser reading the log back goes line by line.
-        line = f"{datetime.now():%Y-%m-%d %H:%M:%S} - {' | '.join(str(message).splitlines())}\n"
+        line = loglines.backup_line(loglines.stamp(zone=self.zone), message) + "\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "a", encoding="utf-8") as fh:
@@ -164,15 +178,17 @@ def backup_lock(root: Path) -> Iterator[None]:
 def create_backup(kind: str, root: str | os.PathLike, data_dir: str | os.PathLike, *,
                   env_file: str | os.PathLike | None = None, database_url: str | None = None,
                   log_path: str | os.PathLike | None = None, min_free_mb: int = 100,
-                  verify: bool = True, now: datetime | None = None) -> CreateResult:
+                  verify: bool = True, now: datetime | None = None, zone: str | None = None) -> CreateResult:
     """Back up ``data_dir`` (and the env file, and the database) into ``root/kind/YYYYmmdd``.
 
-    Raises BackupError (logged as ``ERROR: Daily backup failed: ...``) and leaves no half-written
-    backup behind; a failed database dump keeps the data backup and raises PartialBackupError.
+    ``zone`` (default: the machine's): the log lines and the names are stamped in it; give the
+    config's ``source_timezone``, the zone backup.log is read back in. Raises BackupError (logged as
+    ``ERROR: Daily backup failed: ...``) and leaves no half-written backup behind; a failed database
+    dump keeps the data backup and raises PartialBackupError.
     """
     if kind not in KINDS:
         raise BackupError(f"unknown backup kind {kind!r}: use one of {', '.join(KINDS)}")
-    log, started = BackupLog(log_path), time.monotonic()
+    log, started = BackupLog(log_path, zone), time.monotonic()
     log.write(f"Starting {kind} backup")
     try:
         root, data_dir = Path(root).absolute(), Path(data_dir).absolute()
@@ -209,7 +225,9 @@ def _check_sources(root: Path, data_dir: Path, env: Path | None, database_url: s
 
 def _create(kind: str, root: Path, data_dir: Path, env: Path | None, database_url: str | None,
             log: BackupLog, min_free_mb: int, verify: bool, now: datetime | None) -> CreateResult:
-    now = (now or datetime.now()).astimezone()  # naive means local time, as in the file names
+    # The names carry the same wall time as the log lines; a naive ``now`` is that wall time already.
+    zone = loglines.zone_info(log.zone)
+    now = log.now() if now is None else now.replace(tzinfo=zone) if now.tzinfo is None else now.astimezone(zone)
     stamp = now.strftime("%Y%m%d_%H%M%S")
     env_size = env.stat().st_size if env else 0
     check_free_space(root, tree_size(data_dir) + env_size, min_free_mb)
@@ -483,7 +501,7 @@ def restore_backup(backup_dir: str | os.PathLike, target: str | os.PathLike, *,
     the backup verifies and every archive member is known to be safe; extraction goes to a staging
     directory next to ``target``; if the database restore fails, the old data is put back.
     """
-    started, now = time.monotonic(), now or datetime.now()
+    started, now = time.monotonic(), now or (log or BackupLog(None)).now()
     backup, target = Path(backup_dir).absolute(), Path(target).absolute()
     try:
         with _layout_lock(backup):

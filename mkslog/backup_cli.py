@@ -34,6 +34,15 @@ def _log_path(cfg: Config, root: Path | None) -> Path | None:
     return root / "backup.log" if root is not None else None
 
 
+def _log(cfg: Config, root: Path | None) -> bk.BackupLog:
+    """backup.log, stamped in source_timezone: the zone `mkslog.scan(kind="backup")` reads it in."""
+    return bk.BackupLog(_log_path(cfg, root), _zone(cfg))
+
+
+def _zone(cfg: Config) -> str | None:
+    return cfg.get("source_timezone") or None
+
+
 def _root(cfg: Config, root: str | None) -> Path:
     return Path(root or cfg.get("backup.root")).absolute()
 
@@ -94,7 +103,8 @@ def create_cmd(kind, data_dir, env_file, database_url, root, no_verify, config_p
     with _json_failure(as_json, kind=kind, root=str(root_path)):
         made = bk.create_backup(kind, root_path, data_dir or cfg.get("backup.data_dir"), env_file=env or None,
                                 database_url=url, log_path=_log_path(cfg, root_path),
-                                min_free_mb=int(cfg.get("backup.min_free_mb", 100)), verify=not no_verify)
+                                min_free_mb=int(cfg.get("backup.min_free_mb", 100)), verify=not no_verify,
+                                zone=_zone(cfg))
     lines = [f"{kind.capitalize()} backup created: {made.path}"]
     lines += [f"  {f.name}  {f.size} bytes" for f in made.files]
     lines += [f"  skipped (not a file, dir or link): {name}" for name in made.skipped]
@@ -114,7 +124,7 @@ def verify_cmd(backup_dir, config_path, as_json) -> None:
     cfg = load_config(config_path)
     path = Path(backup_dir).absolute()
     with _json_failure(as_json, path=str(path)):
-        result = bk.verify_backup(path, log=bk.BackupLog(_log_path(cfg, _layout_root(path))))
+        result = bk.verify_backup(path, log=_log(cfg, _layout_root(path)))
     if as_json:
         echo_json({**asdict(result), "status": "ok" if result.ok else "failed"})
     if not result.ok:
@@ -163,7 +173,7 @@ def prune_cmd(root, dry_run, config_path, as_json) -> None:
     """
     cfg = load_config(config_path)
     root_path = _root(cfg, root)
-    log = bk.BackupLog(_log_path(cfg, root_path))
+    log = _log(cfg, root_path)
     with _json_failure(as_json, root=str(root_path)):
         result = bk.prune_backups(root_path, cfg.get("backup.retention_days"), dry_run=dry_run, log=log)
     verb = "would remove" if dry_run else "removed"
@@ -195,7 +205,7 @@ def restore_cmd(backup_dir, target, restore_db, database_url, env_file, config_p
     if restore_db:
         env = cfg.get("backup.env_file") if env_file is None else env_file
         url = resolve_database_url(database_url, env, cfg.get("backup.database_url"))
-    log = bk.BackupLog(_log_path(cfg, _layout_root(path)))
+    log = _log(cfg, _layout_root(path))
     with _json_failure(as_json, backup=str(path), target=str(Path(target).absolute())):
         result = bk.restore_backup(path, target, database_url=url, restore_db=restore_db, log=log,
                                    min_free_mb=int(cfg.get("backup.min_free_mb", 100)))

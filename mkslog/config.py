@@ -12,6 +12,10 @@ Relative paths in a config file are resolved against the file's own folder, so t
 80.0
 >>> cfg.origin("thresholds.cpu")
 'default'
+
+``source_timezone`` (the zone of timestamps without an offset, in which mkslog also writes its own
+health, metrics and backup lines) defaults to the machine's zone, see
+:func:`mkslog.loglines.resolve_machine_timezone`; its origin says how that was found.
 """
 
 from __future__ import annotations
@@ -23,13 +27,16 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .loglines import machine_timezone, machine_timezone_origin
 
 #: Keys whose values are file paths (or lists of paths / globs), resolved against the config's folder.
 PATH_KEYS = {"paths", "root", "data_dir", "env_file", "log", "metrics_log", "state_file", "store", "alert_log", "out"}
 
 DEFAULTS: dict[str, Any] = {
     "timezone": "Asia/Tokyo",  # display timezone of reports and CLI output
-    "source_timezone": "Asia/Tokyo",  # timezone of logs whose timestamps carry no offset
+    # timezone of logs whose timestamps carry no offset, and of mkslog's own health/metrics/backup
+    # lines; empty (here or in a file): Config fills in the machine's zone (resolved once per process)
+    "source_timezone": "",
     # who the client of a request is: "remote" ($remote_addr) or "forwarded" (first X-Forwarded-For address)
     "client_address": "remote",
     "lang": "en",  # report language: en or ja
@@ -110,6 +117,8 @@ class Config:
         self.path = path
         self._file_values = values
         self._merged = _merge(copy.deepcopy(DEFAULTS), values)
+        # Unset or empty: the machine's zone, for readers and writers alike (never an implicit UTC).
+        self._merged["source_timezone"] = self._merged.get("source_timezone") or machine_timezone()
 
     def get(self, dotted: str, default: Any = None) -> Any:
         node: Any = self._merged
@@ -120,12 +129,15 @@ class Config:
         return node
 
     def origin(self, dotted: str) -> str:
-        """'file <path>' when the config file sets the key, else 'default'."""
+        """'file <path>' when the config file sets the key, else 'default' (for ``source_timezone``:
+        'default (machine zone, from ...)')."""
         node: Any = self._file_values
         for part in dotted.split("."):
             if not isinstance(node, dict) or part not in node:
-                return "default"
+                return f"default ({machine_timezone_origin()})" if dotted == "source_timezone" else "default"
             node = node[part]
+        if dotted == "source_timezone" and not node:
+            return f"file {self.path} leaves it empty: {machine_timezone_origin()}"
         return f"file {self.path}"
 
     def as_dict(self) -> dict[str, Any]:

@@ -7,15 +7,17 @@ A service that is down, a metric over its threshold or an expiring certificate i
 configuration (a malformed URL, a log that cannot be written, a missing CA file ...).
 
 The log lines keep the manual's exact formats, because the weekly report (and old ``grep`` habits)
-read them back:
+read them back; :mod:`mkslog.loglines` defines them for the writers here and the reader alike. A line
+is stamped as wall time of ``zone`` (the config's ``source_timezone``, by default the machine's zone),
+the zone the reader reads it in:
 
 >>> import datetime as dt
->>> when = dt.datetime(2025, 1, 6, 9, 30, 0)
->>> CheckResult("http://localhost:5000/", True, code=200, elapsed_ms=12).log_line(when)
+>>> when = dt.datetime(2025, 1, 6, 0, 30, 0, tzinfo=dt.UTC)
+>>> CheckResult("http://localhost:5000/", True, code=200, elapsed_ms=12).log_line(when, "Asia/Tokyo")
 '2025-01-06 09:30:00 - OK: Service is running (200, 12 ms)'
->>> CheckResult("http://localhost:5000/", False, reason="connection refused").log_line(when)
-'2025-01-06 09:30:00 - ERROR: Service is down (connection refused)'
->>> Metrics(cpu=12.5, memory=40.1, disk=63, disk_path="/", when=when).log_line()
+>>> CheckResult("http://localhost:5000/", False, reason="connection refused").log_line(when, "UTC")
+'2025-01-06 00:30:00 - ERROR: Service is down (connection refused)'
+>>> Metrics(cpu=12.5, memory=40.1, disk=63, disk_path="/", when=when).log_line("Asia/Tokyo")
 '2025-01-06 09:30:00,CPU:12.5,Memory:40.1,Disk:63'
 """
 
@@ -24,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import math
-import re
 import socket
 import ssl
 import time
@@ -35,41 +36,27 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import psutil
 
+from . import loglines
 from .errors import HealthError
+from .loglines import one_line
 
-#: The manual's timestamp (``date '+%Y-%m-%d %H:%M:%S'``): local time, no offset.
-TS_FORMAT = "%Y-%m-%d %H:%M:%S"
-OK_TEXT = "OK: Service is running"
-DOWN_TEXT = "ERROR: Service is down"
 MAX_REDIRECTS = 5
 #: Read at most this much of a response body: enough to know the answer arrived, bounded for a
 #: misbehaving endpoint that streams forever.
 BODY_LIMIT = 1 << 20
 USER_AGENT = "mkslog-health/0.1"
 
-# C0 controls, DEL and C1 controls: a reason may quote a server's Location header, and it must
-# neither break the one-line log format nor inject mail headers.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _PRINTABLE_ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
 
 
-def timestamp(when: dt.datetime | None = None) -> str:
-    """The manual's log timestamp in local time.
+def timestamp(when: dt.datetime | None = None, zone: str | None = None) -> str:
+    """The manual's log stamp of ``when`` (default: now) as wall time of ``zone`` (default: the
+    machine's zone); a naive ``when`` is taken as that wall time already.
 
     >>> timestamp(dt.datetime(2025, 1, 6, 9, 30, 0))
     '2025-01-06 09:30:00'
     """
-    return (when or dt.datetime.now()).strftime(TS_FORMAT)
-
-
-def one_line(text: Any, limit: int = 300) -> str:
-    r"""Escape control characters and cap the length, so untrusted text stays on one log line.
-
-    >>> one_line("/login\r\nX-Evil: 1")
-    '/login\\x0d\\x0aX-Evil: 1'
-    """
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return loglines.stamp(when, zone)
 
 
 def append_line(path: str | Path, line: str) -> None:
@@ -106,11 +93,13 @@ class CheckResult:
     def alert_key(self) -> str:
         return f"health:{self.url}"
 
-    def log_line(self, when: dt.datetime | None = None) -> str:
-        """The health_check.log line; it starts with the manual's text so old greps still match."""
+    def log_line(self, when: dt.datetime | None = None, zone: str | None = None) -> str:
+        """The health_check.log line, stamped ``when`` (default: now) in ``zone`` (default: the
+        machine's); it starts with the manual's text so old greps still match."""
+        ts = timestamp(when, zone)
         if self.healthy:
-            return f"{timestamp(when)} - {OK_TEXT} ({self.code}, {self.elapsed_ms} ms)"
-        return f"{timestamp(when)} - {DOWN_TEXT} ({self.reason})"
+            return loglines.health_line(ts, True, loglines.health_timing(self.code, self.elapsed_ms))
+        return loglines.health_line(ts, False, self.reason)
 
     def summary(self) -> str:
         """One line for the terminal and for alert subjects.
@@ -294,9 +283,9 @@ class Metrics:
     disk_path: str
     when: dt.datetime
 
-    def log_line(self) -> str:
-        """The metrics.log line, in the manual's exact format."""
-        return f"{timestamp(self.when)},CPU:{self.cpu:.1f},Memory:{self.memory:.1f},Disk:{self.disk}"
+    def log_line(self, zone: str | None = None) -> str:
+        """The metrics.log line, in the manual's exact format, stamped in ``zone`` (default: the machine's)."""
+        return loglines.metrics_line(timestamp(self.when, zone), self.cpu, self.memory, self.disk)
 
     def values(self) -> dict[str, float | int]:
         return {"cpu": self.cpu, "memory": self.memory, "disk": self.disk}
@@ -344,7 +333,7 @@ def collect_metrics(disk_path: str | Path = "/", cpu_interval: float = 1.0) -> M
         memory=round(memory, 1),
         disk=disk_percent(usage.used, usage.free),
         disk_path=str(disk_path),
-        when=dt.datetime.now(),
+        when=dt.datetime.now(dt.UTC),  # an instant: log_line() gives its wall time in the log's zone
     )
 
 

@@ -72,6 +72,7 @@ def check_command(
 
     cfg = load_config(config_path)
     settings = AlertSettings.from_config(cfg)
+    zone = settings.zone  # source_timezone: the zone the health reader reads the line in
     url = str(url or cfg.get("health.url") or "")
     log_path = log_path or cfg.get("health.log")
     result = check_url(
@@ -80,7 +81,7 @@ def check_command(
         follow_redirects=follow_redirects,
         cafile=cafile,
     )
-    line = result.log_line()
+    line = result.log_line(zone=zone)
     _append(log_path, line)
     outcome = _notify(settings, result.alert_key, not result.healthy, result.summary(), result.as_dict())
     if as_json:
@@ -96,7 +97,7 @@ def check_command(
         _warn_mail_errors([outcome])
     else:
         click.echo(("OK: " if result.healthy else "DOWN: ") + safe_text(result.summary()))
-        _echo_outcomes([outcome])
+        _echo_outcomes([outcome], settings.zone)
     ctx.exit(0 if result.healthy else 1)
 
 
@@ -142,7 +143,7 @@ def metrics_command(
     log_path = log_path or cfg.get("health.metrics_log")
     interval = cpu_interval if cpu_interval is not None else float(cfg.get("health.cpu_interval", 1.0))
     metrics = collect_metrics(disk_path or cfg.get("health.disk_path") or "/", interval)
-    line = metrics.log_line()
+    line = metrics.log_line(settings.zone)  # in source_timezone, the zone the metrics reader reads it in
     _append(log_path, line)
     host = socket.gethostname()
     over = metrics.breaches(limits)
@@ -171,7 +172,7 @@ def metrics_command(
             mark = "  OVER" if over[name] else ""
             where = f", {safe_text(metrics.disk_path)}" if name == "disk" else ""
             click.echo(f"{name:<7}{metrics.shown(name):>6} %  (threshold {limits[name]:g} %{where}){mark}")
-        _echo_outcomes(outcomes)
+        _echo_outcomes(outcomes, settings.zone)
     ctx.exit(1 if any(over.values()) else 0)
 
 
@@ -224,7 +225,7 @@ def cert_command(
         _warn_mail_errors([outcome])
     else:
         click.echo(f"{result.status.upper()}: {safe_text(result.summary())}")
-        _echo_outcomes([outcome])
+        _echo_outcomes([outcome], settings.zone)
     ctx.exit(0 if result.ok else 1)
 
 
@@ -246,7 +247,8 @@ def _notify(settings: Any, key: str, failing: bool, summary: str, facts: dict[st
     from .alerts import compose_body, notify
     from .health import timestamp
 
-    body = compose_body(summary, {"host": socket.gethostname(), "time": timestamp(), **facts})
+    when = f"{timestamp(zone=settings.zone)} ({settings.zone})"
+    body = compose_body(summary, {"host": socket.gethostname(), "time": when, **facts})
     return notify(settings, key, failing=failing, subject=summary, body=body)
 
 
@@ -254,14 +256,14 @@ def _alert_json(outcome: Any) -> dict[str, Any] | None:
     return None if outcome is None else outcome.as_dict()
 
 
-def _echo_outcomes(outcomes: list[Any]) -> None:
+def _echo_outcomes(outcomes: list[Any], zone: str) -> None:
     """Say what happened to each alert; a failed mail also goes to stderr (cron mails stderr)."""
     for outcome in outcomes:
         if outcome is None:
             continue
         label = "alert" if outcome.kind == "alert" else "resolved"
         if outcome.suppressed:
-            until = _local_time(outcome.quiet_until)
+            until = _local_time(outcome.quiet_until, zone)
             click.echo(f"{label} suppressed (quiet period until {until}): {safe_text(outcome.subject)}")
         elif outcome.mailed_to:
             click.echo(f"{label} mailed to {', '.join(outcome.mailed_to)}: {safe_text(outcome.subject)}")
@@ -270,13 +272,16 @@ def _echo_outcomes(outcomes: list[Any]) -> None:
     _warn_mail_errors(outcomes)
 
 
-def _local_time(iso: str | None) -> str:
-    """An ISO timestamp from the state file, shown in the manual's local-time format."""
+def _local_time(iso: str | None, zone: str) -> str:
+    """An ISO timestamp from the state file (UTC), shown like the log lines: wall time of ``zone``."""
     import datetime as dt
 
     from .health import timestamp
 
-    return timestamp(dt.datetime.fromisoformat(iso).astimezone()) if iso else "?"
+    if not iso:
+        return "?"
+    when = dt.datetime.fromisoformat(iso)
+    return timestamp(when if when.tzinfo else when.replace(tzinfo=dt.UTC), zone)
 
 
 def _warn_mail_errors(outcomes: list[Any]) -> None:

@@ -33,7 +33,7 @@ Kinds and their columns (every frame ends with ``source`` (format name), ``file`
 
 ``ts`` is always ``Datetime("us", "UTC")``. Timestamps without an offset (``asctime``, the nginx
 error log, health, metrics, backup) are local times of the *source timezone*: the ``source_tz``
-argument, else ``source_timezone`` in mkslog.toml (default ``Asia/Tokyo``). In a DST fold the
+argument, else ``source_timezone`` in mkslog.toml (default: the machine's zone). In a DST fold the
 earlier instant is taken; a time inside a DST gap becomes null. gunicorn's stamps carry their
 offset.
 

@@ -62,7 +62,7 @@ def access(week) -> pl.LazyFrame:
 
 @pytest.fixture()
 def app(week) -> pl.LazyFrame:
-    return mkslog.scan(str(week[0] / "app" / "app.log"), kind="app", tz=TZ)
+    return mkslog.scan(str(week[0] / "app" / "app.log"), kind="app", source_tz=TZ, tz=TZ)  # the sample week is Tokyo time
 
 
 # --- whole outputs against the library -------------------------------------------------------------
@@ -142,9 +142,10 @@ def test_explicit_paths_and_formats(week, access):
 
 def test_logins_with_explicit_app_log(week, access, app):
     paths = sorted(str(p) for p in week[0].glob(ACCESS_GLOB))
-    result = run("logins", *paths, "--app-log", week[0] / "app" / "app.log", "--output", "json")
+    # The config only for its source_timezone: the sample's app log is Tokyo time, not the machine's.
+    result = mks(week, "logins", *paths, "--app-log", week[0] / "app" / "app.log", "--output", "json")
     assert result.stdout == render(q.failed_logins(app, access, n=20), "json")
-    without_app = run("logins", *paths, "--output", "json")  # explicit PATHS and no --app-log: access log only
+    without_app = mks(week, "logins", *paths, "--output", "json")  # explicit PATHS, no --app-log: access log only
     assert without_app.stdout == render(q.failed_logins(None, access, n=20), "json")
 
 

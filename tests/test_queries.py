@@ -125,7 +125,7 @@ def app_records(week) -> list[dict]:
 
 @pytest.fixture()
 def app_lf(week) -> pl.LazyFrame:
-    return mkslog.scan(str(week[0] / "app" / "app.log"), kind="app", tz=TZ)
+    return mkslog.scan(str(week[0] / "app" / "app.log"), kind="app", source_tz=TZ, tz=TZ)  # the sample week is Tokyo time
 
 
 # --- traffic -------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The fixed-layout logs: nginx error log, gunicorn error log, and the lines the manual's cron
-scripts write (``health_check.log``, ``metrics.log``, ``backup.log``).
+scripts write (``health_check.log``, ``metrics.log``, ``backup.log``; mkslog writes them now, and
+their layouts are defined once in :mod:`mkslog.loglines`, for its writers and this reader alike).
 
 Each compiles to a :class:`RecordFormat`: a regex that marks the first line of a record, a regex
 with named groups over that line, and polars expressions that type the groups. The record parser
@@ -7,7 +8,8 @@ with named groups over that line, and polars expressions that type the groups. T
 
 Timestamps without an offset (all of these except gunicorn's) are local times of the source
 timezone: they are made tz-aware with ``dt.replace_time_zone(source_tz, ambiguous="earliest",
-non_existent="null")`` and converted to UTC.
+non_existent="null")`` and converted to UTC. mkslog's own writers stamp their lines in that same
+zone (``source_timezone``, by default the machine's), so those lines read back at their instant.
 
 >>> import re
 >>> fmt = FIXED["metrics"]
@@ -24,10 +26,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from .. import loglines
+
 #: A value in double quotes as nginx writes it: anything but a quote, or a backslash escape.
 QUOTED = r'(?:[^"\\]|\\.)*'
-NUMBER = r"-?[0-9]+(?:\.[0-9]+)?"
-DATE_DASH = r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"  # the scripts' `date '+%F %T'`
 DATE_SLASH = r"[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"  # nginx error_log
 DATE_GUNICORN = r"\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}\]"
 TS = pl.Datetime("us", "UTC")
@@ -185,7 +187,8 @@ GUNICORN_ERROR = RecordFormat(
 
 # --------------------------------------------------------------------------------------------
 # health_check.log, metrics.log, backup.log: one line per event, written by mkslog.health /
-# mkslog.backup (and the manual's shell scripts before them)
+# mkslog.backup (and the manual's shell scripts before them). The stamp, the starts and the patterns
+# come from mkslog.loglines, which the writers format with: reader and writer share one definition.
 
 HEALTH_SCHEMA: dict[str, pl.DataType] = {
     "ts": TS, "ok": pl.Boolean, "status": pl.String, "message": pl.String, "reason": pl.String,
@@ -195,9 +198,9 @@ HEALTH_SCHEMA: dict[str, pl.DataType] = {
 
 def _health_convert(source_tz: str) -> list[pl.Expr]:
     reason = pl.col("reason")
-    timing = reason.str.extract_groups(r"^(?P<code>[0-9]{3}), (?P<ms>[0-9]+(?:\.[0-9]+)?) ms$")
+    timing = reason.str.extract_groups(loglines.HEALTH_TIMING)
     return [
-        parse_local(pl.col("ts"), "%Y-%m-%d %H:%M:%S", source_tz).alias("ts"),
+        parse_local(pl.col("ts"), loglines.TS_LAYOUT, source_tz).alias("ts"),
         (pl.col("status") == "OK").alias("ok"),
         pl.col("status"),
         pl.col("message"),
@@ -210,12 +213,12 @@ def _health_convert(source_tz: str) -> list[pl.Expr]:
 HEALTH = RecordFormat(
     name="health",
     kind="health",
-    start=rf"^{DATE_DASH} - [A-Z]+: ",
-    pattern=rf"^(?P<ts>{DATE_DASH}) - (?P<status>[A-Z]+): (?P<message>.*?)(?: \((?P<reason>.*)\))?$",
+    start=loglines.HEALTH_START,
+    pattern=loglines.HEALTH_PATTERN,
     schema=HEALTH_SCHEMA,
     convert=_health_convert,
     multiline=False,
-    expect="YYYY-mm-dd HH:MM:SS - OK: Service is running / - ERROR: Service is down (reason)",
+    expect=loglines.HEALTH_EXPECT,
 )
 
 METRICS_SCHEMA: dict[str, pl.DataType] = {"ts": TS, "cpu": pl.Float64, "memory": pl.Float64, "disk": pl.Float64}
@@ -223,7 +226,7 @@ METRICS_SCHEMA: dict[str, pl.DataType] = {"ts": TS, "cpu": pl.Float64, "memory":
 
 def _metrics_convert(source_tz: str) -> list[pl.Expr]:
     return [
-        parse_local(pl.col("ts"), "%Y-%m-%d %H:%M:%S", source_tz).alias("ts"),
+        parse_local(pl.col("ts"), loglines.TS_LAYOUT, source_tz).alias("ts"),
         *[pl.col(c).cast(pl.Float64, strict=False) for c in ("cpu", "memory", "disk")],
     ]
 
@@ -231,15 +234,12 @@ def _metrics_convert(source_tz: str) -> list[pl.Expr]:
 METRICS = RecordFormat(
     name="metrics",
     kind="metrics",
-    start=rf"^{DATE_DASH},CPU:",
-    pattern=(
-        rf"^(?P<ts>{DATE_DASH}),CPU: ?(?P<cpu>{NUMBER})%?,Memory: ?(?P<memory>{NUMBER})%?,"
-        rf"Disk: ?(?P<disk>{NUMBER})%?$"
-    ),
+    start=loglines.METRICS_START,
+    pattern=loglines.METRICS_PATTERN,
     schema=METRICS_SCHEMA,
     convert=_metrics_convert,
     multiline=False,
-    expect="YYYY-mm-dd HH:MM:SS,CPU:n,Memory:n,Disk:n",
+    expect=loglines.METRICS_EXPECT,
 )
 
 BACKUP_SCHEMA: dict[str, pl.DataType] = {
@@ -301,7 +301,7 @@ def _backup_convert(source_tz: str) -> list[pl.Expr]:
         .otherwise(pl.lit("INFO"))
     )
     return [
-        parse_local(pl.col("ts"), "%Y-%m-%d %H:%M:%S", source_tz).alias("ts"),
+        parse_local(pl.col("ts"), loglines.TS_LAYOUT, source_tz).alias("ts"),
         level.alias("level"),
         msg,
         pl.coalesce(kind, from_path).alias("backup_kind"),
@@ -322,12 +322,12 @@ def _group_names(regex: str) -> list[str]:
 BACKUP = RecordFormat(
     name="backup",
     kind="backup",
-    start=rf"^{DATE_DASH} - ",
-    pattern=rf"^(?P<ts>{DATE_DASH}) - (?P<message>.*)$",
+    start=loglines.BACKUP_START,
+    pattern=loglines.BACKUP_PATTERN,
     schema=BACKUP_SCHEMA,
     convert=_backup_convert,
     multiline=False,
-    expect="YYYY-mm-dd HH:MM:SS - message",
+    expect=loglines.BACKUP_EXPECT,
 )
 
 #: The fixed formats by kind name.

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import timedelta
 from urllib.parse import unquote
 
+from ..loglines import backup_line, health_line, metrics_line
 from .scenario import (
     _VIEWS,
     APP_DIR,
@@ -328,8 +329,8 @@ def _app_log(sc: _Scenario, reqs: list[_Req], starts: list[float]) -> list[tuple
 
 def _health(sc: _Scenario) -> list[str]:
     b0, b1 = sc.burst
-    return [f"{sc.clock.iso(t)} - " + ("ERROR: Service is down" if b0 <= t < b1 else "OK: Service is running")
-            for t in range(0, sc.n * DAY, 300)]
+    # The manual's health_check.sh wrote no detail; the lines are the ones mkslog's reader reads.
+    return [health_line(sc.clock.iso(t), not b0 <= t < b1) for t in range(0, sc.n * DAY, 300)]
 
 
 def _metrics(sc: _Scenario, reqs: list[_Req]) -> list[str]:
@@ -342,8 +343,8 @@ def _metrics(sc: _Scenario, reqs: list[_Req]) -> list[str]:
         t, frac = i * 600, i / max(1, n - 1)
         cpu = rng.uniform(82, 97) if b0 <= t < b1 else 3 + 55 * load[i] / peak + rng.gauss(0, 1.5)
         mem = 40 + 30 * frac + rng.gauss(0, 0.4)
-        lines.append(f"{sc.clock.iso(t)},CPU:{min(99.9, max(0.5, cpu)):.1f},Memory:{min(99.9, max(1.0, mem)):.1f},"
-                     f"Disk:{round(61 + 3 * frac)}")
+        lines.append(metrics_line(sc.clock.iso(t), min(99.9, max(0.5, cpu)), min(99.9, max(1.0, mem)),
+                                  round(61 + 3 * frac)))
     return lines
 
 
@@ -376,7 +377,7 @@ def _backup(sc: _Scenario) -> list[str]:
         runs += _backup_run(sc, d, "daily", (data, db), d == sc.backup_fail_day)
         if (sc.start + timedelta(days=d)).weekday() == 6:
             runs += _backup_run(sc, d, "weekly", (data + 1000, db + 100), False)
-    return [f"{sc.clock.iso(t)} - {msg}" for t, msg in runs]
+    return [backup_line(sc.clock.iso(t), msg) for t, msg in runs]
 
 
 # -- files and manifest ---------------------------------------------------------------------------------------
