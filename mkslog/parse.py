@@ -86,13 +86,6 @@ class ParseStats:
                 self.files[name] = FileStats(name, fmt)
             return self.files[name]
 
-    def warn(self, file: str, message: str) -> None:
-        """A problem with ``file`` that is not a rejected line (the CLI prints each)."""
-        with self._lock:
-            text = f"{file}: {message}"
-            if text not in self.warnings:
-                self.warnings.append(text)
-
     def reset(self, name: str) -> None:
         """Forget earlier counts of ``name`` (a LazyFrame collected twice must not count twice)."""
         with self._lock:
