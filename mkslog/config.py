@@ -1,6 +1,6 @@
 """mkslog.toml: log paths, formats, timezones, thresholds, backup and health settings.
 
-Standard library only, so that ``mkslog.backup`` and ``mkslog.health`` can use it without polars.
+Standard library only, so that ``mkslog.backup.create`` and ``mkslog.health.checks`` can use it without polars.
 Every value has a default (the operations manual's paths, see DESIGN.md); a config file overrides
 them; :meth:`Config.origin` says where each effective value came from.
 

@@ -22,9 +22,9 @@ from .config import Config, load_config
 from .errors import ConfigError, FormatError, LogFileError
 from .formats import LogFormat, compile_format
 from .formats.base import FORWARDED_COLUMNS, first_address
-from .formats.detect import detect_formats
 from .iosource import lazy_frame
-from .parse import ParseStats, frame_schema, parse_chunk
+from .parse.access import ParseStats, frame_schema, parse_chunk
+from .parse.detect import detect_formats
 from .sources import DEFAULT_CHUNK, ChunkReader, Source, expand
 
 PathsLike = str | os.PathLike | Iterable[str | os.PathLike] | None
@@ -129,7 +129,7 @@ def scan(
     ``store`` is used when it holds logs of this kind.
 
     ``kind``: ``nginx-error``, ``gunicorn-error``, ``app``, ``health``, ``metrics`` or ``backup``
-    read those logs as records (:func:`mkslog.records.scan_records`: ``datefmt`` for app logs,
+    read those logs as records (:func:`mkslog.parse.records.scan_records`: ``datefmt`` for app logs,
     ``source_tz`` for timestamps without offset, default the config's ``source_timezone``);
     ``kind=None`` detects the kind from the files.
 
@@ -141,18 +141,18 @@ def scan(
     Every query that groups by client (top-ips, suspects, ip, logins, the report) follows it.
     """
     if store is None and paths is None:
-        from .store import configured_store
+        from .store.read import configured_store
 
         store = configured_store(config, kind)
     if kind == "access":  # explicit paths without a config do not go looking for mkslog.toml
         client = client_mode(client, config if config is not None or paths is None else {})
     if store is not None:
-        from .store import scan_store
+        from .store.read import scan_store
 
         lf = scan_store(store, kind, tz=tz, stats=stats)
         return with_client(lf, client) if kind == "access" else lf
     if kind != "access":
-        from .records import scan_records
+        from .parse.records import scan_records
 
         return scan_records(paths, kind, format, datefmt=datefmt, source_tz=source_tz, stats=stats,
                             chunk_size=chunk_size, config=config, tz=tz)
@@ -203,7 +203,7 @@ def with_client(lf: pl.LazyFrame, client: str) -> pl.LazyFrame:
 
 
 def _error_kind(source: Source, datefmt: str | None) -> str:
-    from .records import detect_app_format, detect_kind
+    from .parse.records import detect_app_format, detect_kind
 
     try:
         return detect_kind(source)

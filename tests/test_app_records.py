@@ -15,8 +15,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from mkslog.parse import ParseStats
-from mkslog.records import detect_kind, parse_text, read_records
+from mkslog.parse.access import ParseStats
+from mkslog.parse.records import detect_kind, parse_text, read_records
 
 APP = Path(__file__).parent / "data" / "app"
 CORPUS = Path(__file__).parent / "data" / "corpus"

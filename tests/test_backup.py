@@ -1,4 +1,4 @@
-"""Tests of mkslog.backup (with backup_archive, backup_pg) and `mkslog backup`: real files, real tar
+"""Tests of mkslog.backup.create (with backup_archive, backup_pg) and `mkslog backup`: real files, real tar
 archives, a real PostgreSQL cluster. Nothing under test is mocked.
 """
 
@@ -26,10 +26,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mkslog import backup as bk
-from mkslog import backup_archive as arc
-from mkslog import backup_pg as pg
-from mkslog.cli import main
+from mkslog.backup import archive as arc
+from mkslog.backup import create as bk
+from mkslog.backup import pg
+from mkslog.cli.main import main
 from mkslog.errors import BackupError
 
 LOG_LINE = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) - (.*)")
@@ -301,7 +301,7 @@ def test_every_backup_command_has_help():
 
 
 def test_importing_backup_leaves_polars_out():
-    code = ("import sys, mkslog.backup, mkslog.backup_cli, mkslog.backup_pg, mkslog.backup_archive; "
+    code = ("import sys, mkslog.backup.create, mkslog.cli.backup, mkslog.backup.pg, mkslog.backup.archive; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('polars', 'pyarrow')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

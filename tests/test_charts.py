@@ -1,4 +1,4 @@
-"""mkslog.charts: each chart builds a valid Vega-Lite spec from query-shaped frames, draws to SVG
+"""mkslog.present.charts: each chart builds a valid Vega-Lite spec from query-shaped frames, draws to SVG
 offline (vl-convert), shows wall-clock time of the data's timezone, and keeps untrusted labels inert."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 import vl_convert as vlc
 
-from mkslog import charts
+from mkslog.present import charts
 
 TOKYO = "Asia/Tokyo"
 

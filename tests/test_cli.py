@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 import mkslog
 import mkslog.queries as q
-from mkslog.cli import main
-from mkslog.present import render, render_record, render_sections
+from mkslog.cli.main import main
+from mkslog.present.tables import render, render_record, render_sections
 from mkslog.sample import generate
 
 ROOT = Path(__file__).parent.parent
@@ -417,7 +417,7 @@ def test_demo_runs_the_main_job_on_the_sample_logs():
     """`make demo`'s first step: the summary and top addresses of the bundled week, exactly."""
     from click.testing import CliRunner
 
-    from mkslog.cli import main
+    from mkslog.cli.main import main
 
     root = Path(__file__).resolve().parent.parent
     result = CliRunner().invoke(main, ["demo", "--config", str(root / "mkslog.example.toml")])

@@ -23,8 +23,8 @@ import pytest
 from click.testing import CliRunner
 
 import mkslog
-from mkslog.cli import main
-from mkslog.parse import ParseStats
+from mkslog.cli.main import main
+from mkslog.parse.access import ParseStats
 from mkslog.queries import top_ips
 
 DATA = Path(__file__).parent / "data"

@@ -1,4 +1,4 @@
-"""Tests of mkslog.health, mkslog.alerts and `mkslog health ...` against real servers:
+"""Tests of mkslog.health.checks, mkslog.health.alerts and `mkslog health ...` against real servers:
 an HTTP server and TLS servers (trustme certificates) in threads, and an aiosmtpd SMTP server.
 Nothing under test is mocked; the quiet period is driven through the state file, not the clock.
 """
@@ -25,9 +25,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from click.testing import CliRunner
 
-from mkslog.alerts import AlertSettings, notify, read_state
-from mkslog.cli import main
-from mkslog.health import check_cert, check_url, disk_percent
+from mkslog.cli.main import main
+from mkslog.health.alerts import AlertSettings, notify, read_state
+from mkslog.health.checks import check_cert, check_url, disk_percent
 
 TS = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
 
@@ -205,7 +205,7 @@ def test_health_modules_do_not_import_polars():
     # cron starts `health check` every 5 minutes: it must not pay for polars. This also needs
     # mkslog/__init__.py to load its polars-based API lazily.
     code = (
-        "import sys, mkslog.health, mkslog.alerts, mkslog.health_cli; "
+        "import sys, mkslog.health.checks, mkslog.health.alerts, mkslog.cli.health; "
         "print(sorted(m for m in sys.modules if m == 'polars' or m.startswith('mkslog')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -11,7 +11,7 @@ import pytest
 
 import mkslog
 from mkslog.errors import FormatError, LogFileError
-from mkslog.parse import ParseStats
+from mkslog.parse.access import ParseStats
 from mkslog.sources import expand
 
 LINE = '203.0.113.{n} - - [16/Nov/2026:09:{m:02d}:00 +0900] "GET /api/v1/knowledge/{n} HTTP/1.1" 200 {n} "-" "ua" 0.{n:03d} 0.{n:03d}'

@@ -15,8 +15,8 @@ from polars.testing import assert_frame_equal
 
 import mkslog
 from mkslog.errors import FormatError, LogFileError
-from mkslog.parse import ParseStats
-from mkslog.records import KINDS, detect_kind, kind_schema, parse_text, read_records, scan_records
+from mkslog.parse.access import ParseStats
+from mkslog.parse.records import KINDS, detect_kind, kind_schema, parse_text, read_records, scan_records
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data" / "corpus"

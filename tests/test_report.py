@@ -24,15 +24,15 @@ import pytest
 from click.testing import CliRunner
 
 import mkslog
-from mkslog import i18n
 from mkslog import queries as q
-from mkslog import report_data as rd
-from mkslog.cli import main
-from mkslog.cli_common import MkslogGroup
-from mkslog.cli_report import register_report_command
+from mkslog.cli.common import MkslogGroup
+from mkslog.cli.main import main
+from mkslog.cli.report import register_report_command
 from mkslog.errors import ReportError, TimeSpecError
-from mkslog.report import render, strip_for_report, write_atomic
-from mkslog.report_html import table
+from mkslog.present import i18n
+from mkslog.present.html import table
+from mkslog.report import data as rd
+from mkslog.report.render import render, strip_for_report, write_atomic
 from mkslog.timespec import interval
 
 ROOT = Path(__file__).resolve().parent.parent

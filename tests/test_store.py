@@ -1,4 +1,4 @@
-"""Tests of mkslog.store and `mkslog ingest`: real files in tmp dirs, real rotations (rename, gzip),
+"""Tests of mkslog.store.read and `mkslog ingest`: real files in tmp dirs, real rotations (rename, gzip),
 real processes (an ingest killed with SIGKILL, a second process holding the lock).
 
 The invariant behind every test: what the store returns equals a fresh parse of the text of the
@@ -25,13 +25,13 @@ import pytest
 from click.testing import CliRunner
 
 import mkslog
-from mkslog.catalog import CATALOG
-from mkslog.cli import main as mkslog_main
-from mkslog.cli_common import MkslogGroup
-from mkslog.cli_store import ingest_cmd
+from mkslog.cli.common import MkslogGroup
+from mkslog.cli.main import main as mkslog_main
+from mkslog.cli.store import ingest_cmd
 from mkslog.errors import StoreError
 from mkslog.queries import latency_stats, top_ips
-from mkslog.store import ingest, scan_store, store_files, store_rejects
+from mkslog.store.catalog import CATALOG
+from mkslog.store.read import ingest, scan_store, store_files, store_rejects
 
 # the CLI with `ingest`, whether or not cli.py registers it yet (the shared group is left as it is)
 main = MkslogGroup("mkslog", commands={**mkslog_main.commands, "ingest": ingest_cmd})
@@ -40,7 +40,7 @@ JST = dt.timezone(dt.timedelta(hours=9))
 T0 = dt.datetime(2026, 11, 20, 20, 0, tzinfo=JST)  # 11:00 UTC: logs cross UTC midnight
 ROOT = Path(__file__).resolve().parents[1]
 # `python -m mkslog ingest`, also before cli.py registers the command
-LAUNCH = ("from mkslog.cli import main\nfrom mkslog.cli_store import register_store_commands\n"
+LAUNCH = ("from mkslog.cli.main import main\nfrom mkslog.cli.store import register_store_commands\n"
           "'ingest' in main.commands or register_store_commands(main)\nmain(prog_name='mkslog')\n")
 
 
@@ -163,7 +163,7 @@ def test_rotation_with_delaycompress(tmp_path, monkeypatch):
     def boom(*args):
         raise AssertionError("a file known by its stat was read")
 
-    monkeypatch.setattr(mkslog.store_ingest, "window_before", boom)
+    monkeypatch.setattr(mkslog.store.ingest, "window_before", boom)
     (tmp_path / "access.log.2.gz").rename(tmp_path / "access.log.3.gz")
     r = ingest(glob, store)
     acts = {Path(f.path).name: (f.action, f.lines, f.note) for f in r.files}
@@ -264,7 +264,7 @@ def test_second_ingest_fails_clearly_or_waits(tmp_path):
     log, store = tmp_path / "access.log", tmp_path / "store"
     log.write_text(lines(0, 200))
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom mkslog.catalog import store_lock\n"
+        [sys.executable, "-c", "import sys, time\nfrom mkslog.store.catalog import store_lock\n"
          "with store_lock(sys.argv[1]):\n    print('locked', flush=True)\n    time.sleep(float(sys.argv[2]))\n",
          str(store), "2"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
@@ -408,8 +408,8 @@ def test_queries_over_the_store_report_its_rejects(tmp_path):
     """`summary --store` counts the stored rejects, and the CLI warns about them, like over text."""
     from click.testing import CliRunner
 
-    from mkslog.cli import main
-    from mkslog.store import ingest
+    from mkslog.cli.main import main
+    from mkslog.store.read import ingest
 
     log = tmp_path / "access.log"
     log.write_text(lines(1, 200, bad_every=50))

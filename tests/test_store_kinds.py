@@ -18,11 +18,11 @@ from click.testing import CliRunner
 from test_store import assert_frames_match, rows
 
 import mkslog
-from mkslog.cli import main as mkslog_main
-from mkslog.cli_common import MkslogGroup
-from mkslog.cli_store import ingest_cmd
+from mkslog.cli.common import MkslogGroup
+from mkslog.cli.main import main as mkslog_main
+from mkslog.cli.store import ingest_cmd
 from mkslog.errors import StoreError
-from mkslog.store import ingest, scan_store, store_files
+from mkslog.store.read import ingest, scan_store, store_files
 
 main = MkslogGroup("mkslog", commands={**mkslog_main.commands, "ingest": ingest_cmd})
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,7 +186,7 @@ def test_cli_ingests_every_configured_kind(tmp_path):
 def test_interrupted_app_ingest_resumes_at_a_record_start(tmp_path, monkeypatch):
     """Checkpoints of a multi-line log fall between records: an ingest stopped after one resumes
     there, and no record is cut in two."""
-    from mkslog import store_ingest
+    from mkslog.store import ingest as store_ingest
 
     log, store = tmp_path / "app.log", tmp_path / "store"
     log.write_text(app(0, 3000))

@@ -4,7 +4,7 @@ their layouts are defined once in :mod:`mkslog.loglines`, for its writers and th
 
 Each compiles to a :class:`RecordFormat`: a regex that marks the first line of a record, a regex
 with named groups over that line, and polars expressions that type the groups. The record parser
-(:mod:`mkslog.records`) joins continuation lines of the multi-line kinds onto their record.
+(:mod:`mkslog.parse.records`) joins continuation lines of the multi-line kinds onto their record.
 
 Timestamps without an offset (all of these except gunicorn's) are local times of the source
 timezone: they are made tz-aware with ``dt.replace_time_zone(source_tz, ambiguous="earliest",
@@ -186,8 +186,8 @@ GUNICORN_ERROR = RecordFormat(
 
 
 # --------------------------------------------------------------------------------------------
-# health_check.log, metrics.log, backup.log: one line per event, written by mkslog.health /
-# mkslog.backup (and the manual's shell scripts before them). The stamp, the starts and the patterns
+# health_check.log, metrics.log, backup.log: one line per event, written by mkslog.health.checks /
+# mkslog.backup.create (and the manual's shell scripts before them). The stamp, the starts and the patterns
 # come from mkslog.loglines, which the writers format with: reader and writer share one definition.
 
 HEALTH_SCHEMA: dict[str, pl.DataType] = {

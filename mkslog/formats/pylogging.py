@@ -24,7 +24,7 @@ created            created [1]_  relativeCreated    relative_ms        taskName 
 ``asctime`` without ``datefmt`` is logging's default ``2026-11-18 14:05:00,123``; with a
 ``datefmt`` (``time.strftime`` directives) it is what that writes, and ``%(msecs)`` after it adds
 the milliseconds to ``ts``. Neither carries an offset unless the datefmt has ``%z``: the time is
-read in the source timezone (see :mod:`mkslog.records`).
+read in the source timezone (see :mod:`mkslog.parse.records`).
 
 >>> fmt = compile_logging("%(asctime)s %(levelname)-8s %(name)s: %(message)s")
 >>> fmt.columns

@@ -29,7 +29,7 @@ def summary(
     (the 5xx share), p50_ms, p95_ms, p99_ms (exact, linear interpolation; null without timings),
     top_ip, top_ip_requests, top_endpoint (folded), top_endpoint_requests, then app_errors (records
     at ERROR or above, when ``app_lf`` is given) and rejected_lines (when ``stats``, one
-    :class:`~mkslog.parse.ParseStats` or several, is given; read after the scan, so pass the
+    :class:`~mkslog.parse.access.ParseStats` or several, is given; read after the scan, so pass the
     stats of ``lf``/``app_lf``). The access log is read once (see :func:`fan_out`).
     """
     require_columns(lf, "ts", "remote_addr", "path", "status", what="summary")

@@ -1,7 +1,7 @@
 """`python -m mkslog health ...`: the manual's health_check.sh, system_metrics.sh and certificate mail.
 
-Each command loads the config, calls one function of :mod:`mkslog.health`, appends the manual's
-log line, hands the result to :mod:`mkslog.alerts`, and exits 0 (fine) or 1 (down, over, expiring),
+Each command loads the config, calls one function of :mod:`mkslog.health.checks`, appends the manual's
+log line, hands the result to :mod:`mkslog.health.alerts`, and exits 0 (fine) or 1 (down, over, expiring),
 so cron and systemd can act on the exit code. The library modules are imported inside the commands:
 ``mkslog top-ips`` should not pay for psutil, and nothing here loads polars.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .cli_common import MkslogGroup, config_option, echo_json, json_option, safe_text
+from .common import MkslogGroup, config_option, echo_json, json_option, safe_text
 
 
 @click.group("health", cls=MkslogGroup)
@@ -66,9 +66,9 @@ def check_command(
     2025-01-06 09:30:00 - OK: Service is running (200, 12 ms)
     2025-01-06 09:35:00 - ERROR: Service is down (connection refused)
     """
-    from .alerts import AlertSettings
-    from .config import load_config
-    from .health import check_url
+    from ..config import load_config
+    from ..health.alerts import AlertSettings
+    from ..health.checks import check_url
 
     cfg = load_config(config_path)
     settings = AlertSettings.from_config(cfg)
@@ -133,9 +133,9 @@ def metrics_command(
     \b
     2025-01-06 09:30:00,CPU:12.5,Memory:40.1,Disk:63
     """
-    from .alerts import AlertSettings
-    from .config import load_config
-    from .health import collect_metrics, thresholds_from
+    from ..config import load_config
+    from ..health.alerts import AlertSettings
+    from ..health.checks import collect_metrics, thresholds_from
 
     cfg = load_config(config_path)
     settings = AlertSettings.from_config(cfg)
@@ -206,9 +206,9 @@ def cert_command(
     Exit 1 when fewer than --warn-days are left, when it has expired, when it does not verify
     (wrong host name, unknown issuer ...: the reason is printed), or when the server cannot be reached.
     """
-    from .alerts import AlertSettings
-    from .config import load_config
-    from .health import check_cert
+    from ..config import load_config
+    from ..health.alerts import AlertSettings
+    from ..health.checks import check_cert
 
     cfg = load_config(config_path)
     settings = AlertSettings.from_config(cfg)
@@ -234,8 +234,8 @@ def cert_command(
 
 
 def _append(log_path: str | None, line: str) -> None:
-    from .errors import HealthError
-    from .health import append_line
+    from ..errors import HealthError
+    from ..health.checks import append_line
 
     if not log_path:
         raise HealthError("no log file: pass --log or set it in the [health] table of mkslog.toml")
@@ -244,8 +244,8 @@ def _append(log_path: str | None, line: str) -> None:
 
 def _notify(settings: Any, key: str, failing: bool, summary: str, facts: dict[str, Any]) -> Any:
     """Alert (or resolve) ``key``; the mail body carries the host, the time and the result's facts."""
-    from .alerts import compose_body, notify
-    from .health import timestamp
+    from ..health.alerts import compose_body, notify
+    from ..health.checks import timestamp
 
     when = f"{timestamp(zone=settings.zone)} ({settings.zone})"
     body = compose_body(summary, {"host": socket.gethostname(), "time": when, **facts})
@@ -276,7 +276,7 @@ def _local_time(iso: str | None, zone: str) -> str:
     """An ISO timestamp from the state file (UTC), shown like the log lines: wall time of ``zone``."""
     import datetime as dt
 
-    from .health import timestamp
+    from ..health.checks import timestamp
 
     if not iso:
         return "?"

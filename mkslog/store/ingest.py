@@ -1,5 +1,5 @@
 """Writing the Parquet store: ``ingest`` parses what is new in the logs into part files and
-records it in the catalog (see :mod:`mkslog.store` for the layout, :mod:`mkslog.catalog` for how
+records it in the catalog (see :mod:`mkslog.store.read` for the layout, :mod:`mkslog.store.catalog` for how
 files are known by their content).
 
 How a file is read:
@@ -17,7 +17,7 @@ How a file is read:
   :data:`COMPACT_AT` of them exist for one file and day.
 
 Record kinds (health, metrics, backup, app, nginx-error, gunicorn-error) are parsed by
-:func:`mkslog.records.parse_record_batches`, chunk by chunk, with the config's
+:func:`mkslog.parse.records.parse_record_batches`, chunk by chunk, with the config's
 ``source_timezone`` (recorded in the catalog: a later ingest with another one fails clearly).
 For the multi-line kinds every chunk handed to a worker is cut at a record start, so a record is
 never split; the last record of an uncompressed file is held back (the read position stays at its
@@ -40,6 +40,23 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..errors import LogFileError, StoreError
+from ..formats import LogFormat, compile_format
+from ..frame import _config, _with_lenient
+from ..parse.access import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats, frame_schema, parse_chunk
+from ..parse.detect import detect_formats
+from ..parse.records import (
+    ALL_KINDS,
+    MAX_RECORD_LINES,
+    MULTILINE_SCHEMA,
+    _starts,
+    check_timezone,
+    detect_app_format,
+    parse_record_batches,
+    record_format,
+    schema_of,
+)
+from ..sources import DEFAULT_CHUNK, Chunk, ChunkReader, Source, expand
 from .catalog import (
     CATALOG,
     HEAD,
@@ -54,23 +71,6 @@ from .catalog import (
     store_lock,
     window_before,
 )
-from .errors import LogFileError, StoreError
-from .formats import LogFormat, compile_format
-from .formats.detect import detect_formats
-from .frame import _config, _with_lenient
-from .parse import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats, frame_schema, parse_chunk
-from .records import (
-    ALL_KINDS,
-    MAX_RECORD_LINES,
-    MULTILINE_SCHEMA,
-    _starts,
-    check_timezone,
-    detect_app_format,
-    parse_record_batches,
-    record_format,
-    schema_of,
-)
-from .sources import DEFAULT_CHUNK, Chunk, ChunkReader, Source, expand
 
 PART_ROWS = 1_000_000  # rows per part file and day, at most
 COMPACT_AT = 8  # small parts of one file and day that are merged into one
@@ -512,7 +512,7 @@ class _FileJob:
 
     def record_chunks(self, reader: ChunkReader, held_ok: bool):
         """Chunks of a multi-line kind cut at record starts, so no record spans two of them (as
-        :func:`mkslog.records.parse_record_batches` carries a chunk's last record over). The last
+        :func:`mkslog.parse.records.parse_record_batches` carries a chunk's last record over). The last
         record waits for the next ingest while ``held_ok`` (an uncompressed file written lately)."""
         rf = self.formats[0]
         carry: Chunk | None = None

@@ -15,7 +15,7 @@ import os
 
 import polars as pl
 
-from .errors import MkslogError
+from ..errors import MkslogError
 
 FORMULA = r"^[=+\-@\t\r]"
 

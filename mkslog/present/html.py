@@ -113,7 +113,7 @@ def cell(value, column: str, lang: str = "en") -> tuple[str, str]:
 
 def table(df: pl.DataFrame, lang: str = "en", *, rows: int | None = None, empty_key: str = "empty",
           attrs: dict[str, str] | None = None) -> Html:
-    """``df`` as an HTML table: translated headings (:func:`mkslog.i18n.label`), numbers with
+    """``df`` as an HTML table: translated headings (:func:`mkslog.present.i18n.label`), numbers with
     thousands separators, fractions in ``share``-like columns as percentages, datetimes in the
     frame's own timezone. At most ``rows`` rows (all by default). An empty frame gives a one-line
     note instead of an empty table.

@@ -16,11 +16,11 @@ from collections.abc import Iterable
 import polars as pl
 
 from ..errors import FormatError
-from ..lines import split_lines
+from ..formats import ACCESS_FORMATS, LogFormat, compile_format
+from ..formats.base import Field
+from ..formats.nginx import compile_nginx
 from ..sources import Source
-from . import ACCESS_FORMATS, LogFormat, compile_format
-from .base import Field
-from .nginx import compile_nginx
+from .lines import split_lines
 
 SAMPLE_BYTES = 256 * 1024
 SAMPLE_LINES = 2000
@@ -124,7 +124,7 @@ def _extend(fmt: LogFormat, tokens: pl.Series, n: int, where: str) -> LogFormat:
 
 
 def _no_fit_message(source: Source, formats: list[LogFormat], first: str) -> str:
-    from ..parse import diagnose
+    from .access import diagnose
 
     # diagnose already picks the format that got furthest into the line and names where it broke
     reason = diagnose(formats, pl.Series([first])).item()

@@ -25,9 +25,9 @@ from dataclasses import asdict, dataclass, field
 
 import polars as pl
 
-from .formats import LogFormat
+from ..formats import LogFormat
+from ..sources import Chunk
 from .lines import split_lines
-from .sources import Chunk
 
 #: Columns every access frame has, whatever its format (null where the format lacks them).
 ACCESS_SCHEMA: dict[str, pl.DataType] = {

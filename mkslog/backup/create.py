@@ -3,7 +3,7 @@
 A backup is a directory ``ROOT/<kind>/YYYYmmdd/`` (a second one on the same day gets
 ``YYYYmmdd_HHMMSS``) holding ``data_YYYYmmdd_HHMMSS.tar.gz`` (the data directory), a copy of the env
 file (mode 0600), ``database_YYYYmmdd_HHMMSS.sql.gz`` when a database URL is given (pg_dump, see
-:mod:`mkslog.backup_pg`), and ``MANIFEST.json`` (see :mod:`mkslog.backup_archive`). Every step
+:mod:`mkslog.backup.pg`), and ``MANIFEST.json`` (see :mod:`mkslog.backup.archive`). Every step
 appends a ``YYYY-mm-dd HH:MM:SS - message`` line to backup.log, which mkslog's parser reads back
 (:mod:`mkslog.loglines` defines the line for both). Lines and names are stamped in ``zone``: the
 config's ``source_timezone``, by default the machine's zone, the zone the reader reads the log in.
@@ -36,10 +36,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import backup_archive as arc
-from . import loglines
-from .backup_pg import dump_database, find_binary, parse_database_url, restore_database
-from .errors import BackupError
+from .. import loglines
+from ..errors import BackupError
+from . import archive as arc
+from .pg import dump_database, find_binary, parse_database_url, restore_database
 
 KINDS = ("daily", "weekly", "monthly", "manual")
 DEFAULT_RETENTION = {"daily": 30, "weekly": 84, "monthly": 365, "manual": 0}  # days; 0 keeps forever

@@ -15,16 +15,16 @@ from pathlib import Path
 
 import click
 
-from .cli_common import config_option
+from .common import config_option
 
-PACKAGE = Path(__file__).parent
+PACKAGE = Path(__file__).parents[1]
 #: Where the report notebook is: in the installed package (wheel), else in the source checkout.
 NOTEBOOK_CANDIDATES = (PACKAGE / "notebooks" / "weekly_report.ipynb", PACKAGE.parent / "notebooks" / "weekly_report.ipynb")
 
 
 def default_notebook() -> Path:
     """The bundled ``weekly_report.ipynb``."""
-    from .errors import ReportError
+    from ..errors import ReportError
 
     for candidate in NOTEBOOK_CANDIDATES:
         if candidate.is_file():
@@ -55,17 +55,17 @@ def report_path(out_dir: str | Path, week_label: str) -> Path:
               help="Seconds any one notebook cell may run.")
 def report_cmd(week, config_path, out_dir, lang, notebook, timeout):
     """Write the weekly HTML report (self-contained, opens offline) and the executed notebook beside it."""
-    from .config import load_config
-    from .i18n import t
-    from .report import render
-    from .report_data import resolve_week
+    from ..config import load_config
+    from ..present.i18n import t
+    from ..report.data import resolve_week
+    from ..report.render import render
 
     cfg = load_config(config_path)
     tz = cfg.get("timezone") or "UTC"
     wk = resolve_week(week, tz)
     lang = lang or cfg.get("lang") or "en"
     if lang not in ("en", "ja"):
-        from .errors import ConfigError
+        from ..errors import ConfigError
 
         raise ConfigError(f"lang = {lang!r} in {cfg.path}: use en or ja")
     out = report_path(out_dir or cfg.get("report.out") or "reports", wk.label)

@@ -1,4 +1,4 @@
-"""``mkslog ingest``: parse what is new in the logs into the Parquet store (see mkslog.store).
+"""``mkslog ingest``: parse what is new in the logs into the Parquet store (see mkslog.store.read).
 
 Register with ``register_store_commands(main)``.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 import click
 from click.core import ParameterSource
 
-from .cli_common import safe_text
-from .cli_logs import choose_format, log_options, output_options, write_output
+from .common import safe_text
+from .logs import choose_format, log_options, output_options, write_output
 
 
 @click.command("ingest")
@@ -36,9 +36,9 @@ def ingest_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, st
     """
     import polars as pl
 
-    from .present import render
-    from .sources import DEFAULT_CHUNK
-    from .store import PART_ROWS, configured_kinds, ingest
+    from ..present.tables import render
+    from ..sources import DEFAULT_CHUNK
+    from ..store.read import PART_ROWS, configured_kinds, ingest
 
     fmt = choose_format(format_name, log_format, nginx_conf)
     options = dict(config=config_path, wait=wait, chunk_size=chunk_size or DEFAULT_CHUNK,
@@ -61,7 +61,7 @@ def ingest_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, st
                            f"{f.dropped_rows} rows of its old content were dropped and it was read again", err=True)
         if result.rejected:
             click.echo(f"Warning: {prefix}{result.rejected} of {result.lines} new lines did not parse; they are kept "
-                       "in the store's rejects (mkslog.store.store_rejects)", err=True)
+                       "in the store's rejects (mkslog.store.read.store_rejects)", err=True)
 
 
 def register_store_commands(main: click.Group) -> None:

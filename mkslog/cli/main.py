@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import click
 
-from .backup_cli import backup_group
-from .cli_common import MkslogGroup, config_option, echo_json
-from .cli_logs import log_options, open_logs, output_options, warn_rejects, write_output
-from .cli_queries import register_query_commands
-from .cli_report import register_report_command
-from .cli_store import register_store_commands
-from .health_cli import health_group
+from .backup import backup_group
+from .common import MkslogGroup, config_option, echo_json
+from .health import health_group
+from .logs import log_options, open_logs, output_options, warn_rejects, write_output
+from .queries import register_query_commands
+from .report import register_report_command
+from .store import register_store_commands
 
 
 @click.group(cls=MkslogGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,9 +40,9 @@ register_store_commands(main)
 def parse_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, to, show_rejects, show_stats, datefmt,
               output, out_file):
     """Parse logs into Parquet/CSV/JSON Lines, or show rejects and per-file counts."""
-    from .export import export
-    from .parse import ParseStats
-    from .present import render
+    from ..parse.access import ParseStats
+    from ..present.export import export
+    from ..present.tables import render
 
     if not (to or show_rejects or show_stats):
         raise click.UsageError("say what to do: --to FILE, --rejects or --stats")
@@ -73,7 +73,7 @@ def sample_cmd(out_dir, days, end, seed, scale):
     """Write a realistic, deterministic set of the system's logs (all kinds, rotated like logrotate)."""
     from datetime import date
 
-    from .sample import generate
+    from ..sample import generate
 
     result = generate(out_dir, days=days, end=date.fromisoformat(end), seed=seed, scale=scale)
     for path, count in sorted(result["files"].items()):
@@ -85,7 +85,7 @@ def sample_cmd(out_dir, days, end, seed, scale):
 @click.option("--json", "as_json", is_flag=True, help="Print the effective config as JSON.")
 def config_cmd(config_path, as_json):
     """Print the effective configuration and where each value came from."""
-    from .config import load_config
+    from ..config import load_config
 
     cfg = load_config(config_path)
     flat = _flatten(cfg.as_dict())
@@ -114,7 +114,7 @@ def _flatten(node, prefix=""):
 @click.pass_context
 def demo_cmd(ctx, config_path):
     """The main job on the bundled sample logs: the one-screen summary and the top client addresses."""
-    from .cli_queries import summary_cmd, top_ips_cmd
+    from .queries import summary_cmd, top_ips_cmd
 
     ctx.invoke(summary_cmd, config_path=config_path)
     click.echo()

@@ -27,7 +27,7 @@ from typing import Any
 
 import polars as pl
 
-from .cli_common import safe_text
+from ..cli.common import safe_text
 
 FORMATS = ("table", "json", "csv", "markdown")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -36,9 +36,9 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import psutil
 
-from . import loglines
-from .errors import HealthError
-from .loglines import one_line
+from .. import loglines
+from ..errors import HealthError
+from ..loglines import one_line
 
 MAX_REDIRECTS = 5
 #: Read at most this much of a response body: enough to know the answer arrived, bounded for a

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import click
 
-from .cli_common import config_option, safe_text
-from .errors import FormatError, LogFileError
+from ..errors import FormatError, LogFileError
+from .common import config_option, safe_text
 
 output_choice = click.Choice(["table", "json", "csv", "markdown"])
 
@@ -45,7 +45,7 @@ def output_options(func: Callable) -> Callable:
 def choose_format(format_name: str | None, log_format: str | None, nginx_conf: str | None):
     """The format the options ask for, or None to use the config / autodetect."""
     if nginx_conf:
-        from .formats import read_nginx_conf
+        from ..formats import read_nginx_conf
 
         defined = read_nginx_conf(nginx_conf)
         if not defined:
@@ -53,12 +53,12 @@ def choose_format(format_name: str | None, log_format: str | None, nginx_conf: s
         if format_name:
             if format_name not in defined:
                 raise FormatError(f"{nginx_conf} has no log_format {format_name!r}; it defines: {', '.join(defined)}")
-            from .formats.nginx import compile_nginx
+            from ..formats.nginx import compile_nginx
 
             return compile_nginx(defined[format_name], name=format_name)
         if len(defined) > 1:
             raise FormatError(f"{nginx_conf} defines several log_formats ({', '.join(defined)}): choose one with --format")
-        from .formats.nginx import compile_nginx
+        from ..formats.nginx import compile_nginx
 
         name, source = next(iter(defined.items()))
         return compile_nginx(source, name=name)
@@ -73,8 +73,8 @@ def open_logs(paths, format_name, log_format, nginx_conf, config, stats, kind: s
     progress bar on stderr when it is a terminal and the input is large. ``config``: a path or a
     loaded :class:`~mkslog.config.Config`. ``client`` (access logs) and ``datefmt`` (app logs)
     go to ``scan``."""
-    from .config import Config, load_config
-    from .frame import scan
+    from ..config import Config, load_config
+    from ..frame import scan
 
     cfg = config if isinstance(config, Config) else load_config(config)
     fmt = choose_format(format_name, log_format, nginx_conf)

@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .errors import ReportError
+from ..errors import ReportError
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "mkslog_report"

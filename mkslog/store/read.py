@@ -7,7 +7,7 @@ day of ``ts``; ``scan_store`` reads it back as the same LazyFrame that scanning 
     DIR/kind=access/date=2026-11-23/part-<uuid>.parquet  parsed records (frame_schema columns)
     DIR/kind=access/_rejects/part-<uuid>.parquet         rejected lines: file, line_no, line, reason
 
-Every kind of log is stored: ``access`` and the record kinds of :mod:`mkslog.records` (``app``,
+Every kind of log is stored: ``access`` and the record kinds of :mod:`mkslog.parse.records` (``app``,
 ``nginx-error``, ``gunicorn-error``, ``health``, ``metrics``, ``backup``), each under its own
 ``kind=`` folder with the schema a text scan of it has. Timestamps without an offset are read in
 the ``source_timezone`` the catalog records per kind (an ingest with another one fails).
@@ -17,9 +17,9 @@ by content, so a rename or gzip is not read again), the tail a rotated file gain
 compressed. A file truncated or rewritten in place is re-read and its old rows dropped. Part files
 are written under a temporary name, renamed, and only then listed in the catalog (one transaction
 per checkpoint), so a killed ingest leaves the store readable; the next one deletes unlisted files.
-Writing is in :mod:`mkslog.store_ingest`; file identity, the catalog and the lock in :mod:`mkslog.catalog`.
+Writing is in :mod:`mkslog.store.ingest`; file identity, the catalog and the lock in :mod:`mkslog.store.catalog`.
 
->>> from mkslog.store import ingest, scan_store
+>>> from mkslog.store.read import ingest, scan_store
 >>> ingest(["/var/log/nginx/access.log*"], "/srv/mkslog/store").summary()  # doctest: +SKIP
 '7 file(s): 26363 new lines (26363 parsed, 0 rejected), 14 part(s) written in 0.7 s'
 >>> scan_store("/srv/mkslog/store").collect_schema() == mkslog.scan("/var/log/nginx/access.log*").collect_schema()  # doctest: +SKIP
@@ -34,11 +34,11 @@ from pathlib import Path
 
 import polars as pl
 
+from ..errors import StoreError
+from ..frame import _config
+from ..parse.access import REJECT_SCHEMA, FileStats, ParseStats
 from .catalog import CATALOG, Catalog, PartEntry, schema_from
-from .errors import StoreError
-from .frame import _config
-from .parse import REJECT_SCHEMA, FileStats, ParseStats
-from .store_ingest import (
+from .ingest import (
     INGEST_KINDS,
     PART_ROWS,
     FileReport,

@@ -5,7 +5,7 @@ also every member (name, type, size, sha256 of the content, link target, mode), 
 ``.gz`` the uncompressed size. :func:`scan_file` reads a file once, sequentially, and produces exactly
 such an entry, so writing a manifest and verifying against it are the same code.
 
-Standard library only (no polars, no parsers), like :mod:`mkslog.backup`.
+Standard library only (no polars, no parsers), like :mod:`mkslog.backup.create`.
 
 >>> import tempfile, pathlib
 >>> tmp = pathlib.Path(tempfile.mkdtemp())
@@ -29,7 +29,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from .errors import BackupError
+from ..errors import BackupError
 
 MANIFEST = "MANIFEST.json"
 MANIFEST_FORMAT = "mkslog-backup/1"

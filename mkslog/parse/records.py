@@ -51,7 +51,7 @@ single-line kinds (health, metrics, backup) a line that does not match is a reje
 Either way ``parsed + rejected == lines``. Lines are parsed as written: colour codes (``ESC[37m``)
 before the leading fields of an app line are skipped, escapes in the text are kept. When a file
 gives far fewer record starts than lines that begin with a timestamp, or an orphan record covers
-most of it, :attr:`ParseStats.warnings <mkslog.parse.ParseStats.warnings>` says so.
+most of it, :attr:`ParseStats.warnings <mkslog.parse.access.ParseStats.warnings>` says so.
 
 >>> import tempfile, os
 >>> p = os.path.join(tempfile.mkdtemp(), "app.log")
@@ -75,16 +75,16 @@ from typing import TypeVar
 
 import polars as pl
 
-from .config import Config, load_config
-from .errors import ConfigError, FormatError, LogFileError
-from .formats.fixed import FIXED, RecordFormat
-from .formats.infer import infer_logging_format
-from .formats.pylogging import NAMED as LOGGING_NAMED
-from .formats.pylogging import PyLogFormat, compile_logging
-from .iosource import lazy_frame
+from ..config import Config, load_config
+from ..errors import ConfigError, FormatError, LogFileError
+from ..formats.fixed import FIXED, RecordFormat
+from ..formats.infer import infer_logging_format
+from ..formats.pylogging import NAMED as LOGGING_NAMED
+from ..formats.pylogging import PyLogFormat, compile_logging
+from ..iosource import lazy_frame
+from ..sources import DEFAULT_CHUNK, Chunk, ChunkReader, Source, expand
+from .access import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
 from .lines import split_lines
-from .parse import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
-from .sources import DEFAULT_CHUNK, Chunk, ChunkReader, Source, expand
 
 #: The record kinds this module reads (``access`` is read by :mod:`mkslog.frame`).
 KINDS = ("nginx-error", "gunicorn-error", "app", "health", "metrics", "backup")
@@ -412,7 +412,7 @@ def parse_record_batches(plan: list[tuple[Source | tuple[str, Iterable[Chunk]], 
 
 
 def _sample(source: Source) -> pl.Series:
-    from .formats.detect import sample_lines
+    from .detect import sample_lines
 
     return sample_lines(source)
 
@@ -471,7 +471,7 @@ _KIND_ORDER = ("health", "metrics", "gunicorn-error", "nginx-error", "access", "
 def kind_scores(source: Source, lines: pl.Series | None = None) -> dict[str, float]:
     """For each kind, the fraction of sample lines (default: the first of ``source``) that start
     a record of it."""
-    from .formats.detect import detect_formats
+    from .detect import detect_formats
 
     lines = _sample(source) if lines is None else lines
     scores = {kind: _fraction(lines, FIXED[kind].start) for kind in FIXED}
@@ -594,7 +594,7 @@ def scan_records(
     """
     kind, plan = resolve_records(paths, kind, format, datefmt, config)
     if kind == "access":
-        from .frame import scan
+        from ..frame import scan
 
         return scan(paths, None if isinstance(format, RecordFormat | PyLogFormat) else format, kind="access",
                     config=config, stats=stats, chunk_size=chunk_size, tz=tz)

@@ -2,7 +2,7 @@
 
 Credentials never go on a command line, where every local user could read them with ``ps``: the URL
 becomes libpq environment variables (PGUSER, PGPASSWORD, PGHOST ...) of the child process only.
-Standard library only (no polars, no parsers), like :mod:`mkslog.backup`.
+Standard library only (no polars, no parsers), like :mod:`mkslog.backup.create`.
 
 >>> t = parse_database_url("postgresql://mks:p%40ss@db.local:5433/mirai?sslmode=require")
 >>> [t.env[k] for k in ("PGUSER", "PGPASSWORD", "PGHOST", "PGPORT", "PGDATABASE", "PGSSLMODE")]
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-from .errors import BackupError
+from ..errors import BackupError
 
 #: URL query parameters libpq understands, and the environment variable each one becomes.
 PARAM_ENV = {

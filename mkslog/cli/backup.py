@@ -1,7 +1,7 @@
 """`python -m mkslog backup ...`: create, verify, list, prune and restore backups.
 
 Each command resolves its defaults from mkslog.toml (``[backup]``, else the manual's paths), calls one
-function of :mod:`mkslog.backup`, and prints a short text or, with ``--json``, one JSON document.
+function of :mod:`mkslog.backup.create`, and prints a short text or, with ``--json``, one JSON document.
 Failures raise BackupError, which MkslogGroup prints as ``Error: ...`` with exit code 1.
 """
 
@@ -15,11 +15,11 @@ from typing import Any
 
 import click
 
-from . import backup as bk
-from .backup_pg import resolve_database_url
-from .cli_common import MkslogGroup, config_option, echo_json, json_option, safe_text
-from .config import Config, load_config
-from .errors import BackupError
+from ..backup import create as bk
+from ..backup.pg import resolve_database_url
+from ..config import Config, load_config
+from ..errors import BackupError
+from .common import MkslogGroup, config_option, echo_json, json_option, safe_text
 
 
 @click.group("backup", cls=MkslogGroup)

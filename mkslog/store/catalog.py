@@ -30,8 +30,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from .errors import StoreError
-from .sources import GZIP_MAGIC, Source, _skip
+from ..errors import StoreError
+from ..sources import GZIP_MAGIC, Source, _skip
 
 HEAD = 4096  # bytes hashed at the start of a file and before its read offset
 CATALOG = "_catalog.sqlite"  # "_": engines that read the folder as a dataset skip it

@@ -18,8 +18,8 @@ from collections.abc import Callable
 
 import click
 
-from .cli_common import config_option
-from .cli_logs import check_input, open_logs, output_options, warn_rejects, write_output
+from .common import config_option
+from .logs import check_input, open_logs, output_options, warn_rejects, write_output
 
 _EVERY = re.compile(r"^\d+(ns|us|ms|s|m|h|d|w|mo|q|y)$")
 _LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -82,8 +82,8 @@ class QueryRun:
     """What a query command shares: config, time window, display timezone, parse statistics."""
 
     def __init__(self, config_path: str | None, since: str | None, until: str | None, tz: str | None):
-        from .config import load_config
-        from .timespec import time_range, zone
+        from ..config import load_config
+        from ..timespec import time_range, zone
 
         self.cfg = load_config(config_path)
         self.tz = tz or self.cfg.get("timezone") or "UTC"
@@ -93,7 +93,7 @@ class QueryRun:
         self.required: list[bool] = []
 
     def window(self, lf):
-        from .queries import between, in_timezone
+        from ..queries import between, in_timezone
 
         return in_timezone(between(lf, self.start, self.end), self.tz)
 
@@ -103,7 +103,7 @@ class QueryRun:
         meta = click.get_current_context().meta
         store, client = meta.get("mkslog_store"), meta.get("mkslog_client")
         if store:
-            from .frame import scan
+            from ..frame import scan
 
             if paths:
                 raise click.UsageError("give log PATHS or --store, not both")
@@ -119,7 +119,7 @@ class QueryRun:
 
     def error_logs(self, paths, kind=None, log_format=None, datefmt=None):
         """The app, gunicorn and nginx error logs (each file read as its kind), narrowed to the window."""
-        from .frame import scan_error_logs
+        from ..frame import scan_error_logs
 
         lf = scan_error_logs(list(paths) or None, kind, format=log_format, datefmt=datefmt, config=self.cfg,
                              stats=self._stats(True))
@@ -128,7 +128,7 @@ class QueryRun:
     def _stats(self, required: bool = True):
         """New parse statistics, kept for the reject warning and the summary's rejected_lines;
         ``required``: the answer needs this input (an optional app log may be empty)."""
-        from .parse import ParseStats
+        from ..parse.access import ParseStats
 
         stats = ParseStats()
         self.stats.append(stats)
@@ -137,7 +137,7 @@ class QueryRun:
 
     def optional_app(self, app_logs, access_paths):
         """``--app-log``, else the configured app log when no access PATHS were given and it exists."""
-        from .errors import FormatError, LogFileError
+        from ..errors import FormatError, LogFileError
 
         if app_logs:
             return self.app(app_logs)
@@ -157,7 +157,7 @@ class QueryRun:
         """``text`` plus the time window, when one was given."""
         if self.start is None and self.end is None:
             return text
-        from .timespec import zone
+        from ..timespec import zone
 
         def show(t):
             return t.astimezone(zone(self.tz)).strftime("%Y-%m-%d %H:%M")
@@ -176,13 +176,13 @@ class QueryRun:
 
 
 def _safe(exc: Exception) -> str:
-    from .cli_common import safe_text
+    from .common import safe_text
 
     return safe_text(exc)
 
 
 def _render(df, output: str, title: str) -> str:
-    from .present import render
+    from ..present.tables import render
 
     return render(df, output, title=title)
 
@@ -216,7 +216,7 @@ def errors_cmd(paths, kind, log_format, datefmt, by, level, top_n, zeros, since,
                out_file):
     """Errors per hour or day (the manual's grep -c ERROR | uniq -c), or the top exceptions, in app,
     gunicorn error and nginx error logs (nginx's error, crit, alert and emerg count as ERROR and above)."""
-    from .queries import error_counts, top_errors
+    from ..queries import error_counts, top_errors
 
     run = QueryRun(config_path, since, until, tz)
     lf = run.error_logs(paths, kind, log_format, datefmt)
@@ -237,7 +237,7 @@ def errors_cmd(paths, kind, log_format, datefmt, by, level, top_n, zeros, since,
 @output_options
 def traffic_cmd(paths, format_name, log_format, nginx_conf, every, since, until, tz, config_path, output, out_file):
     """Requests, unique client addresses, 4xx and 5xx per day (or --every) - the manual's accesses per day."""
-    from .queries import requests_over_time
+    from ..queries import requests_over_time
 
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
@@ -253,7 +253,7 @@ def traffic_cmd(paths, format_name, log_format, nginx_conf, every, since, until,
 @output_options
 def top_ips_cmd(paths, format_name, log_format, nginx_conf, top_n, since, until, tz, config_path, output, out_file):
     """Client addresses with the most requests (the manual's awk | sort | uniq -c | sort -rn | head)."""
-    from .queries import top_ips
+    from ..queries import top_ips
 
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
@@ -271,7 +271,7 @@ def top_ips_cmd(paths, format_name, log_format, nginx_conf, top_n, since, until,
 def endpoints_cmd(paths, format_name, log_format, nginx_conf, top_n, raw, since, until, tz, config_path, output,
                   out_file):
     """The most requested endpoints, ids folded (/api/v1/knowledge/123 -> /api/v1/knowledge/{id})."""
-    from .queries import top_endpoints
+    from ..queries import top_endpoints
 
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
@@ -290,7 +290,7 @@ def endpoints_cmd(paths, format_name, log_format, nginx_conf, top_n, raw, since,
 def latency_cmd(paths, format_name, log_format, nginx_conf, by, top_n, since, until, tz, config_path, output,
                 out_file):
     """Response times in ms: count, mean, p50, p90, p95, p99, max (exact; numpy's linear interpolation)."""
-    from .queries import latency_stats
+    from ..queries import latency_stats
 
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
@@ -309,8 +309,8 @@ def latency_cmd(paths, format_name, log_format, nginx_conf, by, top_n, since, un
 def slow_cmd(paths, format_name, log_format, nginx_conf, over, by_endpoint, top_n, since, until, tz, config_path,
              output, out_file):
     """Requests slower than --over, slowest first (the manual's slow endpoints over 1000 ms)."""
-    from .queries import slow_requests
-    from .timespec import parse_duration
+    from ..queries import slow_requests
+    from ..timespec import parse_duration
 
     run = QueryRun(config_path, since, until, tz)
     limit = parse_duration(over) if over else parse_duration(run.threshold("slow_ms", 1000.0), default_unit="ms")
@@ -328,7 +328,7 @@ def slow_cmd(paths, format_name, log_format, nginx_conf, over, by_endpoint, top_
 @output_options
 def status_cmd(paths, format_name, log_format, nginx_conf, since, until, tz, config_path, output, out_file):
     """Requests per status code with its class (2xx/3xx/4xx/5xx) and their shares."""
-    from .queries import status_breakdown
+    from ..queries import status_breakdown
 
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
@@ -350,7 +350,7 @@ def status_cmd(paths, format_name, log_format, nginx_conf, since, until, tz, con
 def logins_cmd(paths, format_name, log_format, nginx_conf, app_logs, by, only_401, login_path, top_n, since, until,
                tz, config_path, output, out_file):
     """Failed logins per IP or user: the app log's 'Invalid username or password' and 401s on the login endpoint."""
-    from .queries import LOGIN_PATH, failed_logins, unauthorized
+    from ..queries import LOGIN_PATH, failed_logins, unauthorized
 
     run = QueryRun(config_path, since, until, tz)
     access = run.access(paths, format_name, log_format, nginx_conf)
@@ -377,7 +377,7 @@ def suspects_cmd(paths, format_name, log_format, nginx_conf, app_logs, top_n, si
 
     Thresholds: thresholds.suspect_requests_per_hour, suspect_4xx_ratio, suspect_login_failures and
     suspect_min_requests in the config."""
-    from .queries import LOGIN_PATH, suspicious_ips
+    from ..queries import LOGIN_PATH, suspicious_ips
 
     run = QueryRun(config_path, since, until, tz)
     access = run.access(paths, format_name, log_format, nginx_conf)
@@ -408,8 +408,8 @@ def suspects_cmd(paths, format_name, log_format, nginx_conf, app_logs, top_n, si
 def ip_cmd(addr, paths, format_name, log_format, nginx_conf, section, every, since, until, tz, config_path, output,
            out_file):
     """What one client address did: first/last seen, endpoints, status codes, timeline."""
-    from .present import render_record, render_sections
-    from .queries import ip_activity
+    from ..present.tables import render_record, render_sections
+    from ..queries import ip_activity
 
     if output == "csv" and section == "all":
         raise click.UsageError("CSV holds one table: choose --section overview|endpoints|statuses|timeline")
@@ -437,8 +437,8 @@ def ip_cmd(addr, paths, format_name, log_format, nginx_conf, section, every, sin
 @output_options
 def summary_cmd(paths, format_name, log_format, nginx_conf, app_logs, since, until, tz, config_path, output, out_file):
     """One screen: requests, unique IPs, 5xx rate, p50/p95/p99, top IP and endpoint, app errors, rejects."""
-    from .present import render_record
-    from .queries import summary
+    from ..present.tables import render_record
+    from ..queries import summary
 
     run = QueryRun(config_path, since, until, tz)
     access = run.access(paths, format_name, log_format, nginx_conf)

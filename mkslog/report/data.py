@@ -22,10 +22,10 @@ from pathlib import Path
 
 import polars as pl
 
-from . import i18n
-from .config import Config, load_config
-from .errors import MkslogError, TimeSpecError
-from .report_html import Html, esc
+from ..config import Config, load_config
+from ..errors import MkslogError, TimeSpecError
+from ..present import i18n
+from ..present.html import Html, esc
 
 KINDS = ("access", "app", "health", "metrics", "backup")
 #: The access-log columns the weekly report's queries read. Extracting fewer fields is what makes
@@ -61,7 +61,7 @@ class Week:
 
 
 def _zone(tz: str):
-    from .timespec import zone
+    from ..timespec import zone
 
     return zone(tz)
 
@@ -73,7 +73,7 @@ def resolve_week(spec: str, tz: str = "UTC", *, now: datetime | None = None) -> 
     >>> w.label, w.start.isoformat(), w.first_day.isoformat(), w.last_day.isoformat()
     ('2026-W47', '2026-11-15T15:00:00+00:00', '2026-11-16', '2026-11-22')
     """
-    from .timespec import interval
+    from ..timespec import interval
 
     text = " ".join(str(spec).strip().lower().split())
     start, end = interval(WEEK_WORDS.get(text, text), tz=tz, now=now)
@@ -113,9 +113,9 @@ class WeekLogs:
             self._load(kind)
 
     def _load(self, kind: str) -> None:
-        from .frame import scan
-        from .parse import ParseStats
-        from .queries import between
+        from ..frame import scan
+        from ..parse.access import ParseStats
+        from ..queries import between
 
         stats = ParseStats()
         path = self.workdir / f"{kind}.parquet"
@@ -136,7 +136,7 @@ class WeekLogs:
     def frame(self, kind: str, *, previous: bool = False) -> pl.LazyFrame | None:
         """The rows of ``kind`` in the week (or the week before), ``ts`` in the display timezone;
         None when that log is missing."""
-        from .queries import between, in_timezone
+        from ..queries import between, in_timezone
 
         if kind not in self._files:
             return None
@@ -165,7 +165,7 @@ class WeekLogs:
 
     def missing_note(self, kind: str, lang: str = "en") -> Html:
         """The one line a section shows when its log is missing."""
-        from .report_html import missing
+        from ..present.html import missing
 
         return missing(kind, self.missing.get(kind, "not read"), lang)
 
@@ -179,7 +179,7 @@ def setup_display(rows: int = 50) -> None:
     polars tables without dtypes, with up to ``rows`` rows and long strings."""
     import altair as alt
 
-    from .charts import use_theme
+    from ..present.charts import use_theme
 
     alt.renderers.enable("svg")
     use_theme()
@@ -226,7 +226,7 @@ def access_figures(lf: pl.LazyFrame | None) -> dict[str, float | None]:
     """requests, unique_ips, error_rate (share of 5xx), p50/p95/p99 (ms) of an access frame, from
     ``queries.summary`` (the CLI's ``summary``); all None when the frame has no rows (the logs do not
     reach back that far, which is not the same as nobody came)."""
-    from .queries import summary
+    from ..queries import summary
 
     figures: dict[str, float | None] = dict.fromkeys(("requests", "unique_ips", "error_rate", "p50", "p95", "p99"))
     if lf is None:
@@ -310,7 +310,7 @@ def outages(health: pl.LazyFrame) -> pl.DataFrame:
 
 def availability_note(health: pl.LazyFrame, lang: str = "en") -> Html:
     """One sentence: uptime %, number of checks, outages and their total duration."""
-    from .report_html import text
+    from ..present.html import text
 
     down = outages(health)
     n = health.select(pl.len()).collect().item()
@@ -434,7 +434,7 @@ def rejects(logs: WeekLogs, n: int = 10) -> pl.DataFrame:
 
 def quality_note(quality: pl.DataFrame, lang: str = "en") -> Html:
     """Lines read, parsed and rejected over all files."""
-    from .report_html import text
+    from ..present.html import text
 
     lines, parsed, rejected = (quality[c].sum() for c in ("lines", "parsed", "rejected"))
     note = i18n.t("prose.quality", lang, lines=i18n.fmt_int(lines), parsed=i18n.fmt_int(parsed),
@@ -503,8 +503,8 @@ def app_errors_near(app: pl.LazyFrame, access: pl.LazyFrame, ip: str, *, window:
     mention ``ip`` in their text, and those within ``window`` of a 5xx answer to it (the app log
     does not carry the client address of a failed request; the time ties the two together).
     Columns: ts, level, logger, message, exc_type, match (``mentions ip`` / ``near a 5xx``)."""
-    from .queries.app import at_least
-    from .timespec import parse_duration
+    from ..queries.app import at_least
+    from ..timespec import parse_duration
 
     span = parse_duration(window)
     schema = app.collect_schema()

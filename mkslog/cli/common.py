@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from .errors import MkslogError
+from ..errors import MkslogError
 
 # C0 controls except tab/newline, DEL, and C1 controls (0x80-0x9f, which include the 8-bit CSI).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -1,0 +1,7 @@
+"""Bytes to typed batches, rejects and statistics: the one reading pipeline of every kind.
+
+Never imports :mod:`mkslog.frame` or :mod:`mkslog.store`."""
+
+from .access import ParseStats
+
+__all__ = ["ParseStats"]

@@ -1,0 +1,1 @@
+"""mkslog.present.tables."""
