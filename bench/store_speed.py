@@ -71,7 +71,7 @@ import json, sys, time
 import polars as pl
 import mkslog
 from mkslog.queries import latency_stats, top_ips
-from mkslog.store.read import ingest, scan_store
+from mkslog.store import ingest, scan_store
 task, log, store, repeat = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 def text():
     return mkslog.scan(log, "timed")

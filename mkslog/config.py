@@ -192,7 +192,11 @@ def load_config(path: str | os.PathLike | None = None, *, search: bool = True) -
     elif search:
         for candidate in SEARCH_PATHS:
             p = Path(os.path.expanduser(candidate))
-            if p.is_file():
+            try:
+                found = p.is_file()
+            except OSError:  # a folder on the way that cannot be searched (~/.config mode 000): not there
+                found = False
+            if found:
                 chosen = p
                 break
     if chosen is None:
@@ -206,3 +210,18 @@ def load_config(path: str | os.PathLike | None = None, *, search: bool = True) -
         raise ConfigError(f"cannot read config {chosen}: {exc.strerror}") from exc
     values = _resolve_paths(values, chosen.resolve().parent)
     return Config(values, chosen.resolve())
+
+
+def as_config(config: Config | dict | str | os.PathLike | None = None) -> Config:
+    """The one way any module turns what a caller gave into a :class:`Config`: a Config as it is,
+    a dict as file values over the defaults, a path loaded, None searched for (``load_config``).
+
+    >>> as_config({"timezone": "UTC"}).get("timezone")
+    'UTC'
+    """
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, dict):
+        return Config(config, None)
+    return load_config(config)
+

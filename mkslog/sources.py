@@ -358,7 +358,7 @@ class ChunkReader:
 
     def _chunks(self, stream: BinaryIO) -> Iterator[Chunk]:
         if self.start_offset:
-            _skip(stream, self.start_offset)
+            skip_bytes(stream, self.start_offset)
         line_no, offset = self.start_line, self.start_offset
         while True:
             block = self._read(stream)
@@ -379,7 +379,8 @@ class ChunkReader:
             return b""  # the next read reports the damage
 
 
-def _skip(stream: BinaryIO, n: int) -> None:
+def skip_bytes(stream: BinaryIO, n: int) -> None:
+    """Move ``stream`` ``n`` bytes forward: a seek where it can, else reading and dropping."""
     if hasattr(stream, "seekable") and stream.seekable():
         stream.seek(n, io.SEEK_SET)
         return

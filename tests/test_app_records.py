@@ -15,8 +15,19 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from mkslog.parse.access import ParseStats
-from mkslog.parse.records import detect_kind, parse_text, read_records
+import mkslog
+from mkslog.parse.detect import detect_kind
+from mkslog.parse.pipeline import parse_text
+from mkslog.parse.stats import ParseStats
+
+
+def scan_records(paths=None, kind=None, format=None, **kwargs):
+    """The records of ``kind`` through the front door (kind and format as positional arguments)."""
+    return mkslog.scan(paths, format, kind=kind, **kwargs)
+
+
+def read_records(paths=None, kind=None, format=None, **kwargs):
+    return scan_records(paths, kind, format, **kwargs).collect(engine="streaming")
 
 APP = Path(__file__).parent / "data" / "app"
 CORPUS = Path(__file__).parent / "data" / "corpus"

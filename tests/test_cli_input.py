@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 import mkslog
 from mkslog.cli.main import main
-from mkslog.parse.access import ParseStats
+from mkslog.parse.stats import ParseStats
 from mkslog.queries import top_ips
 
 DATA = Path(__file__).parent / "data"

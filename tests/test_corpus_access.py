@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import mkslog
-from mkslog.parse.access import ParseStats
+from mkslog.parse.stats import ParseStats
 from mkslog.queries import top_ips
 
 DATA = Path(__file__).parent / "data" / "corpus"

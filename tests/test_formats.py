@@ -7,7 +7,8 @@ import pytest
 
 from mkslog.errors import FormatError
 from mkslog.formats import compile_format, read_nginx_conf
-from mkslog.parse.access import ParseStats, parse_chunk
+from mkslog.parse.access import parse_chunk
+from mkslog.parse.stats import ParseStats
 from mkslog.sources import Chunk
 
 TIMED = "timed"

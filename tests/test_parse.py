@@ -11,7 +11,7 @@ import pytest
 
 import mkslog
 from mkslog.errors import FormatError, LogFileError
-from mkslog.parse.access import ParseStats
+from mkslog.parse.stats import ParseStats
 from mkslog.sources import expand
 
 LINE = '203.0.113.{n} - - [16/Nov/2026:09:{m:02d}:00 +0900] "GET /api/v1/knowledge/{n} HTTP/1.1" 200 {n} "-" "ua" 0.{n:03d} 0.{n:03d}'
@@ -67,7 +67,7 @@ def test_unreadable_file_is_a_clear_error(tmp_path):
 def test_wrong_format_error_quotes_first_line_and_closest_format(tmp_path):
     path = write(tmp_path / "x.log", "2026-11-16 09:00:01,123 INFO app: hello\n")
     with pytest.raises(FormatError) as info:
-        mkslog.scan(path)
+        mkslog.scan(path, kind="access")  # without kind= it is detected (and read) as the app log it is
     text = str(info.value)
     assert "2026-11-16 09:00:01,123 INFO app: hello" in text
     assert "closest:" in text and "--format" in text

@@ -10,7 +10,7 @@ import pytest
 from polars.testing import assert_series_equal
 
 import mkslog
-from mkslog.parse.access import ParseStats
+from mkslog.parse.stats import ParseStats
 from mkslog.sample import generate
 
 DATA = Path(__file__).parent / "data" / "corpus"

@@ -15,8 +15,20 @@ from polars.testing import assert_frame_equal
 
 import mkslog
 from mkslog.errors import FormatError, LogFileError
-from mkslog.parse.access import ParseStats
-from mkslog.parse.records import KINDS, detect_kind, kind_schema, parse_text, read_records, scan_records
+from mkslog.kinds import RECORD_KINDS as KINDS
+from mkslog.parse.detect import detect_kind
+from mkslog.parse.pipeline import parse_text
+from mkslog.parse.records import kind_schema
+from mkslog.parse.stats import ParseStats
+
+
+def scan_records(paths=None, kind=None, format=None, **kwargs):
+    """The records of ``kind`` through the front door (kind and format as positional arguments)."""
+    return mkslog.scan(paths, format, kind=kind, **kwargs)
+
+
+def read_records(paths=None, kind=None, format=None, **kwargs):
+    return scan_records(paths, kind, format, **kwargs).collect(engine="streaming")
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data" / "corpus"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import mkslog
-from mkslog.parse.access import ParseStats
+from mkslog.parse.stats import ParseStats
 from mkslog.queries import error_counts, top_ips
 
 ROOT = Path(__file__).parent.parent

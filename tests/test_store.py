@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import importlib
 import json
 import os
 import random
@@ -30,8 +31,8 @@ from mkslog.cli.main import main as mkslog_main
 from mkslog.cli.store import ingest_cmd
 from mkslog.errors import StoreError
 from mkslog.queries import latency_stats, top_ips
+from mkslog.store import ingest, scan_store, store_files, store_rejects
 from mkslog.store.catalog import CATALOG
-from mkslog.store.read import ingest, scan_store, store_files, store_rejects
 
 # the CLI with `ingest`, whether or not cli.py registers it yet (the shared group is left as it is)
 main = MkslogGroup("mkslog", commands={**mkslog_main.commands, "ingest": ingest_cmd})
@@ -163,7 +164,7 @@ def test_rotation_with_delaycompress(tmp_path, monkeypatch):
     def boom(*args):
         raise AssertionError("a file known by its stat was read")
 
-    monkeypatch.setattr(mkslog.store.ingest, "window_before", boom)
+    monkeypatch.setattr(importlib.import_module("mkslog.store.ingest"), "window_before", boom)
     (tmp_path / "access.log.2.gz").rename(tmp_path / "access.log.3.gz")
     r = ingest(glob, store)
     acts = {Path(f.path).name: (f.action, f.lines, f.note) for f in r.files}
@@ -264,9 +265,10 @@ def test_second_ingest_fails_clearly_or_waits(tmp_path):
     log, store = tmp_path / "access.log", tmp_path / "store"
     log.write_text(lines(0, 200))
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom mkslog.store.catalog import store_lock\n"
-         "with store_lock(sys.argv[1]):\n    print('locked', flush=True)\n    time.sleep(float(sys.argv[2]))\n",
-         str(store), "2"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-c", "import sys, time, pathlib\nfrom mkslog.store.catalog import store_lock\n"
+         "with store_lock(sys.argv[1]):\n    print('locked', flush=True)\n    time.sleep(float(sys.argv[2]))\n"
+         "    pathlib.Path(sys.argv[3]).touch()\n",
+         str(store), "2", str(tmp_path / "held-to-the-end")], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
         res = CliRunner().invoke(main, ["ingest", str(log), "--store", str(store)])
@@ -277,7 +279,8 @@ def test_second_ingest_fails_clearly_or_waits(tmp_path):
         waited = CliRunner().invoke(main, ["ingest", str(log), "--store", str(store), "--wait", "30",
                                            "--output", "json"])
         assert waited.exit_code == 0, waited.output
-        assert holder.poll() is not None  # it got the lock only after the holder had finished
+        # it got the lock only once the holder had held it to the end (the marker is written just before release)
+        assert (tmp_path / "held-to-the-end").exists()
     finally:
         holder.kill()
         holder.wait()
@@ -409,7 +412,7 @@ def test_queries_over_the_store_report_its_rejects(tmp_path):
     from click.testing import CliRunner
 
     from mkslog.cli.main import main
-    from mkslog.store.read import ingest
+    from mkslog.store import ingest
 
     log = tmp_path / "access.log"
     log.write_text(lines(1, 200, bad_every=50))

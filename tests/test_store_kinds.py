@@ -22,7 +22,7 @@ from mkslog.cli.common import MkslogGroup
 from mkslog.cli.main import main as mkslog_main
 from mkslog.cli.store import ingest_cmd
 from mkslog.errors import StoreError
-from mkslog.store.read import ingest, scan_store, store_files
+from mkslog.store import ingest, scan_store, store_files
 
 main = MkslogGroup("mkslog", commands={**mkslog_main.commands, "ingest": ingest_cmd})
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,11 +186,11 @@ def test_cli_ingests_every_configured_kind(tmp_path):
 def test_interrupted_app_ingest_resumes_at_a_record_start(tmp_path, monkeypatch):
     """Checkpoints of a multi-line log fall between records: an ingest stopped after one resumes
     there, and no record is cut in two."""
-    from mkslog.store import ingest as store_ingest
+    from mkslog.store.filejob import FileJob
 
     log, store = tmp_path / "app.log", tmp_path / "store"
     log.write_text(app(0, 3000))
-    real = store_ingest._FileJob.commit
+    real = FileJob.commit
     calls = []
 
     def commit(self, final):
@@ -199,7 +199,7 @@ def test_interrupted_app_ingest_resumes_at_a_record_start(tmp_path, monkeypatch)
             raise KeyboardInterrupt  # killed after two checkpoints
         real(self, final)
 
-    monkeypatch.setattr(store_ingest._FileJob, "commit", commit)
+    monkeypatch.setattr(FileJob, "commit", commit)
     with pytest.raises(KeyboardInterrupt):
         ingest([log], store, kind="app", source_tz="Asia/Tokyo", chunk_size=4096, part_rows=300, settle=0)
     monkeypatch.undo()

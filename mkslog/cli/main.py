@@ -40,7 +40,7 @@ register_store_commands(main)
 def parse_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, to, show_rejects, show_stats, datefmt,
               output, out_file):
     """Parse logs into Parquet/CSV/JSON Lines, or show rejects and per-file counts."""
-    from ..parse.access import ParseStats
+    from ..parse.stats import ParseStats
     from ..present.export import export
     from ..present.tables import render
 

@@ -128,7 +128,7 @@ class QueryRun:
     def _stats(self, required: bool = True):
         """New parse statistics, kept for the reject warning and the summary's rejected_lines;
         ``required``: the answer needs this input (an optional app log may be empty)."""
-        from ..parse.access import ParseStats
+        from ..parse.stats import ParseStats
 
         stats = ParseStats()
         self.stats.append(stats)

@@ -38,7 +38,7 @@ def ingest_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, st
 
     from ..present.tables import render
     from ..sources import DEFAULT_CHUNK
-    from ..store.read import PART_ROWS, configured_kinds, ingest
+    from ..store import PART_ROWS, configured_kinds, ingest
 
     fmt = choose_format(format_name, log_format, nginx_conf)
     options = dict(config=config_path, wait=wait, chunk_size=chunk_size or DEFAULT_CHUNK,

@@ -2,6 +2,6 @@
 
 Never imports :mod:`mkslog.frame` or :mod:`mkslog.store`."""
 
-from .access import ParseStats
+from .stats import ParseStats
 
 __all__ = ["ParseStats"]

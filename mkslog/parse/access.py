@@ -19,15 +19,14 @@ it broke. ``parsed + rejected == lines`` for every file, always.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
 
 import polars as pl
 
 from ..formats import LogFormat
 from ..sources import Chunk
 from .lines import split_lines
+from .stats import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
 
 #: Columns every access frame has, whatever its format (null where the format lacks them).
 ACCESS_SCHEMA: dict[str, pl.DataType] = {
@@ -47,108 +46,6 @@ ACCESS_SCHEMA: dict[str, pl.DataType] = {
     "request_time": pl.Float64,
     "upstream_response_time": pl.Float64,
 }
-TAIL_SCHEMA: dict[str, pl.DataType] = {"source": pl.String, "file": pl.String, "line_no": pl.Int64}
-REJECT_SCHEMA: dict[str, pl.DataType] = {"file": pl.String, "line_no": pl.Int64, "line": pl.String, "reason": pl.String}
-
-
-@dataclass
-class FileStats:
-    """Counts for one file: ``parsed + rejected == lines``."""
-
-    file: str
-    format: str = ""
-    lines: int = 0
-    parsed: int = 0
-    rejected: int = 0
-    invalid_utf8: int = 0
-    bytes: int = 0
-    error: str | None = None
-
-
-@dataclass
-class ParseStats:
-    """Statistics and rejected lines of one parse, filled while the frame is collected.
-
-    >>> s = ParseStats(); s.total.lines
-    0
-    """
-
-    files: dict[str, FileStats] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    #: called as ``on_progress(lines, nbytes)`` after each chunk (the CLI draws a progress bar)
-    on_progress: Callable[[int, int], None] | None = field(default=None, repr=False)
-    _rejects: list[pl.DataFrame] = field(default_factory=list, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def file(self, name: str, fmt: str = "") -> FileStats:
-        with self._lock:
-            if name not in self.files:
-                self.files[name] = FileStats(name, fmt)
-            return self.files[name]
-
-    def reset(self, name: str) -> None:
-        """Forget earlier counts of ``name`` (a LazyFrame collected twice must not count twice)."""
-        with self._lock:
-            self.files.pop(name, None)
-            self.warnings = [w for w in self.warnings if not w.startswith(f"{name}: ")]
-            self._rejects = [r for r in self._rejects if r.is_empty() or r["file"][0] != name]
-
-    def warn(self, file: str, message: str) -> None:
-        """A problem with ``file`` that is not a rejected line (the CLI prints each).
-
-        >>> s = ParseStats(); s.warn("a.log", "odd"); s.warn("a.log", "odd"); s.warnings
-        ['a.log: odd']
-        """
-        with self._lock:
-            text = f"{file}: {message}"
-            if text not in self.warnings:
-                self.warnings.append(text)
-
-    def add(self, name: str, *, lines: int, parsed: int, invalid_utf8: int, nbytes: int, rejects: pl.DataFrame):
-        fs = self.file(name)
-        with self._lock:
-            fs.lines += lines
-            fs.parsed += parsed
-            fs.rejected += len(rejects)
-            fs.invalid_utf8 += invalid_utf8
-            fs.bytes += nbytes
-            if len(rejects):
-                self._rejects.append(rejects)
-        if self.on_progress is not None:
-            self.on_progress(lines, nbytes)
-
-    @property
-    def total(self) -> FileStats:
-        t = FileStats("total")
-        for fs in self.files.values():
-            t.lines += fs.lines
-            t.parsed += fs.parsed
-            t.rejected += fs.rejected
-            t.invalid_utf8 += fs.invalid_utf8
-            t.bytes += fs.bytes
-        return t
-
-    @property
-    def errors(self) -> list[str]:
-        return [fs.error for fs in self.files.values() if fs.error]
-
-    def rejects(self) -> pl.DataFrame:
-        """Every rejected line: file, line_no, line (raw text), reason."""
-        if not self._rejects:
-            return pl.DataFrame(schema=REJECT_SCHEMA)
-        return pl.concat(self._rejects).sort("file", "line_no", maintain_order=True)
-
-    def to_frame(self) -> pl.DataFrame:
-        rows = [asdict(fs) for fs in self.files.values()]
-        schema = {"file": pl.String, "format": pl.String, "lines": pl.Int64, "parsed": pl.Int64,
-                  "rejected": pl.Int64, "invalid_utf8": pl.Int64, "bytes": pl.Int64, "error": pl.String}
-        return pl.DataFrame(rows, schema=schema)
-
-    def summary(self) -> str:
-        t = self.total
-        return f"{t.lines} lines read, {t.parsed} parsed, {t.rejected} rejected in {len(self.files)} file(s)"
-
-
 def frame_schema(formats: Sequence[LogFormat]) -> dict[str, pl.DataType]:
     """The access columns, then any further columns of the formats, then source/file/line_no."""
     schema = dict(ACCESS_SCHEMA)

@@ -1,4 +1,5 @@
-"""Autodetection: try the known formats on a sample of a file's lines and keep those that fit.
+"""Autodetection from a sample of a file's lines: the access formats that fit, the Python logging
+format of an app log (named, else inferred), and the kind of a log.
 
 >>> from mkslog.sources import Source
 >>> import tempfile, os
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable
 
 import polars as pl
@@ -18,7 +20,12 @@ import polars as pl
 from ..errors import FormatError
 from ..formats import ACCESS_FORMATS, LogFormat, compile_format
 from ..formats.base import Field
+from ..formats.fixed import FIXED
+from ..formats.infer import infer_logging_format
 from ..formats.nginx import compile_nginx
+from ..formats.pylogging import NAMED as LOGGING_NAMED
+from ..formats.pylogging import PyLogFormat, compile_logging
+from ..kinds import KINDS
 from ..sources import Source
 from .lines import split_lines
 
@@ -133,3 +140,101 @@ def _no_fit_message(source: Source, formats: list[LogFormat], first: str) -> str
         f"no known format fits {source.name}; its first line is:\n  {shown}\n"
         f"closest: {reason}. Give the format with --format NAME, --log-format 'STRING' or --nginx-conf FILE"
     )
+
+
+def _fraction(lines: pl.Series, regex: str) -> float:
+    return float(lines.str.contains(regex).mean() or 0.0) if len(lines) else 0.0
+
+
+def _inferred(lines: pl.Series, datefmt: str | None = None) -> tuple[PyLogFormat | None, float]:
+    """The format inferred from the sample lines (:mod:`mkslog.formats.infer`) and the fraction
+    of them it fits; (None, 0) when none can be inferred."""
+    source = infer_logging_format(lines.head(200).to_list())
+    if source is None:
+        return None, 0.0
+    try:
+        fmt = compile_logging(source, datefmt=datefmt, name="inferred")
+    except FormatError:  # e.g. the datefmt given does not agree with the timestamps seen
+        return None, 0.0
+    return fmt, _fraction(lines, fmt.header_pattern())
+
+
+def detect_app_format(source: Source, datefmt: str | None = None) -> PyLogFormat:
+    """The named logging format (:data:`mkslog.formats.pylogging.NAMED`) that fits the most
+    sample lines. When none fits half of them, a format inferred from the lines (named
+    ``inferred``; its record format carries a warning that says so) if it fits more. Raises
+    FormatError when nothing fits any line."""
+    lines = sample_lines(source)
+    if lines.is_empty():  # nothing to tell from: the system's own format
+        return compile_logging("mks", datefmt=datefmt)
+    best, best_score = None, 0.0
+    for name in LOGGING_NAMED:
+        fmt = compile_logging(name, datefmt=datefmt)
+        score = _fraction(lines, fmt.header_pattern())
+        if score > best_score:
+            best, best_score = fmt, score
+    if best_score < 0.5:
+        guess, score = _inferred(lines, datefmt)
+        if guess is not None and score > best_score:
+            best, best_score = guess, score
+    if best is None:
+        first = lines[0] if len(lines) else ""
+        raise FormatError(
+            f"no named logging format fits {source.name} (tried {', '.join(LOGGING_NAMED)}); its first line is:\n"
+            f"  {first[:300]}\ngive the format string, e.g. format='%(asctime)s %(levelname)s %(name)s: %(message)s'"
+        )
+    return best
+
+
+# A web server's [10/Oct/2026:13:55:36 +0900] "... in any layout.
+_ACCESS_HINT = r'\[[0-9]{2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}\] "'
+
+#: On equal scores the earlier, more specific kind wins (a health line is also a backup line).
+_KIND_ORDER = ("health", "metrics", "gunicorn-error", "nginx-error", "access", "app", "backup")
+
+
+def kind_scores(source: Source, lines: pl.Series | None = None) -> dict[str, float]:
+    """For each kind, the fraction of sample lines (default: the first of ``source``) that start
+    a record of it."""
+    lines = sample_lines(source) if lines is None else lines
+    scores = {kind: _fraction(lines, FIXED[kind].start) for kind in FIXED}
+    scores["app"] = max(_fraction(lines, compile_logging(n).header_pattern()) for n in LOGGING_NAMED)
+    if scores["app"] < 0.5:
+        scores["app"] = max(scores["app"], _inferred(lines)[1])
+    try:
+        access = detect_formats(source)
+        hit = pl.Series([False] * len(lines), dtype=pl.Boolean)
+        for fmt in access:
+            hit = hit | lines.str.contains(fmt.pattern(set()))
+        scores["access"] = float(hit.mean() or 0.0) if len(lines) else 0.0
+    except FormatError:
+        scores["access"] = 0.0
+    return scores
+
+
+def detect_kind(source: Source | str | os.PathLike) -> str:
+    """Which kind of log ``source`` is (one of :data:`mkslog.kinds.KINDS`), from a sample of its lines.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "m.log")
+    >>> _ = open(p, "w").write("2026-11-18 14:05:00,CPU:12.5,Memory:40.1,Disk:63\\n")
+    >>> detect_kind(p)
+    'metrics'
+    """
+    if not isinstance(source, Source):
+        source = Source(os.fspath(source))
+    lines = sample_lines(source)
+    if lines.is_empty():
+        raise FormatError(f"{source.name} has no lines to tell its kind from: give kind= "
+                          f"(one of {', '.join(KINDS)})")
+    scores = kind_scores(source, lines)
+    best = max(_KIND_ORDER, key=lambda k: (scores[k], -_KIND_ORDER.index(k)))
+    if scores[best] == 0 and _fraction(lines, _ACCESS_HINT) >= 0.5:
+        return "access"  # an access log in a custom format: frame.scan says which format came closest
+    if scores[best] == 0:
+        first = lines[0][:300]
+        raise FormatError(
+            f"cannot tell what kind of log {source.name} is; its first line is:\n  {first}\n"
+            f"give kind= (one of {', '.join(KINDS)})"
+        )
+    return best

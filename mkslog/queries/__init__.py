@@ -16,8 +16,9 @@ Modules: :mod:`.traffic` (top_ips, top_endpoints, requests_over_time, status_bre
 :mod:`.security` (failed_logins, unauthorized, suspicious_ips, ip_activity), :mod:`.summary`.
 """
 
+from ..frame import between, in_timezone
 from .app import error_counts, top_errors
-from .common import LOGIN_PATH, NO_TIMING, between, endpoint, fan_out, fold_path, in_timezone
+from .common import LOGIN_PATH, NO_TIMING, endpoint, fan_out, fold_path
 from .latency import latency_stats, slow_requests
 from .security import (
     SCANNER_PATTERNS,

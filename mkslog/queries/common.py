@@ -7,8 +7,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import polars as pl
 
 from ..errors import QueryError
@@ -52,30 +50,6 @@ def endpoint(raw: bool = False) -> pl.Expr:
 def status_class() -> pl.Expr:
     """``2xx``, ``3xx`` ... from ``status``."""
     return ((pl.col("status") // 100).cast(pl.String) + "xx").alias("class")
-
-
-def between(lf: pl.LazyFrame, start: datetime | None = None, end: datetime | None = None) -> pl.LazyFrame:
-    """Rows with ``start <= ts < end`` (either bound optional), as a filter polars pushes into the
-    scan: the parser drops the other rows chunk by chunk, nothing outside the window is kept.
-
-    >>> from datetime import datetime, UTC
-    >>> lf = pl.LazyFrame({"ts": [datetime(2026, 11, d, tzinfo=UTC) for d in (19, 20, 21)]})
-    >>> between(lf, datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC)).collect().height
-    1
-    """
-    if start is not None and end is not None:
-        return lf.filter(pl.col("ts").is_between(start, end, closed="left"))
-    if start is not None:
-        return lf.filter(pl.col("ts") >= start)
-    if end is not None:
-        return lf.filter(pl.col("ts") < end)
-    return lf
-
-
-def in_timezone(lf: pl.LazyFrame, tz: str | None) -> pl.LazyFrame:
-    """``ts`` converted to the display timezone ``tz`` (buckets such as days then follow local
-    midnight). Apply it after :func:`between` so the time filter still reaches the scan."""
-    return lf.with_columns(pl.col("ts").dt.convert_time_zone(tz)) if tz else lf
 
 
 def collect(lf: pl.LazyFrame) -> pl.DataFrame:

@@ -114,7 +114,7 @@ class WeekLogs:
 
     def _load(self, kind: str) -> None:
         from ..frame import scan
-        from ..parse.access import ParseStats
+        from ..parse.stats import ParseStats
         from ..queries import between
 
         stats = ParseStats()

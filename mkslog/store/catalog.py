@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from ..errors import StoreError
-from ..sources import GZIP_MAGIC, Source, _skip
+from ..sources import GZIP_MAGIC, Source, skip_bytes
 
 HEAD = 4096  # bytes hashed at the start of a file and before its read offset
 CATALOG = "_catalog.sqlite"  # "_": engines that read the folder as a dataset skip it
@@ -138,7 +138,7 @@ def read_range(source: Source, start: int, n: int) -> bytes:
     out = b""
     try:
         if start:
-            _skip(stream, start)
+            skip_bytes(stream, start)
         while len(out) < n:
             block = stream.read(n - len(out))
             if not block:
@@ -253,6 +253,10 @@ class Catalog:
         values = asdict(p)
         self.db.execute(f"INSERT INTO parts ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})",
                         list(values.values()))
+
+    def drop_part(self, path: str) -> None:
+        """Forget one part (inside a transaction; the caller deletes its file afterwards)."""
+        self.db.execute("DELETE FROM parts WHERE path = ?", (path,))
 
     def drop_file(self, file_id: int) -> tuple[list[str], int]:
         """Forget a file and its parts (inside a transaction): the part paths and their data rows."""

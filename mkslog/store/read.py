@@ -19,7 +19,7 @@ are written under a temporary name, renamed, and only then listed in the catalog
 per checkpoint), so a killed ingest leaves the store readable; the next one deletes unlisted files.
 Writing is in :mod:`mkslog.store.ingest`; file identity, the catalog and the lock in :mod:`mkslog.store.catalog`.
 
->>> from mkslog.store.read import ingest, scan_store
+>>> from mkslog.store import ingest, scan_store
 >>> ingest(["/var/log/nginx/access.log*"], "/srv/mkslog/store").summary()  # doctest: +SKIP
 '7 file(s): 26363 new lines (26363 parsed, 0 rejected), 14 part(s) written in 0.7 s'
 >>> scan_store("/srv/mkslog/store").collect_schema() == mkslog.scan("/var/log/nginx/access.log*").collect_schema()  # doctest: +SKIP
@@ -34,19 +34,10 @@ from pathlib import Path
 
 import polars as pl
 
+from ..config import as_config
 from ..errors import StoreError
-from ..frame import _config
-from ..parse.access import REJECT_SCHEMA, FileStats, ParseStats
+from ..parse.stats import REJECT_SCHEMA, FileStats, ParseStats
 from .catalog import CATALOG, Catalog, PartEntry, schema_from
-from .ingest import (
-    INGEST_KINDS,
-    PART_ROWS,
-    FileReport,
-    IngestResult,
-    collect_garbage,
-    configured_kinds,
-    ingest,
-)
 
 
 def scan_store(store: str | os.PathLike, kind: str | None = "access", *, since: datetime | None = None,
@@ -114,7 +105,7 @@ def store_files(store: str | os.PathLike, kind: str | None = None) -> pl.DataFra
 
 def configured_store(config, kind: str | None = "access") -> str | None:
     """The ``store`` of the config when it exists and holds ``kind`` logs, else None (parse text)."""
-    cfg = _config(config)
+    cfg = as_config(config)
     store = cfg.get("store") or ""
     if not kind or not store or not (Path(store) / CATALOG).is_file():
         return None
@@ -159,5 +150,4 @@ def _overlaps(p: PartEntry, lo: int | None, hi: int | None) -> bool:
     return (lo is None or p.max_ts >= lo) and (hi is None or p.min_ts < hi)
 
 
-__all__ = ["ingest", "scan_store", "store_rejects", "store_files", "configured_store", "collect_garbage",
-           "configured_kinds", "INGEST_KINDS", "IngestResult", "FileReport", "PART_ROWS"]
+__all__ = ["configured_store", "scan_store", "store_files", "store_rejects"]

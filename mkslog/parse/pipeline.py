@@ -1,0 +1,324 @@
+"""The one reading pipeline of every kind: sources -> chunks of whole records -> one bounded pool
+-> typed batches, rejects and statistics.
+
+A :class:`Plan` pairs a source with the parser of its kind (:class:`AccessParser` for access
+logs, :class:`RecordParser` for the others). Each source is read in chunks cut at line ends
+(:class:`~mkslog.sources.ChunkReader`); for the multi-line kinds :func:`whole_records` moves the
+cut back to the last record start, so every chunk holds whole records and the chunks can be
+parsed independently, two at a time on two cores (polars releases the GIL). Results come back in
+file and line order, with at most ``workers`` chunks in flight: memory is bounded by the chunk
+size, whatever the file size.
+
+``mkslog.scan`` (text), ``mkslog ingest`` (the store) and ``rejects`` all read through here.
+
+>>> from mkslog.formats import compile_format
+>>> from mkslog.sources import Source
+>>> import tempfile, os
+>>> p = os.path.join(tempfile.mkdtemp(), "a.log")
+>>> _ = open(p, "w").write('1.2.3.4 - - [10/Oct/2026:13:55:36 +0900] "GET / HTTP/1.1" 200 5\\n')
+>>> stats = ParseStats()
+>>> frames = list(parse_batches([Plan(Source(p), AccessParser.of([compile_format("common")]))], stats))
+>>> frames[0]["status"].to_list(), stats.total.parsed
+([200], 1)
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+import polars as pl
+
+from ..formats import LogFormat, compile_format
+from ..formats.fixed import RecordFormat
+from ..sources import DEFAULT_CHUNK, Chunk, ChunkReader, Source
+from .access import frame_schema, parse_chunk
+from .records import MAX_RECORD_LINES, check_record_starts, parse_record_chunk, record_format, schema_of
+from .stats import ParseStats
+
+T = TypeVar("T")
+#: Bytes at the end of a chunk searched first for the last record start (doubled until found).
+TAIL_WINDOW = 64 * 1024
+
+
+@dataclass(frozen=True)
+class AccessParser:
+    """Access lines: each line takes the first of ``formats`` that fits (strict, then lenient)."""
+
+    formats: tuple[LogFormat, ...]
+    kind = "access"
+    multiline = False
+    start = None
+
+    @classmethod
+    def of(cls, formats: Iterable[LogFormat]) -> AccessParser:
+        """The formats, each followed by its lenient variant (proxy chains in the address field)."""
+        out: list[LogFormat] = []
+        for fmt in formats:
+            out.append(fmt)
+            if (lenient := fmt.lenient()) is not None:
+                out.append(lenient)
+        return cls(tuple(out))
+
+    @property
+    def name(self) -> str:
+        return self.formats[0].name
+
+    @property
+    def schema(self) -> dict[str, pl.DataType]:
+        return frame_schema(self.formats)
+
+    def warnings(self) -> list[str]:
+        """What detection wants said about this file (a known format with extra fields ...)."""
+        return list(dict.fromkeys(f.extra["hint"] for f in self.formats if f.extra.get("hint")))
+
+    def parse(self, chunk: Chunk, file: str, stats: ParseStats, *, schema: dict, columns=None,
+              predicate: pl.Expr | None = None) -> pl.DataFrame:
+        return parse_chunk(chunk, self.formats, file, stats, columns=columns, predicate=predicate, schema=schema)
+
+    def after_file(self, file: str, stats: ParseStats) -> None:
+        """Checks over a whole file, once all its chunks are parsed (none for access logs)."""
+
+
+@dataclass(frozen=True)
+class RecordParser:
+    """Records of one of the other kinds (app, nginx/gunicorn error, health, metrics, backup)."""
+
+    format: RecordFormat
+    source_tz: str = "UTC"
+
+    @property
+    def kind(self) -> str:
+        return self.format.kind
+
+    @property
+    def name(self) -> str:
+        return self.format.name
+
+    @property
+    def multiline(self) -> bool:
+        return self.format.multiline
+
+    @property
+    def start(self) -> str:
+        return self.format.start
+
+    @property
+    def schema(self) -> dict[str, pl.DataType]:
+        return schema_of([self.format])
+
+    def warnings(self) -> list[str]:
+        """What detection wants said about this file (an inferred logging format ...)."""
+        return [self.format.extra["warning"]] if self.format.extra.get("warning") else []
+
+    def parse(self, chunk: Chunk, file: str, stats: ParseStats, *, schema: dict, columns=None,
+              predicate: pl.Expr | None = None) -> pl.DataFrame:
+        return parse_record_chunk(chunk, self.format, file, stats, source_tz=self.source_tz, schema=schema,
+                                  columns=columns, predicate=predicate)
+
+    def after_file(self, file: str, stats: ParseStats) -> None:
+        """Warn when the record starts evidently do not fit the file (multi-line kinds)."""
+        if self.multiline:
+            check_record_starts(stats, file, self.format)
+
+
+Parser = AccessParser | RecordParser
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One source and the parser it is read with."""
+
+    source: Source
+    parser: Parser
+
+
+def schema_of_plans(plans: Iterable[Plan]) -> dict[str, pl.DataType]:
+    """The frame schema of the plans (all of one kind): the union of their formats' columns."""
+    parsers = [p.parser for p in plans]
+    if parsers and isinstance(parsers[0], RecordParser):
+        return schema_of(p.format for p in parsers)
+    return frame_schema([f for p in parsers for f in p.formats])
+
+
+class WholeRecords:
+    """The chunks of a multi-line kind, each cut after its last whole record (the rest is carried
+    into the next chunk). A record longer than ``max_record_lines`` is cut there (memory stays
+    bounded; its rest becomes an orphan record). ``hold_last``: keep the last record back (it may
+    still be being written) in :attr:`held` instead of yielding it."""
+
+    def __init__(self, chunks: Iterable[Chunk], start: str, *, max_record_lines: int = MAX_RECORD_LINES,
+                 hold_last: bool = False):
+        self.chunks, self.max_record_lines, self.hold_last = chunks, max_record_lines, hold_last
+        self.start = re.compile(("(?m)" + start).encode("ascii", "backslashreplace"))
+        self.held: Chunk | None = None
+
+    def last_start(self, data: bytes) -> int:
+        """Byte offset of the last line of ``data`` that starts a record (0 if none after the first)."""
+        window = TAIL_WINDOW
+        while True:
+            lo = max(0, len(data) - window)
+            if lo:  # begin at a line start: ^ must not match in the middle of a line
+                nl = data.find(b"\n", lo)
+                lo = len(data) if nl < 0 else nl + 1
+            last = -1
+            for m in self.start.finditer(data, lo):
+                last = m.start()
+            if last > 0 or lo == 0:
+                return max(last, 0)
+            window *= 4
+
+    def __iter__(self) -> Iterator[Chunk]:
+        carry: Chunk | None = None
+        for chunk in self.chunks:
+            if carry is not None:
+                chunk = Chunk(carry.data + chunk.data, carry.first_line, carry.offset)
+            cut = self.last_start(chunk.data)
+            if cut and chunk.data.count(b"\n", cut) <= self.max_record_lines:
+                head = chunk.data[:cut]
+                carry = Chunk(chunk.data[cut:], chunk.first_line + head.count(b"\n"), chunk.offset + cut)
+                yield Chunk(head, chunk.first_line, chunk.offset)
+            elif chunk.data.count(b"\n") > self.max_record_lines:
+                carry = None  # an endless record: cut here, its rest continues as an orphan
+                yield chunk
+            else:
+                carry = chunk  # one record so far: wait for its end
+        if carry is not None:
+            if self.hold_last:
+                self.held = carry
+            else:
+                yield carry
+
+
+def whole_records(chunks: Iterable[Chunk], parser: Parser, **options) -> Iterable[Chunk]:
+    """``chunks`` as chunks of whole records for ``parser`` (unchanged for one-line kinds)."""
+    if not parser.multiline:
+        return chunks
+    return WholeRecords(chunks, parser.start, **options)
+
+
+@dataclass(frozen=True)
+class AfterPrevious:
+    """A step of :meth:`Pool.ordered` that runs in the caller's thread once every task before it
+    has finished (the checks at the end of a file); it yields no result."""
+
+    step: Callable[[], None]
+
+
+class Pool:
+    """One bounded pool for a whole read: ``ordered`` runs tasks ``depth`` ahead, in order."""
+
+    def __init__(self, workers: int = 2):
+        self.depth = max(1, workers)
+        self.executor = ThreadPoolExecutor(max_workers=self.depth, thread_name_prefix="mkslog-parse")
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def ordered(self, tasks: Iterable[Callable[[], T] | AfterPrevious]) -> Iterator[T]:
+        """Results of ``tasks`` in order, with up to ``depth`` of them running ahead."""
+        pending: deque[Future] = deque()
+        try:
+            for task in tasks:
+                if isinstance(task, AfterPrevious):
+                    while pending:
+                        yield pending.popleft().result()
+                    task.step()
+                    continue
+                pending.append(self.executor.submit(task))
+                while len(pending) > self.depth:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for f in pending:
+                f.cancel()
+
+
+def parse_batches(plans: list[Plan], stats: ParseStats | None = None, *, columns: Iterable[str] | None = None,
+                  predicate: pl.Expr | None = None, chunk_size: int = DEFAULT_CHUNK, workers: int = 2,
+                  max_record_lines: int = MAX_RECORD_LINES) -> Iterator[pl.DataFrame]:
+    """Typed batches of every plan, in file and line order; counts and rejects go to ``stats``.
+
+    ``columns``: only these columns are extracted (polars' projection); ``predicate``: rows are
+    filtered chunk by chunk (polars' pushed-down filter)."""
+    stats = stats if stats is not None else ParseStats()
+    schema = schema_of_plans(plans)
+    cols = None if columns is None else [c for c in schema if c in set(columns)]
+
+    def tasks() -> Iterator[Callable[[], pl.DataFrame] | AfterPrevious]:
+        for plan in plans:
+            name, parser = plan.source.name, plan.parser
+            stats.reset(name)
+            stats.file(name, parser.name)
+            for warning in parser.warnings():
+                stats.warn(name, warning)
+            reader = ChunkReader(plan.source, chunk_size=chunk_size)
+            for chunk in whole_records(reader, parser, max_record_lines=max_record_lines):
+                yield lambda chunk=chunk, parser=parser, name=name: parser.parse(
+                    chunk, name, stats, schema=schema, columns=cols, predicate=predicate)
+            if reader.error:
+                stats.file(name).error = reader.error
+            yield AfterPrevious(lambda parser=parser, name=name: parser.after_file(name, stats))
+
+    with Pool(workers) as pool:
+        yield from pool.ordered(tasks())
+
+
+def parse_file(path: str, kind: str, format=None, *, datefmt: str | None = None, source_tz: str = "UTC",
+               stats: ParseStats | None = None) -> pl.DataFrame:
+    """Every record of one file of ``kind`` with a known format, collected (tests, snippets;
+    ``mkslog.scan`` is the front door that also resolves, detects and filters)."""
+    if kind == "access":
+        parser: Parser = AccessParser.of([compile_format(format or "combined")])
+    else:
+        parser = RecordParser(record_format(kind, format, datefmt), source_tz)
+    frames = list(parse_batches([Plan(Source(path), parser)], stats))
+    return pl.concat(frames) if frames else pl.DataFrame(schema=parser.schema)
+
+
+def split_text(data: bytes, chunk_size: int | None) -> Iterator[Chunk]:
+    """``data`` in chunks of about ``chunk_size`` bytes cut after a newline (as ChunkReader cuts)."""
+    size = chunk_size or max(len(data), 1)
+    pos, line = 0, 1
+    while pos < len(data):
+        end = data.rfind(b"\n", pos, pos + size) + 1
+        if end <= pos:  # a line longer than the chunk: up to its end
+            nl = data.find(b"\n", pos + size)
+            end = len(data) if nl < 0 else nl + 1
+        piece = data[pos:end]
+        yield Chunk(piece, line, pos)
+        line += piece.count(b"\n")
+        pos = end
+
+
+def parse_text(text: str | bytes, kind: str, format=None, *, datefmt: str | None = None, source_tz: str = "UTC",
+               stats: ParseStats | None = None, name: str = "<text>", chunk_size: int | None = None,
+               max_record_lines: int = MAX_RECORD_LINES) -> pl.DataFrame:
+    """Records of ``kind`` from log text in memory (tests, notebooks, snippets), through the same
+    code as files; ``chunk_size`` splits the text into chunks at line ends like the file reader.
+
+    >>> parse_text("2026-11-18 14:05:00,CPU:12.5,Memory:40.1,Disk:63\\n", "metrics").select("cpu", "disk").row(0)
+    (12.5, 63.0)
+    """
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    parser = RecordParser(record_format(kind, format, datefmt), source_tz)
+    stats = stats if stats is not None else ParseStats()
+    stats.reset(name)
+    stats.file(name, parser.name)
+    schema = parser.schema
+    chunks = whole_records(split_text(data, chunk_size), parser, max_record_lines=max_record_lines)
+    frames = [parser.parse(c, name, stats, schema=schema) for c in chunks]
+    parser.after_file(name, stats)
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+
+
+__all__ = ["AccessParser", "AfterPrevious", "Plan", "Pool", "RecordParser", "WholeRecords", "parse_batches",
+           "parse_file", "parse_text", "schema_of_plans", "split_text", "whole_records"]
