@@ -40,6 +40,14 @@ Mon 2026-11-16 .. Sun 2026-11-22, ISO week 2026-W47; with fewer days the events 
 - throughout: office hours traffic, heavy-tailed client IPs, crawlers, scanners, a latency tail,
   a few application 500s, hostile request lines and user agents (escaped as nginx escapes them).
 
+How it is built: a :class:`~.scenario.Scenario` (one random source, the window, the event times,
+the clients) feeds the request builders (:mod:`.humans`, :mod:`.machines`, over :mod:`.endpoints`),
+which return :class:`~.request.Request` records; :mod:`.story` applies the outage, the bugs and the
+deploy to them; then one writer per log reads them (:mod:`.access_logs`, :mod:`.nginx_error`,
+:mod:`.gunicorn_error`, :mod:`.app_log` with :mod:`.tracebacks`, :mod:`.ops_logs`). Names and paths
+shared by all are in :mod:`.system`, timestamps in :mod:`.clock`. Everything draws from the one random
+source in a fixed order: reordering two calls changes every byte after them.
+
 Standard library only; the same arguments give byte-identical files (gzip with ``mtime=0``).
 """
 
@@ -50,18 +58,17 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
-from .logs import (
-    _app_log,
-    _backup,
-    _gunicorn_error,
-    _gunicorn_line,
-    _health,
-    _metrics,
-    _nginx_error,
-    _nginx_line,
-    _per_day,
-)
-from .scenario import (
+from .access_logs import gunicorn_line, nginx_line, per_day
+from .app_log import app_log
+from .gunicorn_error import gunicorn_error_log
+from .humans import human_traffic, legacy_reports
+from .machines import bots, bruteforce, scanners, specials
+from .nginx_error import nginx_error_log
+from .ops_logs import backup_log, health_log, metrics_log
+from .request import Request
+from .scenario import Scenario
+from .story import apply_outage, assign_connections, sprinkle_errors
+from .system import (
     APP_LOG,
     BACKUP_LOG,
     BRUTE_IP,
@@ -72,23 +79,13 @@ from .scenario import (
     NGINX_ACCESS,
     NGINX_ERROR,
     SCANNERS,
-    _apply_outage,
-    _bots,
-    _bruteforce,
-    _connections,
-    _human_traffic,
-    _legacy,
-    _Req,
-    _scanners,
-    _Scenario,
-    _specials,
-    _sprinkle_errors,
 )
 
 __all__ = ["generate"]
 
 
 def _write(out: Path, rel: str, lines: list[str], gz: bool = False) -> dict:
+    # gzip mtime=0: the bytes of a .gz depend on nothing but the lines
     text = "\n".join(lines) + "\n" if lines else ""
     path = out / rel
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,7 +108,7 @@ def _write_rotated(out: Path, rel: str, per_day: list[list[str]]) -> dict[str, d
     return files
 
 
-def _manifest(sc: _Scenario, out: Path, reqs: list[_Req], files: dict, tracebacks: dict) -> dict:
+def _manifest(sc: Scenario, out: Path, reqs: list[Request], files: dict, tracebacks: dict) -> dict:
     c = sc.clock
     ips = Counter(r.ip for r in reqs)
     (top_ip, top_n), = ips.most_common(1)
@@ -154,22 +151,22 @@ def generate(out_dir: str | Path, *, days: int = 7, end: date = date(2026, 11, 2
     if not scale > 0:
         raise ValueError(f"scale must be positive, not {scale}")
     out = Path(out_dir)
-    sc = _Scenario(end - timedelta(days=days - 1), days, seed, scale)
-    reqs = [*_human_traffic(sc), *_bots(sc), *_scanners(sc), *_bruteforce(sc), *_legacy(sc), *_specials(sc)]
+    sc = Scenario(end - timedelta(days=days - 1), days, seed, scale)
+    reqs = [*human_traffic(sc), *bots(sc), *scanners(sc), *bruteforce(sc), *legacy_reports(sc), *specials(sc)]
     reqs.sort(key=lambda r: r.t)
-    _apply_outage(sc, reqs)
-    _sprinkle_errors(sc, reqs)
-    _connections(sc, reqs)
-    gunicorn_error, starts = _gunicorn_error(sc, reqs)
-    app = _app_log(sc, reqs, starts)
-    files = _write_rotated(out, NGINX_ACCESS, _per_day(sc, reqs, _nginx_line))
-    files |= _write_rotated(out, GUNICORN_ACCESS, _per_day(sc, [r for r in reqs if r.app_us >= 0], _gunicorn_line))
-    files[NGINX_ERROR] = _write_records(out, NGINX_ERROR, _nginx_error(sc, reqs))
+    apply_outage(sc, reqs)
+    sprinkle_errors(sc, reqs)
+    assign_connections(sc, reqs)
+    gunicorn_error, starts = gunicorn_error_log(sc, reqs)
+    app = app_log(sc, reqs, starts)
+    files = _write_rotated(out, NGINX_ACCESS, per_day(sc, reqs, nginx_line))
+    files |= _write_rotated(out, GUNICORN_ACCESS, per_day(sc, [r for r in reqs if r.app_us >= 0], gunicorn_line))
+    files[NGINX_ERROR] = _write_records(out, NGINX_ERROR, nginx_error_log(sc, reqs))
     files[GUNICORN_ERROR] = _write_records(out, GUNICORN_ERROR, gunicorn_error)
     files[APP_LOG] = _write_records(out, APP_LOG, app)
-    files[HEALTH_LOG] = _write(out, HEALTH_LOG, _health(sc))
-    files[METRICS_LOG] = _write(out, METRICS_LOG, _metrics(sc, reqs))
-    files[BACKUP_LOG] = _write(out, BACKUP_LOG, _backup(sc))
+    files[HEALTH_LOG] = _write(out, HEALTH_LOG, health_log(sc))
+    files[METRICS_LOG] = _write(out, METRICS_LOG, metrics_log(sc, reqs))
+    files[BACKUP_LOG] = _write(out, BACKUP_LOG, backup_log(sc))
     tracebacks = {APP_LOG: sum("\nTraceback " in text for _, text in app),
                   GUNICORN_ERROR: sum("\nTraceback " in text for _, text in gunicorn_error)}
     return _manifest(sc, out, reqs, files, tracebacks)
