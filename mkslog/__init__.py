@@ -15,11 +15,13 @@ from .errors import MkslogError
 _LAZY = {
     "LogFormat": "formats",
     "compile_format": "formats",
-    "read_nginx_conf": "formats",
+    "read_nginx_conf": "parse.resolve",
     "parse_batches": "frame",
     "read": "frame",
     "rejects": "frame",
     "scan": "frame",
+    "scan_error_logs": "frame",
+    "ingest": "store",
     "ParseStats": "parse",
 }
 

@@ -50,3 +50,7 @@ class BackupError(MkslogError):
 
 class HealthError(MkslogError):
     """A health check could not be configured or run (not: the service is down)."""
+
+
+class OutputError(MkslogError):
+    """An answer could not be written where it was asked to go (a missing or read-only folder)."""

@@ -154,6 +154,7 @@ def scan(
         lf = scan_store(store, kind, since=start, until=end, stats=stats)
     else:
         kind, plans = resolve(paths, kind=kind, format=format, config=cfg, datefmt=datefmt, source_tz=source_tz)
+        stats.inputs = [p.source.path for p in plans]
         lf = _text_frame(plans, kind, stats, chunk_size, client_mode(client, cfg) if kind == "access" else None)
     if kind == "access":
         lf = with_client(lf, client_mode(client, cfg))

@@ -6,8 +6,9 @@ import polars as pl
 import pytest
 
 from mkslog.errors import FormatError
-from mkslog.formats import compile_format, read_nginx_conf
+from mkslog.formats import compile_format
 from mkslog.parse.access import parse_chunk
+from mkslog.parse.resolve import read_nginx_conf
 from mkslog.parse.stats import ParseStats
 from mkslog.sources import Chunk
 

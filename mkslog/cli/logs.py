@@ -1,4 +1,5 @@
-"""Options shared by the commands that read logs, and the glue from options to ``mkslog.scan``.
+"""Options shared by the commands that read logs, and the output side: where text goes, progress,
+warnings.
 
 >>> from click.testing import CliRunner  # doctest: +SKIP
 """
@@ -10,7 +11,7 @@ from collections.abc import Callable
 
 import click
 
-from ..errors import FormatError, LogFileError
+from ..errors import OutputError
 from .common import config_option, safe_text
 
 output_choice = click.Choice(["table", "json", "csv", "markdown"])
@@ -42,59 +43,17 @@ def output_options(func: Callable) -> Callable:
     return func
 
 
-def choose_format(format_name: str | None, log_format: str | None, nginx_conf: str | None):
-    """The format the options ask for, or None to use the config / autodetect."""
-    if nginx_conf:
-        from ..formats import read_nginx_conf
-
-        defined = read_nginx_conf(nginx_conf)
-        if not defined:
-            raise FormatError(f"{nginx_conf} defines no log_format (point --nginx-conf at the file that does)")
-        if format_name:
-            if format_name not in defined:
-                raise FormatError(f"{nginx_conf} has no log_format {format_name!r}; it defines: {', '.join(defined)}")
-            from ..formats.nginx import compile_nginx
-
-            return compile_nginx(defined[format_name], name=format_name)
-        if len(defined) > 1:
-            raise FormatError(f"{nginx_conf} defines several log_formats ({', '.join(defined)}): choose one with --format")
-        from ..formats.nginx import compile_nginx
-
-        name, source = next(iter(defined.items()))
-        return compile_nginx(source, name=name)
-    if format_name and log_format:
-        raise click.UsageError("give --format or --log-format, not both")
-    return log_format or format_name
-
-
-def open_logs(paths, format_name, log_format, nginx_conf, config, stats, kind: str = "access", *,
-              client: str | None = None, datefmt: str | None = None):
-    """``mkslog.scan`` over the given paths (or the configured ones) with the chosen format; a
-    progress bar on stderr when it is a terminal and the input is large. ``config``: a path or a
-    loaded :class:`~mkslog.config.Config`. ``client`` (access logs) and ``datefmt`` (app logs)
-    go to ``scan``."""
-    from ..config import Config, load_config
-    from ..frame import scan
-
-    cfg = config if isinstance(config, Config) else load_config(config)
-    fmt = choose_format(format_name, log_format, nginx_conf)
-    extra = {"client": client} if kind == "access" else {"datefmt": datefmt} if kind == "app" else {}
-    lf = scan(list(paths) or None, fmt, kind=kind, config=cfg, stats=stats, **extra)
-    attach_progress(stats, list(paths) or cfg.log_paths(kind.replace("-", "_")))
-    return lf
-
-
 PROGRESS_MIN_BYTES = 200 * 1024 * 1024
 
 
-def attach_progress(stats, paths: list[str]) -> None:
-    """Draw parse progress (bytes, lines/s) on stderr for large inputs when stderr is a terminal."""
+def attach_progress(stats) -> None:
+    """Draw parse progress (bytes, time left) on stderr for large inputs when stderr is a terminal;
+    the files are those the scan resolved (``stats.inputs``), so nothing is globbed twice."""
     if not sys.stderr.isatty():
         return
-    import glob
     import os
 
-    files = [f for p in paths for f in (glob.glob(p) if glob.has_magic(p) else [p]) if os.path.isfile(f)]
+    files = [f for f in stats.inputs if f != "-" and os.path.isfile(f)]
     total = sum(os.path.getsize(f) for f in files)
     if total < PROGRESS_MIN_BYTES:
         return
@@ -119,37 +78,17 @@ def attach_progress(stats, paths: list[str]) -> None:
 
 
 def write_output(text: str, out_file: str | None) -> None:
+    """``text`` to ``out_file`` (atomically: readers never see half of it) or to stdout."""
     if out_file:
-        import os
-        import tempfile
+        from ..files import atomic_write
 
-        folder = os.path.dirname(os.path.abspath(out_file))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".mkslog-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, out_file)
+        try:
+            atomic_write(out_file, text, durable=False)
+        except OSError as exc:
+            raise OutputError(f"cannot write {out_file}: {exc.strerror or exc} (check that its folder exists and "
+                              "is writable)") from exc
     else:
         click.echo(text, nl=False)
-
-
-def check_input(stats, *, required: bool = True) -> None:
-    """Refuse to answer from nothing: a file whose lines were all rejected raises (a query over
-    it would print an empty table that looks like an answer), and so does an empty input when
-    it is ``required`` (else a warning says it is empty)."""
-    rejects = None
-    for fs in stats.files.values():
-        if fs.lines and not fs.parsed:
-            rejects = stats.rejects() if rejects is None else rejects
-            mine = rejects.filter(rejects["file"] == fs.file)
-            first = f" (line {mine['line_no'][0]}: {mine['reason'][0]})" if len(mine) else ""
-            raise LogFileError(f"all {fs.lines} lines of {fs.file} were rejected{first}; is it the right kind of "
-                               f"log and format? see mkslog parse --rejects {fs.file}")
-    if stats.files and stats.total.lines == 0:
-        names = ", ".join(stats.files)
-        damage = "".join(f"; {e}" for e in stats.errors)
-        if required:
-            raise LogFileError(f"the input is empty: {names} hold(s) no lines (nothing to answer from){damage}")
-        click.echo(f"Warning: the input is empty: {safe_text(names)} hold(s) no lines", err=True)
 
 
 def warn_rejects(stats) -> None:

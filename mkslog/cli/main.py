@@ -10,7 +10,7 @@ import click
 from .backup import backup_group
 from .common import MkslogGroup, config_option, echo_json
 from .health import health_group
-from .logs import log_options, open_logs, output_options, warn_rejects, write_output
+from .logs import attach_progress, log_options, output_options, warn_rejects, write_output
 from .queries import register_query_commands
 from .report import register_report_command
 from .store import register_store_commands
@@ -47,7 +47,14 @@ def parse_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, to,
     if not (to or show_rejects or show_stats):
         raise click.UsageError("say what to do: --to FILE, --rejects or --stats")
     stats = ParseStats()
-    lf = open_logs(paths, format_name, log_format, nginx_conf, config_path, stats, kind, datefmt=datefmt)
+    from ..config import load_config
+    from ..frame import scan
+    from ..parse.resolve import access_format
+
+    fmt = access_format(format_name, log_format, nginx_conf) if kind == "access" else log_format or format_name
+    lf = scan(list(paths) or None, fmt, kind=kind, config=load_config(config_path), stats=stats,
+              datefmt=datefmt if kind == "app" else None)
+    attach_progress(stats)
     if to:
         export(lf, to)
     else:

@@ -13,185 +13,21 @@ commands that also read the app log (``logins``, ``suspects``, ``summary``) take
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-
 import click
 
-from .common import config_option
-from .logs import check_input, open_logs, output_options, warn_rejects, write_output
-
-_EVERY = re.compile(r"^\d+(ns|us|ms|s|m|h|d|w|mo|q|y)$")
-_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
-
-
-def _options(*decorators: Callable) -> Callable:
-    def apply(func: Callable) -> Callable:
-        for deco in reversed(decorators):
-            func = deco(func)
-        return func
-    return apply
-
-
-paths_argument = click.argument("paths", nargs=-1, type=click.Path())
-_app_log = click.option(
-    "--app-log", "app_logs", multiple=True, type=click.Path(),
-    help="Application log (repeatable; globs allowed). Default: [logs.app] when no PATHS are given.")
-
-
-def _meta(name: str) -> Callable:
-    """An option kept in ``ctx.meta`` (``mkslog_<name>``), so commands need no parameter for it."""
-    return lambda ctx, _param, value: ctx.meta.__setitem__(f"mkslog_{name}", value)
-
-
-datefmt_option = click.option("--datefmt", expose_value=False, callback=_meta("datefmt"),
-                              help="strftime format of the app log's %(asctime)s when it is not logging's "
-                                   "default (e.g. '%d/%m/%Y %H:%M:%S').")
-client_option = click.option("--client", type=click.Choice(["remote", "forwarded"]), expose_value=False,
-                             callback=_meta("client"),
-                             help="Who the client is: remote (the connecting address) or forwarded (the first "
-                                  "X-Forwarded-For address, else the connecting one). Default: client_address "
-                                  "in the config, else remote.")
-app_log_option = _options(_app_log, datefmt_option)
-access_options = _options(
-    click.option("--format", "format_name", help="Named access format: timed, main, combined, common, gunicorn, "
-                                                 "gunicorn_timed (default: [logs.access] format, else detected)."),
-    click.option("--log-format", help="An nginx log_format ($remote_addr ...) or gunicorn access_log_format (%(h)s ...)."),
-    click.option("--nginx-conf", type=click.Path(dir_okay=False),
-                 help="Read log_format from this nginx config (with --format NAME when it defines several)."),
-    client_option,
+from .common import safe_text
+from .logs import output_options
+from .run import (
+    LEVELS,
+    QueryRun,
+    access_options,
+    app_log_option,
+    check_every,
+    paths_argument,
+    render_frame,
+    top_option,
+    window_options,
 )
-window_options = _options(
-    click.option("--since", help="Start: a date, datetime, yesterday, today, 7d, 2h, 'last week', 'this week', "
-                                 "2026-W47 ... (in the display timezone)."),
-    click.option("--until", help="End (exclusive end of the day/week named): same forms as --since."),
-    click.option("--tz", help="Display timezone, e.g. Asia/Tokyo or UTC (default: the config's timezone)."),
-    click.option("--store", type=click.Path(file_okay=False), expose_value=False,
-                 callback=lambda ctx, _param, value: ctx.meta.__setitem__("mkslog_store", value),
-                 help="Read the access log from this Parquet store (`mkslog ingest`) instead of text."),
-    config_option,
-)
-
-
-def top_option(default: int | None, what: str) -> Callable:
-    return click.option("--top", "top_n", type=click.IntRange(min=1), default=default, show_default=default is not None,
-                        help=f"How many {what}.")
-
-
-class QueryRun:
-    """What a query command shares: config, time window, display timezone, parse statistics."""
-
-    def __init__(self, config_path: str | None, since: str | None, until: str | None, tz: str | None):
-        from ..config import load_config
-        from ..timespec import time_range, zone
-
-        self.cfg = load_config(config_path)
-        self.tz = tz or self.cfg.get("timezone") or "UTC"
-        zone(self.tz)
-        self.start, self.end = time_range(since, until, tz=self.tz)
-        self.stats: list = []
-        self.required: list[bool] = []
-
-    def window(self, lf):
-        from ..queries import between, in_timezone
-
-        return in_timezone(between(lf, self.start, self.end), self.tz)
-
-    def access(self, paths, format_name=None, log_format=None, nginx_conf=None):
-        """The access logs (or ``--store``), narrowed to the time window, ``ts`` in the display timezone."""
-        stats = self._stats()
-        meta = click.get_current_context().meta
-        store, client = meta.get("mkslog_store"), meta.get("mkslog_client")
-        if store:
-            from ..frame import scan
-
-            if paths:
-                raise click.UsageError("give log PATHS or --store, not both")
-            return self.window(scan(store=store, config=self.cfg, stats=stats, client=client))
-        return self.window(open_logs(paths, format_name, log_format, nginx_conf, self.cfg, stats, "access",
-                                     client=client))
-
-    def app(self, paths, log_format=None, *, required: bool = False):
-        """The application log, narrowed to the time window."""
-        datefmt = click.get_current_context().meta.get("mkslog_datefmt")
-        return self.window(open_logs(paths, log_format, None, None, self.cfg, self._stats(required), "app",
-                                     datefmt=datefmt))
-
-    def error_logs(self, paths, kind=None, log_format=None, datefmt=None):
-        """The app, gunicorn and nginx error logs (each file read as its kind), narrowed to the window."""
-        from ..frame import scan_error_logs
-
-        lf = scan_error_logs(list(paths) or None, kind, format=log_format, datefmt=datefmt, config=self.cfg,
-                             stats=self._stats(True))
-        return self.window(lf)
-
-    def _stats(self, required: bool = True):
-        """New parse statistics, kept for the reject warning and the summary's rejected_lines;
-        ``required``: the answer needs this input (an optional app log may be empty)."""
-        from ..parse.stats import ParseStats
-
-        stats = ParseStats()
-        self.stats.append(stats)
-        self.required.append(required)
-        return stats
-
-    def optional_app(self, app_logs, access_paths):
-        """``--app-log``, else the configured app log when no access PATHS were given and it exists."""
-        from ..errors import FormatError, LogFileError
-
-        if app_logs:
-            return self.app(app_logs)
-        if access_paths:
-            return None
-        try:
-            return self.app(())
-        except (LogFileError, FormatError) as exc:
-            click.echo(f"Note: the app log is left out ({_safe(exc)})", err=True)
-            return None
-
-    def threshold(self, name: str, default: float) -> float:
-        value = self.cfg.get(f"thresholds.{name}", default)
-        return default if value is None else float(value)
-
-    def title(self, text: str) -> str:
-        """``text`` plus the time window, when one was given."""
-        if self.start is None and self.end is None:
-            return text
-        from ..timespec import zone
-
-        def show(t):
-            return t.astimezone(zone(self.tz)).strftime("%Y-%m-%d %H:%M")
-        since = f" since {show(self.start)}" if self.start else ""
-        until = f" until {show(self.end)}" if self.end else ""
-        return f"{text},{since}{until} ({self.tz})"
-
-    def emit(self, text: str, out_file: str | None) -> None:
-        """Write the answer, unless it was computed from nothing (all lines rejected, an empty
-        input): then raise, so the exit code says so instead of an empty table."""
-        for stats, required in zip(self.stats, self.required, strict=True):
-            check_input(stats, required=required)
-        write_output(text, out_file)
-        for stats in self.stats:
-            warn_rejects(stats)
-
-
-def _safe(exc: Exception) -> str:
-    from .common import safe_text
-
-    return safe_text(exc)
-
-
-def _render(df, output: str, title: str) -> str:
-    from ..present.tables import render
-
-    return render(df, output, title=title)
-
-
-def _check_every(value: str) -> str:
-    if not _EVERY.match(value):
-        raise click.BadParameter(f"{value!r}: give a number and a unit, e.g. 15m, 1h, 1d, 1w")
-    return value
-
 
 # --- the commands ---------------------------------------------------------------------------------
 
@@ -204,7 +40,7 @@ def _check_every(value: str) -> str:
 @click.option("--datefmt", help="strftime format of the app log's %(asctime)s when it is not logging's default.")
 @click.option("--by", type=click.Choice(["hour", "day"]), default="hour", show_default=True,
               help="Count per hour or per day (local to --tz).")
-@click.option("--level", type=click.Choice(_LEVELS, case_sensitive=False), default="ERROR", show_default=True,
+@click.option("--level", type=click.Choice(LEVELS, case_sensitive=False), default="ERROR", show_default=True,
               help="Count records at this level and above.")
 @click.option("--top", "top_n", type=click.IntRange(min=1), is_flag=False, flag_value=10, default=None,
               help="Instead of counts over time, the N most frequent errors by exception type and message "
@@ -225,13 +61,13 @@ def errors_cmd(paths, kind, log_format, datefmt, by, level, top_n, zeros, since,
     else:
         df = error_counts(lf, "1h" if by == "hour" else "1d", level=level, fill=zeros)
         title = f"{level.upper()} records per {by}"
-    run.emit(_render(df, output, run.title(title)), out_file)
+    run.emit(render_frame(df, output, run.title(title)), out_file)
 
 
 @click.command("traffic")
 @paths_argument
 @access_options
-@click.option("--every", default="1d", show_default=True, callback=lambda c, p, v: _check_every(v),
+@click.option("--every", default="1d", show_default=True, callback=lambda c, p, v: check_every(v),
               help="Bucket size: 15m, 1h, 1d, 1w ...")
 @window_options
 @output_options
@@ -242,7 +78,7 @@ def traffic_cmd(paths, format_name, log_format, nginx_conf, every, since, until,
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
     df = requests_over_time(lf, every)
-    run.emit(_render(df, output, run.title(f"Requests per {every}")), out_file)
+    run.emit(render_frame(df, output, run.title(f"Requests per {every}")), out_file)
 
 
 @click.command("top-ips")
@@ -258,7 +94,7 @@ def top_ips_cmd(paths, format_name, log_format, nginx_conf, top_n, since, until,
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
     df = top_ips(lf, top_n)
-    run.emit(_render(df, output, run.title(f"Top {top_n} client addresses")), out_file)
+    run.emit(render_frame(df, output, run.title(f"Top {top_n} client addresses")), out_file)
 
 
 @click.command("endpoints")
@@ -276,7 +112,7 @@ def endpoints_cmd(paths, format_name, log_format, nginx_conf, top_n, raw, since,
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
     df = top_endpoints(lf, top_n, raw=raw)
-    run.emit(_render(df, output, run.title(f"Top {top_n} endpoints" + (" (raw paths)" if raw else ""))), out_file)
+    run.emit(render_frame(df, output, run.title(f"Top {top_n} endpoints" + (" (raw paths)" if raw else ""))), out_file)
 
 
 @click.command("latency")
@@ -295,7 +131,7 @@ def latency_cmd(paths, format_name, log_format, nginx_conf, by, top_n, since, un
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
     df = latency_stats(lf, by=by, n=top_n if by == "endpoint" else None)
-    run.emit(_render(df, output, run.title("Response time (ms)" + (f" by {by}" if by else ""))), out_file)
+    run.emit(render_frame(df, output, run.title("Response time (ms)" + (f" by {by}" if by else ""))), out_file)
 
 
 @click.command("slow")
@@ -309,16 +145,16 @@ def latency_cmd(paths, format_name, log_format, nginx_conf, by, top_n, since, un
 def slow_cmd(paths, format_name, log_format, nginx_conf, over, by_endpoint, top_n, since, until, tz, config_path,
              output, out_file):
     """Requests slower than --over, slowest first (the manual's slow endpoints over 1000 ms)."""
-    from ..queries import slow_requests
+    from ..queries import slow_ms, slow_requests
     from ..timespec import parse_duration
 
     run = QueryRun(config_path, since, until, tz)
-    limit = parse_duration(over) if over else parse_duration(run.threshold("slow_ms", 1000.0), default_unit="ms")
+    limit = parse_duration(over) if over else parse_duration(slow_ms(run.cfg), default_unit="ms")
     lf = run.access(paths, format_name, log_format, nginx_conf)
     df = slow_requests(lf, limit, n=top_n, by_endpoint=by_endpoint)
     ms = limit.total_seconds() * 1000
     what = "Endpoints with requests" if by_endpoint else f"Top {top_n} requests"
-    run.emit(_render(df, output, run.title(f"{what} slower than {ms:g} ms")), out_file)
+    run.emit(render_frame(df, output, run.title(f"{what} slower than {ms:g} ms")), out_file)
 
 
 @click.command("status")
@@ -333,7 +169,7 @@ def status_cmd(paths, format_name, log_format, nginx_conf, since, until, tz, con
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
     df = status_breakdown(lf)
-    run.emit(_render(df, output, run.title("Status codes")), out_file)
+    run.emit(render_frame(df, output, run.title("Status codes")), out_file)
 
 
 @click.command("logins")
@@ -350,18 +186,19 @@ def status_cmd(paths, format_name, log_format, nginx_conf, since, until, tz, con
 def logins_cmd(paths, format_name, log_format, nginx_conf, app_logs, by, only_401, login_path, top_n, since, until,
                tz, config_path, output, out_file):
     """Failed logins per IP or user: the app log's 'Invalid username or password' and 401s on the login endpoint."""
-    from ..queries import LOGIN_PATH, failed_logins, unauthorized
+    from ..queries import failed_logins, unauthorized
+    from ..queries import login_path as configured_login_path
 
     run = QueryRun(config_path, since, until, tz)
     access = run.access(paths, format_name, log_format, nginx_conf)
     if only_401:
         df = unauthorized(access, n=top_n)
-        run.emit(_render(df, output, run.title("401 Unauthorized by client address and path")), out_file)
+        run.emit(render_frame(df, output, run.title("401 Unauthorized by client address and path")), out_file)
         return
     app = run.optional_app(app_logs, paths)
-    login_path = login_path or run.cfg.get("queries.login_path") or LOGIN_PATH
+    login_path = login_path or configured_login_path(run.cfg)
     df = failed_logins(app, access, by=by, login_path=login_path, n=top_n)
-    run.emit(_render(df, output, run.title(f"Failed logins by {by}")), out_file)
+    run.emit(render_frame(df, output, run.title(f"Failed logins by {by}")), out_file)
 
 
 @click.command("suspects")
@@ -377,22 +214,15 @@ def suspects_cmd(paths, format_name, log_format, nginx_conf, app_logs, top_n, si
 
     Thresholds: thresholds.suspect_requests_per_hour, suspect_4xx_ratio, suspect_login_failures and
     suspect_min_requests in the config."""
-    from ..queries import LOGIN_PATH, suspicious_ips
+    from ..queries import suspect_limits, suspicious_ips
 
     run = QueryRun(config_path, since, until, tz)
     access = run.access(paths, format_name, log_format, nginx_conf)
     app = run.optional_app(app_logs, paths)
-    limits = {
-        "requests_per_hour": run.threshold("suspect_requests_per_hour", 1000.0),
-        "ratio_4xx": run.threshold("suspect_4xx_ratio", 0.5),
-        "login_failures": run.threshold("suspect_login_failures", 10.0),
-        "min_requests": int(run.threshold("suspect_min_requests", 20)),
-        "login_path": run.cfg.get("queries.login_path") or LOGIN_PATH,
-    }
-    df = suspicious_ips(access, app, **limits).head(top_n)
+    df = suspicious_ips(access, app, **suspect_limits(run.cfg)).head(top_n)
     if output in ("table", "markdown"):  # the reason names the first paths; the full list is in JSON/CSV
         df = df.drop("scanner_paths")
-    run.emit(_render(df, output, run.title("Suspicious client addresses")), out_file)
+    run.emit(render_frame(df, output, run.title("Suspicious client addresses")), out_file)
 
 
 @click.command("ip")
@@ -401,7 +231,7 @@ def suspects_cmd(paths, format_name, log_format, nginx_conf, app_logs, top_n, si
 @access_options
 @click.option("--section", type=click.Choice(["all", "overview", "endpoints", "statuses", "timeline"]),
               default="all", show_default=True, help="Show one part only (CSV needs one).")
-@click.option("--every", default="1h", show_default=True, callback=lambda c, p, v: _check_every(v),
+@click.option("--every", default="1h", show_default=True, callback=lambda c, p, v: check_every(v),
               help="Timeline bucket size.")
 @window_options
 @output_options
@@ -418,14 +248,14 @@ def ip_cmd(addr, paths, format_name, log_format, nginx_conf, section, every, sin
     sections = ip_activity(lf, addr, every=every)
     title = run.title(f"Activity of {addr}")
     if sections["overview"].is_empty():
-        click.echo(f"Note: no requests from {_safe(addr)} in these logs" +
+        click.echo(f"Note: no requests from {safe_text(addr)} in these logs" +
                    (" and time window" if run.start or run.end else ""), err=True)
     if section == "all":
         text = render_sections(sections, output, title=title, records=("overview",))
     elif section == "overview":
         text = render_record(sections["overview"], output, title=title)
     else:
-        text = _render(sections[section], output, f"{title}: {section}")
+        text = render_frame(sections[section], output, f"{title}: {section}")
     run.emit(text, out_file)
 
 

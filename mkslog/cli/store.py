@@ -9,7 +9,7 @@ import click
 from click.core import ParameterSource
 
 from .common import safe_text
-from .logs import choose_format, log_options, output_options, write_output
+from .logs import log_options, output_options, write_output
 
 
 @click.command("ingest")
@@ -36,11 +36,12 @@ def ingest_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, st
     """
     import polars as pl
 
+    from ..parse.resolve import access_format
     from ..present.tables import render
     from ..sources import DEFAULT_CHUNK
     from ..store import PART_ROWS, configured_kinds, ingest
 
-    fmt = choose_format(format_name, log_format, nginx_conf)
+    fmt = access_format(format_name, log_format, nginx_conf) if kind == "access" else log_format or format_name
     options = dict(config=config_path, wait=wait, chunk_size=chunk_size or DEFAULT_CHUNK,
                    part_rows=part_rows or PART_ROWS)
     kind_given = click.get_current_context().get_parameter_source("kind") != ParameterSource.DEFAULT

@@ -13,9 +13,9 @@ from .base import Field, LogFormat
 from .gunicorn import NAMED as GUNICORN_NAMED
 from .gunicorn import compile_gunicorn
 from .nginx import NAMED as NGINX_NAMED
-from .nginx import compile_nginx, read_nginx_conf
+from .nginx import compile_nginx, log_formats_in
 
-__all__ = ["Field", "LogFormat", "compile_format", "ACCESS_FORMATS", "read_nginx_conf", "named_formats"]
+__all__ = ["Field", "LogFormat", "compile_format", "ACCESS_FORMATS", "log_formats_in", "named_formats"]
 
 #: Named access formats, in the order autodetection prefers them on a tie (more fields first).
 ACCESS_FORMATS = {

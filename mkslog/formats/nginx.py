@@ -10,7 +10,6 @@ True
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from ..errors import FormatError
 from .base import Field, LogFormat, check_duplicates, unique_column
@@ -98,20 +97,14 @@ def compile_nginx(source: str, name: str | None = None) -> LogFormat:
     return LogFormat(name=name or "custom-nginx", syntax="nginx", source=source, pieces=tuple(pieces))
 
 
-def read_nginx_conf(path: str | Path) -> dict[str, str]:
-    """All ``log_format NAME [escape=...] 'part' "part" ...;`` directives of a config file,
-    multi-line and quoted as nginx writes them, as ``{name: format string}``.
+def log_formats_in(text: str) -> dict[str, str]:
+    """All ``log_format NAME [escape=...] 'part' "part" ...;`` directives of nginx config text,
+    multi-line and quoted as nginx writes them, as ``{name: format string}`` (reading the file is
+    :func:`mkslog.parse.resolve.read_nginx_conf`'s job: formats are data).
 
-    >>> import tempfile, os
-    >>> p = os.path.join(tempfile.mkdtemp(), "nginx.conf")
-    >>> _ = open(p, "w").write("http {\\n  log_format timed '$remote_addr [$time_local] '\\n   '$status';\\n}\\n")
-    >>> read_nginx_conf(p)
+    >>> log_formats_in("http {\\n  log_format timed '$remote_addr [$time_local] '\\n   '$status';\\n}\\n")
     {'timed': '$remote_addr [$time_local] $status'}
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise FormatError(f"cannot read nginx config {path}: {exc.strerror} (give a readable file)") from exc
     formats: dict[str, str] = {}
     for words in _directives(text):
         if len(words) >= 3 and words[0] == "log_format":

@@ -23,6 +23,7 @@ from ..config import Config, as_config
 from ..errors import ConfigError, FormatError, LogFileError
 from ..formats import LogFormat, compile_format
 from ..formats.fixed import RecordFormat
+from ..formats.nginx import compile_nginx, log_formats_in
 from ..formats.pylogging import PyLogFormat
 from ..kinds import KINDS, check_kind, config_key
 from ..sources import Source, expand
@@ -53,6 +54,43 @@ def configured_sources(cfg: Config, kind: str) -> list[Source]:
             f"{exc} - these are the configured {kind} log paths; pass log files as arguments "
             f"or set [logs.{key}] paths in mkslog.toml (see `mkslog config`)"
         ) from None
+
+
+def read_nginx_conf(path: str | os.PathLike) -> dict[str, str]:
+    """The ``log_format`` directives of an nginx config file, as ``{name: format string}``.
+
+    >>> import tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "nginx.conf")
+    >>> _ = open(p, "w").write("http {\\n  log_format timed '$remote_addr [$time_local] '\\n   '$status';\\n}\\n")
+    >>> read_nginx_conf(p)
+    {'timed': '$remote_addr [$time_local] $status'}
+    """
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise FormatError(f"cannot read nginx config {path}: {exc.strerror} (give a readable file)") from exc
+    return log_formats_in(text)
+
+
+def access_format(name: str | None = None, log_format: str | None = None,
+                  nginx_conf: str | os.PathLike | None = None) -> str | LogFormat | None:
+    """The access format a user asked for: a named one, a format string, or a ``log_format`` of an
+    nginx config (``name`` chooses among several); None to use the config's or detect it."""
+    if nginx_conf:
+        defined = read_nginx_conf(nginx_conf)
+        if not defined:
+            raise FormatError(f"{nginx_conf} defines no log_format (point --nginx-conf at the file that does)")
+        if name and name not in defined:
+            raise FormatError(f"{nginx_conf} has no log_format {name!r}; it defines: {', '.join(defined)}")
+        if not name and len(defined) > 1:
+            raise FormatError(f"{nginx_conf} defines several log_formats ({', '.join(defined)}): choose one with "
+                              "--format")
+        name = name or next(iter(defined))
+        return compile_nginx(defined[name], name=name)
+    if name and log_format:
+        raise FormatError("give --format or --log-format, not both")
+    return log_format or name
 
 
 def kind_of_format(format: Format) -> str:
@@ -122,4 +160,4 @@ def resolve(paths: PathsLike = None, *, kind: str | None = None, format: Format 
     return kind, [Plan(s, parser_for(s, kind, format, datefmt=datefmt, source_tz=tz)) for s in sources]
 
 
-__all__ = ["check_timezone", "configured_sources", "kind_of_format", "parser_for", "resolve"]
+__all__ = ["access_format", "read_nginx_conf", "check_timezone", "configured_sources", "kind_of_format", "parser_for", "resolve"]

@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 
 import polars as pl
 
+from ..errors import LogFileError
+
 TAIL_SCHEMA: dict[str, pl.DataType] = {"source": pl.String, "file": pl.String, "line_no": pl.Int64}
 REJECT_SCHEMA: dict[str, pl.DataType] = {"file": pl.String, "line_no": pl.Int64, "line": pl.String, "reason": pl.String}
 
@@ -52,6 +54,8 @@ class ParseStats:
     """
 
     files: dict[str, FileStats] = field(default_factory=dict)
+    #: the files a scan will read (set when it is built), e.g. for a progress bar's total
+    inputs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     #: called as ``on_progress(lines, nbytes)`` after each chunk (the CLI draws a progress bar)
     on_progress: Callable[[int, int], None] | None = field(default=None, repr=False)
@@ -119,6 +123,26 @@ class ParseStats:
         if fs.orphan_lines > 3 and fs.orphan_lines * 2 > fs.lines:
             self.warn(name, f"{fs.orphan_lines} of {fs.lines} lines come before any line that starts a record of "
                             f"format '{fmt}' (one orphan record); {hint}")
+
+    def check_answerable(self, *, required: bool = True) -> str | None:
+        """Refuse to answer from nothing: raise when a file's lines were all rejected (a query over
+        it would print an empty table that looks like an answer), or when the input is empty and
+        ``required``; an empty optional input gives a warning text instead (else None)."""
+        rejects = None
+        for fs in self.files.values():
+            if fs.lines and not fs.parsed:
+                rejects = self.rejects() if rejects is None else rejects
+                mine = rejects.filter(rejects["file"] == fs.file)
+                first = f" (line {mine['line_no'][0]}: {mine['reason'][0]})" if len(mine) else ""
+                raise LogFileError(f"all {fs.lines} lines of {fs.file} were rejected{first}; is it the right kind "
+                                   f"of log and format? see mkslog parse --rejects {fs.file}")
+        if self.files and self.total.lines == 0:
+            names = ", ".join(self.files)
+            if required:
+                damage = "".join(f"; {e}" for e in self.errors)
+                raise LogFileError(f"the input is empty: {names} hold(s) no lines (nothing to answer from){damage}")
+            return f"the input is empty: {names} hold(s) no lines"
+        return None
 
     @property
     def total(self) -> FileStats:

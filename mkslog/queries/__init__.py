@@ -28,6 +28,7 @@ from .security import (
     suspicious_ips,
     unauthorized,
 )
+from .settings import login_path, resource_limits, slow_ms, suspect_limits, threshold
 from .summary import summary
 from .traffic import requests_over_time, status_breakdown, top_endpoints, top_ips
 
@@ -45,11 +46,16 @@ __all__ = [
     "ip_activity",
     "is_scanner_path",
     "latency_stats",
+    "login_path",
     "requests_over_time",
+    "resource_limits",
+    "slow_ms",
     "slow_requests",
     "status_breakdown",
     "summary",
+    "suspect_limits",
     "suspicious_ips",
+    "threshold",
     "top_endpoints",
     "top_errors",
     "top_ips",

@@ -1,0 +1,182 @@
+"""What every query command shares: its options (paths, format, window, output ...) and
+:class:`QueryRun`, the step from options to one call of the front door, ``mkslog.scan``.
+
+>>> from click.testing import CliRunner  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import click
+
+from .common import config_option, safe_text
+from .logs import attach_progress, warn_rejects, write_output
+
+EVERY = re.compile(r"^\d+(ns|us|ms|s|m|h|d|w|mo|q|y)$")
+LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+def options(*decorators: Callable) -> Callable:
+    def apply(func: Callable) -> Callable:
+        for deco in reversed(decorators):
+            func = deco(func)
+        return func
+    return apply
+
+
+paths_argument = click.argument("paths", nargs=-1, type=click.Path())
+app_log = click.option(
+    "--app-log", "app_logs", multiple=True, type=click.Path(),
+    help="Application log (repeatable; globs allowed). Default: [logs.app] when no PATHS are given.")
+
+
+def in_meta(name: str) -> Callable:
+    """An option kept in ``ctx.meta`` (``mkslog_<name>``), so commands need no parameter for it."""
+    return lambda ctx, _param, value: ctx.meta.__setitem__(f"mkslog_{name}", value)
+
+
+datefmt_option = click.option("--datefmt", expose_value=False, callback=in_meta("datefmt"),
+                              help="strftime format of the app log's %(asctime)s when it is not logging's "
+                                   "default (e.g. '%d/%m/%Y %H:%M:%S').")
+client_option = click.option("--client", type=click.Choice(["remote", "forwarded"]), expose_value=False,
+                             callback=in_meta("client"),
+                             help="Who the client is: remote (the connecting address) or forwarded (the first "
+                                  "X-Forwarded-For address, else the connecting one). Default: client_address "
+                                  "in the config, else remote.")
+app_log_option = options(app_log, datefmt_option)
+access_options = options(
+    click.option("--format", "format_name", help="Named access format: timed, main, combined, common, gunicorn, "
+                                                 "gunicorn_timed (default: [logs.access] format, else detected)."),
+    click.option("--log-format", help="An nginx log_format ($remote_addr ...) or gunicorn access_log_format (%(h)s ...)."),
+    click.option("--nginx-conf", type=click.Path(dir_okay=False),
+                 help="Read log_format from this nginx config (with --format NAME when it defines several)."),
+    client_option,
+)
+window_options = options(
+    click.option("--since", help="Start: a date, datetime, yesterday, today, 7d, 2h, 'last week', 'this week', "
+                                 "2026-W47 ... (in the display timezone)."),
+    click.option("--until", help="End (exclusive end of the day/week named): same forms as --since."),
+    click.option("--tz", help="Display timezone, e.g. Asia/Tokyo or UTC (default: the config's timezone)."),
+    click.option("--store", type=click.Path(file_okay=False), expose_value=False,
+                 callback=lambda ctx, _param, value: ctx.meta.__setitem__("mkslog_store", value),
+                 help="Read the access log from this Parquet store (`mkslog ingest`) instead of text."),
+    config_option,
+)
+
+
+def top_option(default: int | None, what: str) -> Callable:
+    return click.option("--top", "top_n", type=click.IntRange(min=1), default=default, show_default=default is not None,
+                        help=f"How many {what}.")
+
+
+class QueryRun:
+    """What a query command shares: config, time window, display timezone, parse statistics.
+    Each log it opens is one call of :func:`mkslog.scan` with the window and the zone."""
+
+    def __init__(self, config_path: str | None, since: str | None, until: str | None, tz: str | None):
+        from ..config import load_config
+        from ..frame import window
+        from ..parse.resolve import check_timezone
+
+        self.cfg = load_config(config_path)
+        self.tz = check_timezone(tz or self.cfg.get("timezone") or "UTC")
+        self.start, self.end = window(since, until, self.tz)
+        self.stats: list = []
+        self.required: list[bool] = []
+
+    def scan(self, paths, fmt=None, *, kind: str | None, stats, **options):
+        """``mkslog.scan`` over PATHS (or the configured logs, or ``--store``) in the window and zone."""
+        from ..frame import scan
+
+        store = click.get_current_context().meta.get("mkslog_store")
+        if store and paths:
+            raise click.UsageError("give log PATHS or --store, not both")
+        lf = scan(list(paths) or None, fmt, kind=kind, since=self.start, until=self.end, tz=self.tz, store=store,
+                  stats=stats, config=self.cfg, **options)
+        attach_progress(stats)
+        return lf
+
+    def access(self, paths, format_name=None, log_format=None, nginx_conf=None):
+        """The access logs (or ``--store``), narrowed to the time window, ``ts`` in the display timezone."""
+        from ..parse.resolve import access_format
+
+        client = click.get_current_context().meta.get("mkslog_client")
+        fmt = access_format(format_name, log_format, nginx_conf)
+        return self.scan(paths, fmt, kind="access", stats=self._stats(), client=client)
+
+    def app(self, paths, log_format=None, *, required: bool = False):
+        """The application log, narrowed to the time window."""
+        datefmt = click.get_current_context().meta.get("mkslog_datefmt")
+        return self.scan(paths, log_format, kind="app", stats=self._stats(required), datefmt=datefmt)
+
+    def error_logs(self, paths, kind=None, log_format=None, datefmt=None):
+        """The app, gunicorn and nginx error logs (each file read as its kind), narrowed to the window."""
+        from ..frame import scan_error_logs
+
+        store = click.get_current_context().meta.get("mkslog_store")
+        stats = self._stats(True)
+        lf = scan_error_logs(list(paths) or None, kind, format=log_format, datefmt=datefmt, config=self.cfg,
+                             stats=stats, since=self.start, until=self.end, tz=self.tz, store=store)
+        attach_progress(stats)
+        return lf
+
+    def _stats(self, required: bool = True):
+        """New parse statistics, kept for the reject warning and the summary's rejected_lines;
+        ``required``: the answer needs this input (an optional app log may be empty)."""
+        from ..parse.stats import ParseStats
+
+        stats = ParseStats()
+        self.stats.append(stats)
+        self.required.append(required)
+        return stats
+
+    def optional_app(self, app_logs, access_paths):
+        """``--app-log``, else the configured app log when no access PATHS were given and it exists."""
+        from ..errors import FormatError, LogFileError, StoreError
+
+        if app_logs:
+            return self.app(app_logs)
+        if access_paths:
+            return None
+        try:
+            return self.app(())
+        except (LogFileError, FormatError, StoreError) as exc:
+            click.echo(f"Note: the app log is left out ({safe_text(exc)})", err=True)
+            return None
+
+    def title(self, text: str) -> str:
+        """``text`` plus the time window, when one was given."""
+        if self.start is None and self.end is None:
+            return text
+        from ..timespec import zone
+
+        def show(t):
+            return t.astimezone(zone(self.tz)).strftime("%Y-%m-%d %H:%M")
+        since = f" since {show(self.start)}" if self.start else ""
+        until = f" until {show(self.end)}" if self.end else ""
+        return f"{text},{since}{until} ({self.tz})"
+
+    def emit(self, text: str, out_file: str | None) -> None:
+        """Write the answer, unless it was computed from nothing (all lines rejected, an empty
+        input): then raise, so the exit code says so instead of an empty table."""
+        for stats, required in zip(self.stats, self.required, strict=True):
+            warning = stats.check_answerable(required=required)
+            if warning:
+                click.echo(f"Warning: {safe_text(warning)}", err=True)
+        write_output(text, out_file)
+        for stats in self.stats:
+            warn_rejects(stats)
+
+
+def render_frame(df, output: str, title: str) -> str:
+    from ..present.tables import render
+
+    return render(df, output, title=title)
+
+
+def check_every(value: str) -> str:
+    if not EVERY.match(value):
+        raise click.BadParameter(f"{value!r}: give a number and a unit, e.g. 15m, 1h, 1d, 1w")
+    return value
