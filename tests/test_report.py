@@ -32,7 +32,7 @@ from mkslog.errors import ReportError, TimeSpecError
 from mkslog.present import i18n
 from mkslog.present.html import table
 from mkslog.report import data as rd
-from mkslog.report.render import render, strip_for_report, write_atomic
+from mkslog.report.render import render, strip_for_report
 from mkslog.timespec import interval
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -445,7 +445,7 @@ def test_table_escapes_localises_and_hides_dtypes():
     assert "該当なし" in str(table(df.clear(), "ja", empty_key="none_found"))
 
 
-def test_strip_for_report_and_atomic_write(tmp_path):
+def test_strip_for_report():
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell("x = 1")
     params.metadata["tags"] = ["parameters"]
@@ -455,10 +455,6 @@ def test_strip_for_report_and_atomic_write(tmp_path):
     nb.cells = [params, noisy, nbformat.v4.new_code_cell("silent")]
     stripped = strip_for_report(nb)
     assert len(stripped.cells) == 1 and [o["name"] for o in stripped.cells[0].outputs] == ["stdout"]
-    target = tmp_path / "r.html"
-    write_atomic(target, "one")
-    write_atomic(target, "two")
-    assert target.read_text() == "two" and [p.name for p in tmp_path.iterdir()] == ["r.html"]
 
 
 @pytest.mark.parametrize("name", ["weekly_report", "explore", "incident"])
