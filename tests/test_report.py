@@ -260,6 +260,40 @@ def test_untrusted_text_is_escaped_and_missing_logs_are_one_line(evil_logs, tmp_
     assert "1 rejected" in text
 
 
+@pytest.fixture
+def control_logs(tmp_path):
+    """An nginx ``timed`` access log (as the sample week's) whose busiest endpoints hold a raw ESC,
+    NUL or BEL byte: a scanner's request line as nginx wrote it before it escaped such bytes."""
+    lines = []
+    base = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+    paths = ["/a\x1b[2J", "/b\x00x", "/c\x07", "/ok"]
+    for i in range(40):
+        ts = (base + timedelta(minutes=i)).astimezone().strftime("%d/%b/%Y:%H:%M:%S %z")
+        lines.append(f'203.0.113.{i % 3} - - [{ts}] "GET {paths[i % 4]} HTTP/1.1" 200 12 "-" "curl" '
+                     f"0.{i % 9 + 1:03d} 0.001")
+    (tmp_path / "access.log").write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    config = tmp_path / "mkslog.toml"
+    config.write_text('timezone = "Asia/Tokyo"\nlang = "en"\n[logs.access]\npaths = ["access.log"]\nformat = "timed"\n',
+                      encoding="utf-8")
+    return config
+
+
+@pytest.mark.slow
+def test_control_bytes_in_endpoints_do_not_kill_the_report(control_logs, tmp_path):
+    """vl-convert aborted the kernel on a label with a raw ESC, NUL or BEL ("Kernel died")."""
+    out = tmp_path / "out"
+    result = run_cli("report", "--week", WEEK, "--config", str(control_logs), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    text = (out / f"mks-weekly-{WEEK}.html").read_text(encoding="utf-8")
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", text)
+    svgs = [base64.b64decode(m).decode("utf-8") for m in SVG_IMG.findall(text)]
+    labels = "".join(svgs)
+    for shown in ("/a\\x1b[2J", "/b\\x00x", "/c\\x07"):
+        assert shown in labels  # the latency chart's endpoint labels, as text
+        assert shown in text  # the tables
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", labels)
+
+
 def failing_notebook(tmp_path: Path) -> Path:
     nb = nbformat.read(ROOT / "notebooks" / "weekly_report.ipynb", as_version=4)
     nb.cells.insert(3, nbformat.v4.new_code_cell('raise ValueError("boom: the cell that broke")'))
