@@ -3,7 +3,10 @@ offline (vl-convert), shows wall-clock time of the data's timezone, and keeps un
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import altair as alt
@@ -144,3 +147,45 @@ def test_null_categories_are_drawn_as_none():
     df = pl.DataFrame({"endpoint": [None, "/a"], "p50_ms": [1.0, 2.0], "p95_ms": [3.0, 4.0], "p99_ms": [5.0, 6.0]})
     for chart in (charts.latency_percentiles(df), charts.top_bar(df, "endpoint", "p50_ms")):
         assert "(none)" in texts(svg(chart))
+
+
+def strings(value) -> list[str]:
+    """Every string in a chart spec (data values, titles, sort lists, domains)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*strings(k), *strings(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in strings(v)]
+    return []
+
+
+@pytest.mark.parametrize("raw", ["\x1b", "\x00", "\x07"])
+def test_control_characters_in_labels_never_reach_vega(raw, tmp_path):
+    """A raw ESC, NUL or BEL in a label made vl-convert abort the process ("Kernel died" in the report)."""
+    label = f"/a{raw}[2J"
+    df = pl.DataFrame({"endpoint": [label, "/ok"], "p50_ms": [1.0, 2.0], "p95_ms": [3.0, 4.0], "p99_ms": [5.0, 6.0]})
+    built = [charts.latency_percentiles(df), charts.top_bar(df, "endpoint", "p50_ms", title=f"Top {raw}"),
+             charts.status_mix(pl.DataFrame({"class": [f"5xx{raw}", "2xx"], "requests": [1, 2]}))]
+    specs = [chart.to_dict() for chart in built]
+    for spec in specs:
+        assert not [s for s in strings(spec) if re.search("[\x00-\x1f\x7f-\x9f]", s)]
+    # drawn in a process of its own: on such a label vl-convert aborts the whole interpreter
+    (tmp_path / "specs.json").write_text(json.dumps(specs))
+    code = ("import json, sys, vl_convert as vlc\n"
+            "print(json.dumps([vlc.vegalite_to_svg(s) for s in json.load(open(sys.argv[1]))]))")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "specs.json")], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    drawn = json.loads(done.stdout)
+    shown = f"/a\\x{ord(raw):02x}[2J"
+    assert shown in texts(drawn[0]) and shown in texts(drawn[1])
+    assert f"5xx\\x{ord(raw):02x}" in texts(drawn[2])
+
+
+def test_inert_shows_every_control_character_as_text_one_line_does():
+    from mkslog.text import one_line
+
+    every = "".join(chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)))
+    df = pl.DataFrame({"label": [f"a{every}b", None, "日本"], "n": [1, 2, 3]})
+    assert charts.inert(df).rows() == [(one_line(f"a{every}b"), 1), (None, 2), ("日本", 3)]

@@ -9,25 +9,17 @@ Standard library and click only: the backup and health command groups use it wit
 from __future__ import annotations
 
 import json
-import re
 import sys
 from typing import Any
 
 import click
 
 from ..errors import MkslogError
+from ..text import terminal_safe
 
-# C0 controls except tab/newline, DEL, and C1 controls (0x80-0x9f, which include the 8-bit CSI).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def safe_text(text: Any) -> str:
-    r"""Escape control characters so untrusted text cannot drive the terminal (ESC, BEL, CSI ...).
-
-    >>> safe_text("a\x1b[2Jb")
-    'a\\x1b[2Jb'
-    """
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+#: Escape control characters so untrusted text cannot drive the terminal (ESC, BEL, CSI ...): the
+#: house's one terminal escaper (:func:`mkslog.text.terminal_safe`), under the name the commands use.
+safe_text = terminal_safe
 
 
 class MkslogGroup(click.Group):

@@ -57,8 +57,8 @@ def report_cmd(week, config_path, out_dir, lang, notebook, timeout):
     """Write the weekly HTML report (self-contained, opens offline) and the executed notebook beside it."""
     from ..config import load_config
     from ..present.i18n import t
-    from ..report.data import resolve_week
     from ..report.render import render
+    from ..report.week import resolve_week
 
     cfg = load_config(config_path)
     tz = cfg.get("timezone") or "UTC"

@@ -10,6 +10,11 @@ scale (Vega would otherwise convert them to the renderer's local time).
 In reports, ``alt.renderers.enable("svg")`` draws each chart in the kernel with vl-convert, so the
 HTML needs no JavaScript and no network. :func:`use_theme` sets fonts that have Japanese glyphs.
 
+Labels come from the logs (paths, addresses): every text column of a chart's data, and its title,
+is made one line without control characters (:func:`inert`, as :func:`mkslog.text.one_line` shows
+them) before it reaches Vega. A raw ESC, NUL or BEL in a label makes vl-convert abort the whole
+process (a "Kernel died" report), and would reach the SVG otherwise.
+
 >>> import polars as pl
 >>> chart = status_mix(pl.DataFrame({"class": ["2xx", "5xx"], "requests": [90, 10]}), lang="ja")
 >>> chart.to_dict()["title"]
@@ -23,6 +28,7 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import polars as pl
 
+from ..text import one_line
 from .i18n import t
 
 WIDTH = 720
@@ -43,6 +49,37 @@ def use_theme() -> None:
                            "axis": {"labelFontSize": 11, "titleFontSize": 12}}}
 
 
+#: Every control character (C0, DEL, C1), and how :func:`mkslog.text.one_line` shows each.
+_CONTROLS = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))]
+_SHOWN = [one_line(c) for c in _CONTROLS]
+
+
+def one_line_expr(expr: pl.Expr) -> pl.Expr:
+    r"""A text expression with every control character shown as :func:`mkslog.text.one_line` shows
+    it (``\x1b``, ``\n``), vectorised over the column.
+
+    >>> pl.select(one_line_expr(pl.lit("/a\x1b[2J\x00"))).item()
+    '/a\\x1b[2J\\x00'
+    """
+    return expr.str.replace_many(_CONTROLS, _SHOWN)
+
+
+def inert(df: pl.DataFrame) -> pl.DataFrame:
+    r"""``df`` with every text column passed through :func:`one_line_expr`: what a chart may hand to Vega.
+
+    >>> inert(pl.DataFrame({"path": ["/x\x07"], "n": [1]})).row(0)
+    ('/x\\x07', 1)
+    """
+    return df.with_columns(one_line_expr(pl.col(c)) for c, dtype in df.schema.items() if dtype == pl.String)
+
+
+def _chart(data: pl.DataFrame, *, title: str | None = None, **kwargs) -> alt.Chart:
+    """``alt.Chart`` over the inert copy of ``data`` (see :func:`inert`), with an inert title."""
+    if title is not None:
+        kwargs["title"] = one_line(title)
+    return alt.Chart(inert(data), **kwargs)
+
+
 def _wallclock_ms(df: pl.DataFrame, *columns: str) -> pl.DataFrame:
     """``columns`` (Datetime, with or without a timezone) as epoch ms of their wall-clock time."""
     exprs = []
@@ -58,7 +95,8 @@ def _wallclock_ms(df: pl.DataFrame, *columns: str) -> pl.DataFrame:
 def _category(col: str) -> pl.Expr:
     """A category column as text, with a visible stand-in for null (e.g. a request line that did
     not split into method and path has no endpoint); Vega-Lite sort lists cannot hold nulls."""
-    return pl.col(col).cast(pl.String).fill_null("(none)").alias(col)
+    # inert here already: sort lists and colour domains are taken from this column
+    return one_line_expr(pl.col(col).cast(pl.String).fill_null("(none)")).alias(col)
 
 
 def _time_x(col: str, lang: str, fmt: str = "%m/%d %H:%M") -> alt.X:
@@ -77,7 +115,7 @@ def traffic(df: pl.DataFrame, *, ts: str = "ts", value: str = "requests", lang: 
     data = _wallclock_ms(df.select(ts, value), ts)
     few = data.height < 24  # a line needs two points: mark each bucket when there are only a few
     return (
-        alt.Chart(data, title=t("chart.traffic", lang), width=WIDTH, height=220)
+        _chart(data, title=t("chart.traffic", lang), width=WIDTH, height=220)
         .mark_area(line=True, point=few, opacity=0.35, interpolate="step-after")
         .encode(x=_time_x(ts, lang), y=alt.Y(f"{value}:Q", title=t("label.requests", lang)))
     )
@@ -95,7 +133,7 @@ def status_mix(df: pl.DataFrame, *, category: str = "class", value: str = "reque
     domain = sorted(data.get_column(category).unique().to_list())
     colors = [STATUS_COLORS.get(c, "#757575") for c in domain]
     return (
-        alt.Chart(data, title=t("chart.status", lang), width=WIDTH, height=40 + 24 * len(domain))
+        _chart(data, title=t("chart.status", lang), width=WIDTH, height=40 + 24 * len(domain))
         .mark_bar()
         .encode(
             y=alt.Y(f"{category}:N", title=t("label.status_class", lang), sort=domain),
@@ -117,7 +155,7 @@ def top_bar(df: pl.DataFrame, category: str, value: str, *, lang: str = "en", ti
     data = df.select(_category(category), value)
     chart_title = title or t("chart.bar", lang, value=label(value, lang), category=label(category, lang))
     return (
-        alt.Chart(data, title=chart_title, width=WIDTH, height=max(60, 20 * len(data)))
+        _chart(data, title=chart_title, width=WIDTH, height=max(60, 20 * len(data)))
         .mark_bar()
         .encode(
             y=alt.Y(f"{category}:N", sort="-x", title=label(category, lang), axis=alt.Axis(labelLimit=360)),
@@ -144,7 +182,7 @@ def latency_percentiles(df: pl.DataFrame, *, endpoint: str = "endpoint",
     )
     percentiles = names
     return (
-        alt.Chart(long, title=t("chart.latency", lang), width=WIDTH, height=max(80, 22 * len(order) * len(percentiles)))
+        _chart(long, title=t("chart.latency", lang), width=WIDTH, height=max(80, 22 * len(order) * len(percentiles)))
         .mark_bar()
         .encode(
             y=alt.Y(f"{endpoint}:N", sort=order, title=t("label.endpoint", lang), axis=alt.Axis(labelLimit=360)),
@@ -174,7 +212,7 @@ def error_heatmap(df: pl.DataFrame, *, ts: str = "ts", value: str = "count", lan
     ).group_by("day", "date", "hour").agg(pl.col(value).sum()).sort("date", "hour")
     days = data.unique("date", maintain_order=True).get_column("day").to_list()
     return (
-        alt.Chart(data.drop("date"), title=t("chart.errors", lang), width=WIDTH, height=max(60, 26 * len(days)))
+        _chart(data.drop("date"), title=t("chart.errors", lang), width=WIDTH, height=max(60, 26 * len(days)))
         .mark_rect()
         .encode(
             x=alt.X("hour:O", title=t("label.hour", lang), scale=alt.Scale(domain=list(range(24)))),
@@ -208,9 +246,9 @@ def resource_usage(df: pl.DataFrame, thresholds: Mapping[str, float] | None = No
                       scale=alt.Scale(domain=[names[m] for m in metrics],
                                       range=[METRIC_COLORS.get(m, "#757575") for m in metrics]))
     y = alt.Y("percent:Q", title=t("label.percent", lang), scale=alt.Scale(domain=[0, 100]))
-    lines = alt.Chart(long).mark_line(strokeWidth=1.5).encode(x=_time_x(ts, lang), y=y, color=color)
-    marks = alt.Chart(rules).mark_rule(strokeDash=[6, 4], strokeWidth=1.5).encode(y=y, color=color)
-    return alt.layer(lines, marks, title=t("chart.resources", lang), width=WIDTH, height=240)
+    lines = _chart(long).mark_line(strokeWidth=1.5).encode(x=_time_x(ts, lang), y=y, color=color)
+    marks = _chart(rules).mark_rule(strokeDash=[6, 4], strokeWidth=1.5).encode(y=y, color=color)
+    return alt.layer(lines, marks, title=one_line(t("chart.resources", lang)), width=WIDTH, height=240)
 
 
 def availability(df: pl.DataFrame, *, start: str = "start", end: str = "end", ok: str = "ok",
@@ -227,7 +265,7 @@ def availability(df: pl.DataFrame, *, start: str = "start", end: str = "end", ok
         pl.when(pl.col(ok)).then(pl.lit(up)).otherwise(pl.lit(down)).alias("state")
     ).drop(ok)
     return (
-        alt.Chart(data, title=t("chart.availability", lang), width=WIDTH, height=50)
+        _chart(data, title=t("chart.availability", lang), width=WIDTH, height=50)
         .mark_bar(height=24)
         .encode(
             x=_time_x(start, lang),
@@ -238,5 +276,5 @@ def availability(df: pl.DataFrame, *, start: str = "start", end: str = "end", ok
     )
 
 
-__all__ = ["availability", "error_heatmap", "latency_percentiles", "resource_usage", "status_mix", "top_bar",
-           "traffic", "use_theme"]
+__all__ = ["availability", "error_heatmap", "inert", "latency_percentiles", "one_line_expr", "resource_usage",
+           "status_mix", "top_bar", "traffic", "use_theme"]

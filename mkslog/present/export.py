@@ -16,14 +16,19 @@ import os
 import polars as pl
 
 from ..errors import MkslogError
-
-FORMULA = r"^[=+\-@\t\r]"
+from ..text import FORMULA_REGEX
 
 
 def guard_formulas(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Every text column of ``lf`` with a leading ``'`` where a spreadsheet would see a formula
+    (the cell starts as :data:`mkslog.text.FORMULA_REGEX` says); other columns as they are.
+
+    >>> guard_formulas(pl.LazyFrame({"ua": ["@SUM(A1)", "curl"], "n": [-1, 2]})).collect().rows()
+    [("'@SUM(A1)", -1), ('curl', 2)]
+    """
     strings = [name for name, dtype in lf.collect_schema().items() if dtype == pl.String]
     return lf.with_columns(
-        pl.when(pl.col(c).str.contains(FORMULA)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        pl.when(pl.col(c).str.contains(FORMULA_REGEX)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
         for c in strings
     )
 

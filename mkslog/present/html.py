@@ -1,7 +1,7 @@
 """HTML fragments for report notebooks: headings, notes and tables, with every value escaped.
 
 Text in the logs comes from the internet (paths, user agents, user names): here it only ever
-reaches the page through :func:`html.escape`, so ``<script>`` in a request path shows as text.
+reaches the page through :func:`esc` (:func:`mkslog.text.html_safe`), so ``<script>`` in a request path shows as text.
 The fragments are plain objects with ``_repr_html_``: Jupyter displays them, and this module
 needs neither IPython nor a notebook to build them.
 
@@ -17,11 +17,11 @@ True
 
 from __future__ import annotations
 
-import html
 from datetime import date, datetime, timedelta
 
 import polars as pl
 
+from ..text import html_safe
 from . import i18n
 
 #: Float columns shown as percentages (values are fractions: 0.25 -> 25.00%).
@@ -47,8 +47,13 @@ class Html:
 
 
 def esc(value) -> str:
-    """``value`` as text that HTML shows and never interprets (quotes included)."""
-    return html.escape(str(value), quote=True)
+    r"""``value`` as text that HTML shows and never interprets (quotes included), control characters
+    shown as ``\xNN`` (:func:`mkslog.text.html_safe`).
+
+    >>> esc('<a href="x">\x1b')
+    '&lt;a href=&quot;x&quot;&gt;\\x1b'
+    """
+    return html_safe(value)
 
 
 def heading(key: str, lang: str = "en", level: int = 2, **fields) -> Html:

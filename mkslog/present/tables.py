@@ -1,5 +1,8 @@
 """Presenters: a polars DataFrame as a terminal table, JSON, CSV or Markdown, with untrusted text
-made inert (control characters escaped; CSV cells guarded against formula injection).
+made inert once per target by :mod:`mkslog.text`: control characters escaped everywhere, CSV cells
+guarded against formula injection, Markdown cells with HTML and ``|`` escaped, and terminal tables
+built from ``rich.text.Text`` (log text is never read as rich markup, so ``[link=...]`` in a path
+stays text and never becomes a terminal hyperlink).
 
 JSON shape (stable, for scripts): a list of objects, one per row, keys = column names;
 datetimes as ISO 8601 strings with offset, lists as arrays, NaN as null, control characters as
@@ -27,10 +30,9 @@ from typing import Any
 
 import polars as pl
 
-from ..cli.common import safe_text
+from ..text import csv_safe, markdown_safe, one_line, terminal_safe
 
 FORMATS = ("table", "json", "csv", "markdown")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: Any) -> str:
@@ -39,9 +41,8 @@ def csv_cell(value: Any) -> str:
     if value is None:
         return ""
     text = _scalar(value)
-    if isinstance(value, str | list | tuple) and text.startswith(_FORMULA_START):
-        text = "'" + text
-    return safe_text(text)
+    # only text is guarded: a negative number is a number, not a formula
+    return csv_safe(text) if isinstance(value, str | list | tuple) else terminal_safe(text)
 
 
 def _scalar(value: Any) -> str:
@@ -97,12 +98,15 @@ def render(df: pl.DataFrame, fmt: str = "table", *, title: str | None = None, te
             writer.writerow([csv_cell(v) for v in row])
         return buf.getvalue()
     if fmt == "markdown":
-        head = "| " + " | ".join(df.columns) + " |\n|" + "|".join("---" for _ in df.columns) + "|\n"
+        # a Markdown renderer with HTML enabled would run a <script> from a log: every cell, header
+        # and the title are escaped for it (markdown_safe: HTML, |, controls, one line)
+        head = ("| " + " | ".join(markdown_safe(c) for c in df.columns) + " |\n|"
+                + "|".join("---" for _ in df.columns) + "|\n")
         body = "".join(
-            "| " + " | ".join(_cell(v, c).replace("|", "\\|") for v, c in zip(row, df.columns, strict=True)) + " |\n"
+            "| " + " | ".join(markdown_safe(_cell(v, c)) for v, c in zip(row, df.columns, strict=True)) + " |\n"
             for row in df.iter_rows()
         )
-        return (f"### {safe_text(title)}\n\n" if title else "") + head + body
+        return (f"### {markdown_safe(title)}\n\n" if title else "") + head + body
     terminal = sys.stdout.isatty() if terminal is None else terminal
     return _table(df, title, terminal)
 
@@ -112,6 +116,7 @@ _RATIO = re.compile(r"(^|_)(share|rate|ratio)($|_)")
 
 
 def _cell(value: Any, column: str = "") -> str:
+    """The text of one cell for people, not yet escaped: each target escapes it its own way."""
     if value is None:
         return "-"
     if isinstance(value, float):
@@ -126,8 +131,7 @@ def _cell(value: Any, column: str = "") -> str:
         return value.strftime("%Y-%m-%d %H:%M:%S%z")
     if isinstance(value, list | tuple):
         return ", ".join(_cell(v) for v in value)
-    # one line per row: newlines and tabs are shown escaped, like every other control character
-    return safe_text(value).replace("\n", "\\n").replace("\t", "\\t")
+    return str(value)
 
 
 def render_record(df: pl.DataFrame, fmt: str = "table", *, title: str | None = None,
@@ -171,26 +175,32 @@ def render_sections(sections: dict[str, pl.DataFrame], fmt: str = "table", *, ti
 
 
 def _table(df: pl.DataFrame, title: str | None, terminal: bool) -> str:
+    # one line per row: newlines and tabs are shown escaped, like every other control character
     if terminal:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=safe_text(title) if title else None)
+        # Text objects, never markup strings: rich would turn "[link=http://evil/]" from a log (or
+        # a column named after log text) into a real OSC 8 hyperlink; escaping "[" is not enough
+        # (a "\\" before it in the log undoes the escape)
+        table = Table(title=Text(one_line(title)) if title else None)
         for col in df.columns:
             numeric = df.schema[col].is_numeric()
-            table.add_column(col, justify="right" if numeric else "left")
+            table.add_column(Text(one_line(col)), justify="right" if numeric else "left")
         for row in df.iter_rows():
-            table.add_row(*(_cell(v, c).replace("[", "\\[") for v, c in zip(row, df.columns, strict=True)))
+            table.add_row(*(Text(one_line(_cell(v, c))) for v, c in zip(row, df.columns, strict=True)))
         console = Console(file=io.StringIO(), force_terminal=True, width=max(80, _width()))
         console.print(table)
         return console.file.getvalue()
     # plain aligned text when piped: easy to grep and diff
-    cells = [[_cell(v, c) for v, c in zip(row, df.columns, strict=True)] for row in df.iter_rows()]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(df.columns)]
+    cells = [[one_line(_cell(v, c)) for v, c in zip(row, df.columns, strict=True)] for row in df.iter_rows()]
+    columns = [one_line(c) for c in df.columns]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     right = [df.schema[c].is_numeric() for c in df.columns]
     def fmt_row(row):
         return "  ".join((v.rjust(w) if r else v.ljust(w)) for v, w, r in zip(row, widths, right, strict=True)).rstrip()
-    lines = ([safe_text(title)] if title else []) + [fmt_row(df.columns)] + [fmt_row(r) for r in cells]
+    lines = ([one_line(title)] if title else []) + [fmt_row(columns)] + [fmt_row(r) for r in cells]
     return "\n".join(lines) + "\n"
 
 

@@ -13,7 +13,7 @@ The recipe (measured with altair 6.3, nbconvert 7.17, papermill 2.7; see issue 5
 The kernel is always this Python (``sys.executable``): a user-level ``python3`` kernel spec that
 points at some other interpreter is ignored.
 
-The HTML is written atomically (temp file + ``os.replace``) and only after every cell ran: a failing
+The HTML is written atomically (:func:`mkslog.files.atomic_write`) and only after every cell ran: a failing
 cell raises :class:`~mkslog.errors.ReportError` with the cell's error and leaves an earlier report of
 the same name as it was; the failed notebook is kept as ``<name>.failed.ipynb`` to look at.
 
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ReportError
+from ..files import atomic_write, current_umask
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "mkslog_report"
@@ -58,8 +59,8 @@ def render(notebook: str | os.PathLike, parameters: dict[str, Any] | None, out_h
     try:
         lang = str((parameters or {}).get("lang") or _default_parameter(notebook, "lang") or "en")
         page = to_html(_read_notebook(executed), lang=lang, title=title or out_html.stem)
-        write_atomic(out_html, page)
-        os.chmod(executed, 0o666 & ~_umask())
+        atomic_write(out_html, page)
+        os.chmod(executed, 0o666 & ~current_umask())  # mkstemp made it 0600: give it a plain open()'s mode
         os.replace(executed, out_html.with_suffix(".ipynb"))
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -88,7 +89,7 @@ def _execute(notebook: Path, parameters: dict[str, Any], out_html: Path, *, time
         )
     except PapermillExecutionError as exc:
         failed = out_html.with_name(f"{out_html.stem}.failed.ipynb")
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, failed)
         raise ReportError(
             f"{notebook.name}: cell {exc.exec_count} failed: {exc.ename}: {_ANSI.sub('', str(exc.evalue))}"
@@ -221,27 +222,4 @@ def _strip_css_comments(page: str) -> str:
     return _STYLE.sub(lambda m: m.group(1) + _CSS_COMMENT.sub("", m.group(2)) + m.group(3), page)
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the whole new one, never a part."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the mode a plain open() would
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-__all__ = ["render", "strip_for_report", "to_html", "write_atomic"]
+__all__ = ["render", "strip_for_report", "to_html"]

@@ -1,0 +1,50 @@
+"""mkslog.report.weeklogs: the week's logs read once, missing logs told apart, the week's grid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from mkslog.report.quality import data_quality, rejects
+from mkslog.report.weeklogs import WeekLogs, fill_week
+
+WEEK = "2026-W47"
+
+
+def week_config(tmp_path: Path) -> Path:
+    """An nginx ``timed`` access log (as the sample week's) with two requests in W47, one in W46 and
+    a line that does not parse; an empty metrics log; a health log that is not there."""
+    (tmp_path / "access.log").write_text(
+        '10.0.0.1 - - [10/Nov/2026:10:00:00 +0900] "GET /old HTTP/1.1" 200 1 "-" "ua" 0.010 0.010\n'
+        '10.0.0.1 - - [17/Nov/2026:10:00:00 +0900] "GET /a HTTP/1.1" 200 1 "-" "ua" 0.010 0.010\n'
+        "not an access line\n"
+        '10.0.0.2 - - [18/Nov/2026:23:59:59 +0900] "GET /b HTTP/1.1" 500 1 "-" "ua" 0.020 0.020\n')
+    (tmp_path / "metrics.log").write_text("")
+    config = tmp_path / "mkslog.toml"
+    config.write_text('[logs.access]\npaths = ["access.log"]\nformat = "timed"\n'
+                      '[logs.metrics]\npaths = ["metrics.log"]\n[logs.health]\npaths = ["health.log"]\n')
+    return config
+
+
+def test_frames_hold_the_week_and_the_week_before_and_missing_logs_say_why(tmp_path):
+    logs = WeekLogs(week_config(tmp_path), WEEK, tz="Asia/Tokyo", kinds=["access", "metrics", "health"])
+    assert logs.access.select("path").collect()["path"].to_list() == ["/a", "/b"]
+    assert logs.frame("access", previous=True).select("path").collect()["path"].to_list() == ["/old"]
+    assert logs.access.collect_schema()["ts"].time_zone == "Asia/Tokyo"
+    assert logs.metrics is None and logs.missing["metrics"] == "the log files are empty"
+    assert logs.health is None and "health.log" in logs.missing["health"]
+    assert "No metrics log for this week" in str(logs.missing_note("metrics", "en"))
+    quality = data_quality(logs).filter(pl.col("log") == "access").row(0, named=True)
+    assert (quality["lines"], quality["parsed"], quality["rejected"]) == (4, 3, 1)
+    assert rejects(logs)["line"].to_list() == ["not an access line"]
+
+
+def test_a_week_without_errors_fills_the_grid_with_zeros():
+    """A log that exists but has no record in the week is a week of zeros, not a failed report."""
+    root = Path(__file__).resolve().parent.parent
+    logs = WeekLogs(str(root / "mkslog.example.toml"), "2026-W47", tz="Asia/Tokyo")
+    empty = pl.DataFrame(schema={"ts": pl.Datetime("us", "Asia/Tokyo"), "count": pl.Int64})
+    filled = fill_week(empty, logs)
+    assert filled.columns == ["ts", "count"]
+    assert filled.height == 7 * 24 and filled["count"].sum() == 0
