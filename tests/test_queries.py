@@ -17,7 +17,7 @@ import pytest
 import mkslog
 import mkslog.queries as q
 from mkslog.errors import QueryError
-from mkslog.queries.latency import _US, weighted_stats
+from mkslog.queries.latency import MICROS, weighted_stats
 from mkslog.sample import generate
 
 JST = timezone(timedelta(hours=9))
@@ -270,7 +270,7 @@ def test_weighted_percentiles_equal_numpy_with_duplicates_and_tiny_groups(seed):
     keys = rng.integers(0, 6, 3000)
     values = rng.integers(0, 50, 3000) * 1000  # microseconds with many duplicates
     keys[:1], values[:1] = 99, 1234  # a group of one
-    hist = (pl.DataFrame({"k": keys, _US: values}).group_by("k", _US).agg(pl.len().cast(pl.Int64).alias("n")))
+    hist = (pl.DataFrame({"k": keys, MICROS: values}).group_by("k", MICROS).agg(pl.len().cast(pl.Int64).alias("n")))
     got = weighted_stats(hist, ["k"]).sort("k")
     for k, count, mean, *rest in got.iter_rows():
         ms = values[keys == k] / 1000

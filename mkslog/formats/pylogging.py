@@ -41,15 +41,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cached_property
 
 import polars as pl
 
 from ..errors import FormatError
-from .asctime import DEFAULT_ASCTIME, SGR, flexible_asctime, offset_minutes
+from .asctime import SGR, flexible_asctime, offset_minutes
 from .base import Field, LogFormat, check_duplicates, escape
+from .datefmt import DateFormat, compile_datefmt
 from .fixed import RecordFormat, local_to_utc
+from .logspec import BRACE, PERCENT, Spec, brace_spec, percent_spec, tokens
 
 #: Named formats: Python's default (``logging.basicConfig``), Flask's default handler, the
 #: system's own (the sample config's), and the logging cookbook's dashed layout.
@@ -97,89 +98,6 @@ PY_TYPES: dict[str, tuple[str | None, pl.DataType]] = {
     "text": (None, pl.String),  # may hold spaces and the next literal character
     "message": (None, pl.String),
 }
-
-_PERCENT = re.compile(r"%%|%\((?P<attr>[^)]*)\)(?P<flags>[-#0 +]*)(?P<width>[0-9]+)?(?:\.(?P<prec>[0-9]+))?(?P<conv>[diouxXeEfFgGcrsa])")
-_BRACE = re.compile(r"\{\{|\}\}|\{(?P<attr>[^{}:!]*)(?:![rsa])?(?::(?P<spec>[^{}]*))?\}")
-_SPEC = re.compile(r"^(?:(?P<fill>.)?(?P<align>[<>=^]))?(?P<sign>[-+ ])?#?0?(?P<width>[0-9]+)?,?(?:\.(?P<prec>[0-9]+))?[a-zA-Z%]?$")
-
-
-# strftime directive -> (regex fragment, chrono directive); %c %x %X depend on the locale and
-# %Z (a zone abbreviation) cannot be read back, so they are refused with a hint.
-_DIRECTIVES: dict[str, tuple[str, str]] = {
-    "Y": ("[0-9]{4}", "%Y"), "y": ("[0-9]{2}", "%y"), "m": ("[0-9]{2}", "%m"), "d": ("[0-9]{2}", "%d"),
-    "e": ("[ 0-9][0-9]", "%e"), "H": ("[0-9]{2}", "%H"), "I": ("[0-9]{2}", "%I"), "M": ("[0-9]{2}", "%M"),
-    "S": ("[0-9]{2}", "%S"), "f": ("[0-9]{6}", "%6f"), "j": ("[0-9]{3}", "%j"), "p": ("(?:AM|PM|am|pm)", "%p"),
-    "b": ("[A-Za-z]{3}", "%b"), "h": ("[A-Za-z]{3}", "%b"), "B": ("[A-Za-z]+", "%B"), "a": ("[A-Za-z]{3}", "%a"),
-    "A": ("[A-Za-z]+", "%A"), "z": ("[+-][0-9]{2}:?[0-9]{2}", "%z"), "%": ("%", "%%"),
-}
-_SHORTHANDS = {"T": "%H:%M:%S", "F": "%Y-%m-%d", "D": "%m/%d/%y", "R": "%H:%M"}
-
-
-@dataclass(frozen=True)
-class DateFormat:
-    """A compiled ``datefmt``: the regex fragment of asctime and the chrono format that reads it."""
-
-    source: str | None
-    fragment: str
-    chrono: str
-    has_offset: bool
-    has_fraction: bool
-    #: no datefmt: the layout of :data:`DEFAULT_ASCTIME`, fraction and offset per line
-    flexible: bool = False
-
-
-def compile_datefmt(datefmt: str | None) -> DateFormat:
-    """``None``/empty: logging's default ``%Y-%m-%d %H:%M:%S,mmm``, also without the
-    milliseconds, with ``.``, a ``T`` or an offset (:data:`DEFAULT_ASCTIME`).
-
-    >>> compile_datefmt("%d/%b/%Y %H:%M:%S").chrono
-    '%d/%b/%Y %H:%M:%S'
-    """
-    if not datefmt:
-        return DateFormat(None, DEFAULT_ASCTIME, "%Y-%m-%d %H:%M:%S,%3f", False, True, flexible=True)
-    for short, full in _SHORTHANDS.items():
-        datefmt = datefmt.replace(f"%{short}", full)
-    regex: list[str] = []
-    chrono: list[str] = []
-    i = 0
-    bad: list[str] = []
-    while i < len(datefmt):
-        ch = datefmt[i]
-        if ch == "%" and i + 1 < len(datefmt):
-            d = datefmt[i + 1]
-            if d in _DIRECTIVES:
-                frag, ch_dir = _DIRECTIVES[d]
-                regex.append(frag)
-                chrono.append(ch_dir)
-            else:
-                bad.append("%" + d)
-            i += 2
-            continue
-        regex.append(_escape(ch))
-        chrono.append(ch)
-        i += 1
-    if bad:
-        raise FormatError(
-            f"datefmt {datefmt!r}: cannot read back {', '.join(bad)} "
-            "(locale-dependent %c/%x/%X and zone names %Z are ambiguous; use explicit directives such as "
-            "%Y-%m-%d %H:%M:%S and %z)"
-        )
-    if "%p" in chrono and "%I" not in chrono:
-        raise FormatError(f"datefmt {datefmt!r} has %p without %I: use %I (12-hour) with %p, or %H without it")
-    return DateFormat(datefmt, "".join(regex), "".join(chrono), "%z" in chrono, "%6f" in chrono)
-
-
-def _escape(ch: str) -> str:
-    return "\\" + ch if ch in set("\\.+*?()|[]{}^$") else ch
-
-
-@dataclass(frozen=True)
-class Spec:
-    """How an attribute was written: padded (width given), truncated (precision on a string)."""
-
-    padded: bool = False
-    truncate: int | None = None
-
 
 class PyLogFormat(LogFormat):
     """A compiled Python ``logging`` format. ``extra`` holds the :class:`DateFormat` and, per
@@ -389,20 +307,20 @@ def compile_logging(source: str, datefmt: str | None = None, name: str | None = 
     if source in NAMED:
         name, source = name or source, NAMED[source]
     name = name or next((n for n, s in NAMED.items() if s == source), None)
-    style = "%" if "%(" in source else "{" if _BRACE.search(source.replace("{{", "").replace("}}", "")) else None
+    style = "%" if "%(" in source else "{" if BRACE.search(source.replace("{{", "").replace("}}", "")) else None
     if style is None:
         raise FormatError(
             f"no %(attribute)s or {{attribute}} in logging format {source!r}: give a Python logging format "
             f"string such as '%(asctime)s %(levelname)s %(name)s: %(message)s', or one of {', '.join(NAMED)}"
         )
-    token = _PERCENT if style == "%" else _BRACE
+    token = PERCENT if style == "%" else BRACE
     pieces: list[str | Field] = []
     specs: dict[str, Spec] = {}
     attrs: list[str] = []
     unknown: list[str] = []
     literal: list[str] = []
     taken: set[str] = set()
-    for m in _tokens(token, source):
+    for m in tokens(token, source):
         if isinstance(m, str):
             literal.append(m)
             continue
@@ -415,7 +333,7 @@ def compile_logging(source: str, datefmt: str | None = None, name: str | None = 
         if attr not in ATTRIBUTES:
             unknown.append(text)
             continue
-        spec = _percent_spec(m) if style == "%" else _brace_spec(m.group("spec") or "", source)
+        spec = percent_spec(m) if style == "%" else brace_spec(m.group("spec") or "", source)
         column, ftype = ATTRIBUTES[attr]
         if ftype == "message":
             spec = Spec()  # the message is never padded; keep its text as written
@@ -444,34 +362,3 @@ def compile_logging(source: str, datefmt: str | None = None, name: str | None = 
         name=name or "custom-logging", syntax="logging", source=source, pieces=tuple(pieces), kind="app",
         extra={"datefmt": compile_datefmt(datefmt), "specs": specs},
     )
-
-
-def _tokens(token: re.Pattern, source: str) -> Iterable[str | re.Match]:
-    pos = 0
-    for m in token.finditer(source):
-        if m.start() > pos:
-            yield source[pos : m.start()]
-        yield m
-        pos = m.end()
-    if pos < len(source):
-        yield source[pos:]
-
-
-def _percent_spec(m: re.Match) -> Spec:
-    width, prec, conv = m.group("width"), m.group("prec"), m.group("conv")
-    zero = "0" in (m.group("flags") or "") and "-" not in (m.group("flags") or "")
-    padded = bool(width) and int(width) > 1 and not zero
-    truncate = int(prec) if prec is not None and conv in "sra" else None
-    return Spec(padded=padded, truncate=truncate)
-
-
-def _brace_spec(spec: str, source: str) -> Spec:
-    m = _SPEC.match(spec)
-    if m is None:
-        raise FormatError(f"cannot read the format spec {{:{spec}}} in {source!r}")
-    width, prec = m.group("width"), m.group("prec")
-    zero_fill = (m.group("fill") == "0") or (spec.lstrip("<>=^+- #").startswith("0") and not m.group("align"))
-    padded = bool(width) and int(width) > 1 and not zero_fill
-    truncate = int(prec) if prec is not None and not spec.endswith(("d", "f", "e", "g", "%")) else None
-    return Spec(padded=padded, truncate=truncate)
-

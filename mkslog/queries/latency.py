@@ -29,7 +29,8 @@ from .common import NO_TIMING, collect, endpoint, require_columns, require_timin
 
 QUANTILES = (0.5, 0.9, 0.95, 0.99)
 BY = ("endpoint", "hour", "status")
-_US = "__us"
+#: The column of a latency histogram that holds a request time in whole microseconds.
+MICROS = "__us"
 
 
 def _key(by: str | None) -> pl.Expr | None:
@@ -48,7 +49,7 @@ def timing_histogram(lf: pl.LazyFrame, by: str | None = None) -> pl.DataFrame:
     """``[key,] us, n``: how many requests took each whole number of microseconds (one streaming
     pass; ``us`` is null for requests without a timing)."""
     require_timing(lf)
-    us = (pl.col("request_time") * 1_000_000).round().cast(pl.Int64).alias(_US)
+    us = (pl.col("request_time") * 1_000_000).round().cast(pl.Int64).alias(MICROS)
     key = _key(by)
     keys = [us] if key is None else [key, us]
     return collect(lf.group_by(keys).agg(pl.len().cast(pl.Int64).alias("n")))
@@ -57,7 +58,7 @@ def timing_histogram(lf: pl.LazyFrame, by: str | None = None) -> pl.DataFrame:
 def weighted_stats(hist: pl.DataFrame, keys: list[str], quantiles=QUANTILES) -> pl.DataFrame:
     """count, mean_ms, p50_ms ... max_ms per key from a histogram ``keys + [__us, n]``
     (exact; linear interpolation between ranks, as numpy's default)."""
-    hist = hist.drop_nulls(_US).sort([*keys, _US])
+    hist = hist.drop_nulls(MICROS).sort([*keys, MICROS])
     over = keys or None
     hist = hist.with_columns(
         pl.col("n").cum_sum().over(over).alias("cum") if over else pl.col("n").cum_sum().alias("cum"),
@@ -65,16 +66,16 @@ def weighted_stats(hist: pl.DataFrame, keys: list[str], quantiles=QUANTILES) -> 
     )
     aggs = [
         pl.col("n").sum().alias("count"),
-        ((pl.col(_US) * pl.col("n")).sum() / pl.col("n").sum() / 1000).alias("mean_ms"),
+        ((pl.col(MICROS) * pl.col("n")).sum() / pl.col("n").sum() / 1000).alias("mean_ms"),
     ]
     for q in quantiles:
         h = (pl.col("total") - 1) * q
         lo, hi = h.floor(), (h.floor() + 1).clip(upper_bound=pl.col("total") - 1)
-        x_lo = pl.col(_US).filter(pl.col("cum") > lo).first()
-        x_hi = pl.col(_US).filter(pl.col("cum") > hi).first()
+        x_lo = pl.col(MICROS).filter(pl.col("cum") > lo).first()
+        x_hi = pl.col(MICROS).filter(pl.col("cum") > hi).first()
         frac = (h - h.floor()).first()
         aggs.append(((x_lo + frac * (x_hi - x_lo)) / 1000).alias(f"p{round(q * 100):g}_ms"))
-    aggs.append((pl.col(_US).max() / 1000).alias("max_ms"))
+    aggs.append((pl.col(MICROS).max() / 1000).alias("max_ms"))
     if keys:
         out = hist.group_by(keys).agg(aggs)
     else:
@@ -96,7 +97,7 @@ def latency_stats(lf: pl.LazyFrame, by: str | None = None, n: int | None = None)
     hist = timing_histogram(lf, by)
     if hist.is_empty():
         return _empty(by)
-    if hist[_US].null_count() == hist.height:
+    if hist[MICROS].null_count() == hist.height:
         raise QueryError(NO_TIMING)
     keys = [] if by is None else [by]
     stats = weighted_stats(hist, keys)

@@ -17,7 +17,7 @@ import polars as pl
 
 from .app import at_least
 from .common import collect, endpoint, fan_out, require_columns
-from .latency import _US, weighted_stats
+from .latency import MICROS, weighted_stats
 
 
 def summary(
@@ -48,15 +48,15 @@ def summary(
     timed = "request_time" in lf.collect_schema()
     cols = [pl.col("ts", "remote_addr", "status"), endpoint()]  # folded by the streaming engine, in parallel
     if timed:
-        cols.append((pl.col("request_time") * 1_000_000).round().cast(pl.Int64).alias(_US))
-        parts["timing"] = ([pl.col(_US)], {"n": (pl.len().cast(pl.Int64), "sum")})
+        cols.append((pl.col("request_time") * 1_000_000).round().cast(pl.Int64).alias(MICROS))
+        parts["timing"] = ([pl.col(MICROS)], {"n": (pl.len().cast(pl.Int64), "sum")})
     got = fan_out(lf.select(cols), parts)
     row = got["totals"].row(0, named=True)
     requests = row["requests"] or 0
     top_ip = _top(got["ips"], "remote_addr")
     top_ep = _top(got["endpoints"], "endpoint")
     pct = {"p50_ms": None, "p95_ms": None, "p99_ms": None}
-    if timed and got["timing"][_US].drop_nulls().len():
+    if timed and got["timing"][MICROS].drop_nulls().len():
         q = weighted_stats(got["timing"], [], quantiles=(0.5, 0.95, 0.99)).row(0, named=True)
         pct = {k: q[k] for k in pct}
     out = {
