@@ -6,7 +6,7 @@ was last sent for a key is kept in a small JSON state file, written atomically a
 (cron may run ``health check`` and ``health metrics`` in the same minute). When a key that was
 alerting becomes healthy again, a ``RESOLVED`` message goes out and the key is forgotten.
 
-Standard library only (plus mkslog.health.checks's log helpers): no polars.
+Standard library only (plus mkslog.health.logfile's log helpers): no polars.
 
 >>> settings = AlertSettings(alert_log="/tmp/alerts.log", state_file="/tmp/state.json", quiet_minutes=60)
 >>> settings.mail_enabled
@@ -34,7 +34,8 @@ from typing import Any
 
 from .. import loglines
 from ..errors import HealthError
-from .checks import append_line, one_line, timestamp
+from ..loglines import one_line
+from .logfile import append_line, timestamp
 
 STATE_VERSION = 1
 
