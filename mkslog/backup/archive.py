@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BackupError
+from ..files import atomic_write
 
 MANIFEST = "MANIFEST.json"
 MANIFEST_FORMAT = "mkslog-backup/1"
@@ -143,7 +144,7 @@ def member_entry(tar: tarfile.TarFile, member: tarfile.TarInfo) -> dict[str, Any
 
 
 def write_manifest(backup_dir: Path, **info: Any) -> dict[str, Any]:
-    """Scan every file in ``backup_dir`` and write MANIFEST.json atomically (temp file, fsync, rename).
+    """Scan every file in ``backup_dir`` and write MANIFEST.json atomically (:func:`mkslog.files.atomic_write`).
 
     ``info`` (kind, created, data_dir, database, errors ...) is stored alongside the file list.
     """
@@ -155,17 +156,12 @@ def write_manifest(backup_dir: Path, **info: Any) -> dict[str, Any]:
             raise BackupError(f"{path} is not a regular file: a backup directory holds only files")
         files.append(scan_file(path))
     manifest = {"format": MANIFEST_FORMAT, **info, "files": files}
-    tmp = backup_dir / (MANIFEST + ".tmp")
     try:
         text = json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:  # a file name that is not UTF-8: escape everything, JSON stays valid
         text = json.dumps(manifest, indent=1).encode("ascii")
-    with private_file(tmp) as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, backup_dir / MANIFEST)
-    fsync_dir(backup_dir)
+    # Whole or not at all, and on disk (file and directory entry) before the backup counts as made.
+    atomic_write(backup_dir / MANIFEST, text, mode=0o600)
     return manifest
 
 
@@ -182,15 +178,6 @@ def read_manifest(backup_dir: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
         raise BackupError(f"{path} is not an mkslog backup manifest (no file list)")
     return manifest
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename inside ``path`` durable (the directory entry itself must reach the disk)."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def compare_entry(expected: dict[str, Any], actual: dict[str, Any], limit: int = 5) -> list[str]:

@@ -17,7 +17,6 @@ holding backup directories named ``YYYYmmdd`` (a second one on the same day gets
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import shutil
@@ -27,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import BackupError
+from ..files import pid_lock
 
 KINDS = ("daily", "weekly", "monthly", "manual")
 NAME_RE = re.compile(r"\d{8}(_\d{6}(_\d+)?)?")
@@ -35,29 +35,25 @@ MB = 1024 * 1024
 
 @contextmanager
 def backup_lock(root: Path) -> Iterator[None]:
-    """Hold ``ROOT/.lock`` (flock, non-blocking) so two backups or prunes never run at once.
-
-    The lock dies with the process, so a crashed run never leaves a stale lock behind.
+    """Hold ``ROOT/.lock`` (:func:`mkslog.files.pid_lock`, non-blocking) so two backups or prunes never
+    run at once. The lock dies with the process, so a crashed run never leaves a stale lock behind.
     """
     path = root / ".lock"
+
+    def cannot_open(exc: OSError) -> BackupError:
+        return BackupError(f"cannot open the lock file {path}: {exc.strerror} (run as a user who can "
+                           "write the backup root)")
+
+    def busy(holder: str) -> BackupError:
+        return BackupError(f"another backup is running (lock {path} is held by pid {holder}); wait for it "
+                           "to finish, or stop that process if it hangs")
+
     try:
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)  # 0700: backups hold secrets
     except OSError as exc:
-        raise BackupError(f"cannot open the lock file {path}: {exc.strerror} (run as a user who can "
-                          "write the backup root)") from exc
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            raise BackupError(f"another backup is running (lock {path} is held by pid {holder}); wait for it "
-                              "to finish, or stop that process if it hangs") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        raise cannot_open(exc) from exc
+    with pid_lock(path, busy=busy, wait=0, opened=cannot_open):
         yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 @contextmanager

@@ -18,13 +18,11 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
-import fcntl
 import json
 import os
 import smtplib
 import socket
 import ssl
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
@@ -34,6 +32,7 @@ from typing import Any
 
 from .. import loglines
 from ..errors import HealthError
+from ..files import atomic_write, pid_lock
 from ..loglines import one_line
 from .logfile import append_line, timestamp
 
@@ -277,23 +276,22 @@ def describe_mail_error(settings: AlertSettings, exc: BaseException) -> str:
 
 @contextlib.contextmanager
 def _locked_state(state_file: str) -> Iterator[dict]:
-    """Read the state under an exclusive lock; write it back atomically if it changed."""
+    """Read the state under an exclusive lock (waiting for another check to finish); write it back
+    atomically if it changed."""
     path = Path(state_file)
-    lock_path = path.with_name(path.name + ".lock")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = open(lock_path, "a")  # closed by the `with` below, which also releases the lock
-    except OSError as exc:
-        raise HealthError(
-            f"cannot use alert state {path}: {exc.strerror or exc} (fix health.state_file)"
-        ) from exc
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+
+    def cannot_use(exc: OSError) -> HealthError:
+        return HealthError(f"cannot use alert state {path}: {exc.strerror or exc} (fix health.state_file)")
+
+    def busy(holder: str) -> HealthError:  # only with a finite wait; kept for a clear message anyway
+        return HealthError(f"the alert state {path} is locked by pid {holder}")
+
+    with pid_lock(path.with_name(path.name + ".lock"), busy=busy, wait=None, opened=cannot_use):
         state = read_state(path)
         before = copy.deepcopy(state)
         yield state
         if state != before:
-            _write_atomic(path, state)
+            _write_state(path, state)
 
 
 def read_state(path: str | Path) -> dict:
@@ -318,21 +316,11 @@ def read_state(path: str | Path) -> dict:
     return data
 
 
-def _write_atomic(path: Path, state: dict) -> None:
-    """Write to a temporary file in the same folder, then rename: a crash leaves old or new, never half."""
+def _write_state(path: Path, state: dict) -> None:
+    """Atomically (:func:`mkslog.files.atomic_write`): a crash leaves the old state or the new, never half.
+    Mode 0600 as before: the state names the failing services."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(state, fh, indent=2, sort_keys=True)
-                fh.write("\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write(path, json.dumps(state, indent=2, sort_keys=True) + "\n", mode=0o600)
     except OSError as exc:
         raise HealthError(
             f"cannot write alert state {path}: {exc.strerror or exc} (fix health.state_file)"
