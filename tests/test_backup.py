@@ -167,6 +167,49 @@ def test_lock_held_elsewhere_makes_create_fail(tmp_path, config):
     assert cli("create", "--kind", "daily", "--config", config).exit_code == 0  # free again
 
 
+# ---------------------------------------------------------------- symlinks (issue 20.11)
+# Decided once: a symlink that stays inside the data directory by a relative path is kept as a link
+# (the data_dir fixture has two, restored byte-identical above); any other symlink fails create with
+# an error naming it, verify refuses an archive that holds one, and restore refuses it too.
+
+
+@pytest.mark.parametrize("target", ["outside", "absolute"])
+def test_symlink_leaving_the_data_dir_fails_create_naming_it(tmp_path, data_dir, target):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "uploads.txt").write_text("not in the data directory")
+    link = data_dir / "nested" / "uploads"
+    os.symlink("../../elsewhere" if target == "outside" else str(data_dir / "notes.txt"), link)
+    root = tmp_path / "backups"
+    with pytest.raises(BackupError) as info:
+        make_backup(root, data_dir)
+    message = str(info.value)
+    assert message.startswith(f"cannot back up the symlink {link} -> {os.readlink(link)}: it points outside the "
+                              "data directory or by an absolute path")
+    assert f"(make it a relative link inside {data_dir}, or replace it by what it points to)" in message
+    assert os.listdir(root / "daily") == []  # nothing half-written is left behind
+    assert log_messages(root / "backup.log")[-1] == f"ERROR: Daily backup failed: {message}"
+
+
+def test_cli_create_with_an_outside_symlink_is_an_error_not_a_traceback(tmp_path, config, data_dir):
+    os.symlink("/etc", data_dir / "etc")
+    result = cli("create", "--config", config)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot back up the symlink {data_dir / 'etc'} -> /etc: ")
+
+
+def test_symlinked_data_dir_is_backed_up_as_the_directory(tmp_path, data_dir):
+    """/srv/mks/data -> /mnt/disk/data: archived as one link, the backup verified but never restored."""
+    link = tmp_path / "srv" / "current"
+    link.parent.mkdir()
+    os.symlink(data_dir, link)
+    made = make_backup(tmp_path / "backups", link)
+    assert verify_backup(made.path).ok
+    restore_backup(made.path, tmp_path / "restored" / "current")
+    restored = tmp_path / "restored" / "current"
+    assert not restored.is_symlink() and snapshot(restored) == snapshot(data_dir)
+
+
 # ---------------------------------------------------------------- CLI
 
 

@@ -139,7 +139,9 @@ def test_malicious_archive_is_refused_even_with_a_matching_manifest(tmp_path, ca
             info, data = _tar_entry(spec[0], spec[1], link=spec[2] if len(spec) > 2 else "")
             tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
     arc.write_manifest(backup, kind="manual")
-    assert verify_backup(backup).ok  # the manifest matches: only the safety check stands in the way
+    # The manifest matches, but verify refuses what restore would refuse: the two agree (issue 20.11).
+    refused = f"data_20260101_000000.tar.gz: unsafe archive member {why}; a restore would refuse this backup"
+    assert verify_backup(backup).problems == [refused]
 
     target = tmp_path / "srv" / "data"
     target.mkdir(parents=True)
@@ -147,7 +149,8 @@ def test_malicious_archive_is_refused_even_with_a_matching_manifest(tmp_path, ca
     before, siblings = snapshot(target), sorted(os.listdir(target.parent))
     result = cli("restore", backup, "--to", target)
     assert result.exit_code == 1
-    assert result.stderr == f"Error: refusing to restore {backup}: unsafe archive member {why}; nothing was changed\n"
+    assert result.stderr == (f"Error: refusing to restore {backup}: verification failed: {refused}; nothing was "
+                             "changed (choose another backup: mkslog backup list)\n")
     assert snapshot(target) == before and sorted(os.listdir(target.parent)) == siblings
     assert not (tmp_path / "outside").exists() and not (tmp_path / "srv" / "outside").exists()
 

@@ -102,7 +102,8 @@ def _check_sources(root: Path, data_dir: Path, env: Path | None, database_url: s
     if not data_dir.is_dir():
         raise BackupError(f"data directory not found: {data_dir} (give --data-dir or set backup.data_dir "
                           "in mkslog.toml)")
-    if root == data_dir or data_dir in root.parents:
+    real_root, real_data = root.resolve(), data_dir.resolve()
+    if real_root == real_data or real_data in real_root.parents:
         raise BackupError(f"the backup root {root} lies inside the data directory {data_dir}: the backup "
                           "would contain itself (choose a root outside it)")
     if env is not None and not env.is_file():
@@ -125,7 +126,9 @@ def _create(kind: str, root: Path, data_dir: Path, env: Path | None, database_ur
     files: list[BackupFile] = []
     display = parse_database_url(database_url).display if database_url else None
     try:
-        skipped = arc.write_archive(data_dir, dest / f"data_{stamp}.tar.gz")
+        # A data directory that is itself a symlink (/srv/mks/data -> /mnt/disk/data) is backed up as
+        # the directory it points to, under its own name: archived as a link it could not be restored.
+        skipped = arc.write_archive(data_dir.resolve(), dest / f"data_{stamp}.tar.gz", name=data_dir.name)
         files.append(_completed(log, "Data", dest / f"data_{stamp}.tar.gz"))
         if env is not None:
             with open(env, "rb") as src, arc.private_file(dest / env.name) as out:

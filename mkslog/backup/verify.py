@@ -1,7 +1,7 @@
 """Verifying a backup: re-read and re-hash every file and archive member against MANIFEST.json.
 
-A backup verifies only when every file and member matches its manifest entry and nothing is
-missing or extra; the outcome is written to backup.log (``Verification OK: DIR`` or
+A backup verifies only when every file and member matches its manifest entry, nothing is
+missing or extra, and its data archive holds nothing a restore would refuse; the outcome is written to backup.log (``Verification OK: DIR`` or
 ``ERROR: Verification failed: DIR: ...``), which ``backup list`` and prune read back.
 Standard library only.
 
@@ -68,7 +68,17 @@ def verify_backup(backup_dir: str | os.PathLike, *, log: BackupLog | None = None
         files += 1
         members += len(actual.get("members", []))
         problems += arc.compare_entry(expected[name], actual)
+        if is_data_archive(name):
+            try:  # what restore would refuse must not verify: a backup is only as good as its restore
+                arc.check_entries(actual["members"])
+            except BackupError as exc:
+                problems.append(f"{name}: {exc}; a restore would refuse this backup")
     result = VerifyResult(path, not problems, files, members, problems, round(time.monotonic() - started, 3))
     if log is not None:
         log.write(f"{VERIFIED_OK}{path}" if result.ok else f"{VERIFY_FAILED}{path}: {'; '.join(problems)}")
     return result
+
+
+def is_data_archive(name: str) -> bool:
+    """Whether ``name`` is a backup's data archive, ``data_YYYYmmdd_HHMMSS.tar.gz``."""
+    return name.startswith("data_") and name.endswith(".tar.gz")
