@@ -22,6 +22,7 @@ from backup_support import (
 
 from mkslog.backup.log import BackupLog
 from mkslog.backup.prune import prune_backups
+from mkslog.backup.verify import verify_backup
 from mkslog.errors import BackupError
 
 
@@ -100,3 +101,20 @@ def test_bad_retention_setting_is_a_clear_error(tmp_path):
     (tmp_path / "r").mkdir()
     with pytest.raises(BackupError, match=r"backup.retention_days.daily must be a whole number of days >= 0"):
         prune_backups(tmp_path / "r", {"daily": "30"})
+
+
+def test_hollow_backup_is_never_the_newest_verified_one(tmp_path, data_dir):
+    """Issue 20.12: a newer backup whose MANIFEST.json lists nothing once "verified" and was kept,
+    while prune deleted the older one, the last backup that could be restored."""
+    root, now = tmp_path / "backups", datetime.now()
+    good = aged_backup(root, data_dir, "daily", 40, now)
+    hollow = aged_backup(root, data_dir, "daily", 35, now)
+    manifest = json.loads((hollow / "MANIFEST.json").read_text())
+    manifest["files"] = []
+    (hollow / "MANIFEST.json").write_text(json.dumps(manifest))
+    os.utime(hollow, ((now.timestamp() - 35 * 86400),) * 2)
+
+    done = prune_backups(root, None, now=now)
+    assert (done.removed, done.protected, done.kept) == ([hollow], [good], 1)
+    assert good.exists() and not hollow.exists()
+    assert verify_backup(good).ok

@@ -164,3 +164,35 @@ def test_restore_filter_also_refuses_escaping_links(tmp_path):
     (tmp_path / "dest").mkdir()
     with tarfile.open(archive) as tar, pytest.raises(tarfile.LinkOutsideDestinationError):
         tar.extractall(tmp_path / "dest", filter=arc.restore_filter)
+
+
+# ---------------------------------------------------------------- hollow backups (issue 20.12)
+
+
+def _hollow(backup: Path) -> None:
+    """Rewrite MANIFEST.json with an empty file list, as a crashed or hand-edited run could leave it."""
+    manifest = json.loads((backup / "MANIFEST.json").read_text())
+    manifest["files"] = []
+    (backup / "MANIFEST.json").write_text(json.dumps(manifest))
+
+
+def test_manifest_with_an_empty_file_list_does_not_verify(tmp_path, config, data_dir):
+    made = make_backup(tmp_path / "backups", data_dir)
+    _hollow(made.path)
+    result = cli("verify", made.path, "--config", config)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: verification failed: {made.path}: MANIFEST.json lists no data archive "
+                             "(data_*.tar.gz): there is nothing to restore; data_20261116_020001.tar.gz is not "
+                             "in MANIFEST.json\n")
+    (made.path / "data_20261116_020001.tar.gz").unlink()  # nothing at all beside the manifest
+    assert verify_backup(made.path).problems == [
+        "MANIFEST.json lists no data archive (data_*.tar.gz): there is nothing to restore"]
+
+
+def test_manifest_naming_a_database_needs_its_dump(tmp_path, data_dir):
+    made = make_backup(tmp_path / "backups", data_dir)
+    manifest = json.loads((made.path / "MANIFEST.json").read_text())
+    manifest["database"] = "postgresql://mks:***@db/mirai"
+    (made.path / "MANIFEST.json").write_text(json.dumps(manifest))
+    assert verify_backup(made.path).problems == [
+        "MANIFEST.json names the database postgresql://mks:***@db/mirai but lists no dump (database_*.sql.gz)"]

@@ -1,7 +1,8 @@
 """Verifying a backup: re-read and re-hash every file and archive member against MANIFEST.json.
 
 A backup verifies only when every file and member matches its manifest entry, nothing is
-missing or extra, and its data archive holds nothing a restore would refuse; the outcome is written to backup.log (``Verification OK: DIR`` or
+missing or extra, the manifest lists the parts a restore needs (the data archive; the dump when it
+names a database), and its data archive holds nothing a restore would refuse; the outcome is written to backup.log (``Verification OK: DIR`` or
 ``ERROR: Verification failed: DIR: ...``), which ``backup list`` and prune read back.
 Standard library only.
 
@@ -48,12 +49,15 @@ def verify_backup(backup_dir: str | os.PathLike, *, log: BackupLog | None = None
     problems: list[str] = []
     files = members = 0
     try:
-        expected = {entry["name"]: entry for entry in arc.read_manifest(path)["files"]}
+        manifest = arc.read_manifest(path)
+        expected = {entry["name"]: entry for entry in manifest["files"] if isinstance(entry, dict) and "name" in entry}
+        problems += _missing_parts(manifest, expected)
     except BackupError as exc:
-        expected, problems = {}, [str(exc)]
+        manifest, expected, problems = None, {}, [str(exc)]
     present = {p.name for p in path.iterdir() if p.name not in (arc.MANIFEST, arc.MANIFEST + ".tmp")}
     problems += [f"{name} is missing" for name in sorted(set(expected) - present)]
-    problems += [f"{name} is not in MANIFEST.json" for name in sorted(present - set(expected)) if expected]
+    if manifest is not None:  # an unreadable manifest is the one problem: every file would be "extra"
+        problems += [f"{name} is not in MANIFEST.json" for name in sorted(present - set(expected))]
     for name in sorted(set(expected) & present):
         try:
             if (path / name).is_symlink() or not (path / name).is_file():
@@ -82,3 +86,24 @@ def verify_backup(backup_dir: str | os.PathLike, *, log: BackupLog | None = None
 def is_data_archive(name: str) -> bool:
     """Whether ``name`` is a backup's data archive, ``data_YYYYmmdd_HHMMSS.tar.gz``."""
     return name.startswith("data_") and name.endswith(".tar.gz")
+
+
+def _missing_parts(manifest: dict, expected: dict) -> list[str]:
+    """The parts every backup needs: one data archive, and the dump when the manifest names a database.
+
+    A manifest listing nothing would otherwise "verify" while restore has nothing to restore.
+
+    >>> _missing_parts({"database": None, "errors": []}, {})
+    ['MANIFEST.json lists no data archive (data_*.tar.gz): there is nothing to restore']
+    """
+    problems = []
+    archives = [name for name in expected if is_data_archive(name)]
+    if len(archives) != 1:
+        problems.append(f"MANIFEST.json lists {len(archives)} data archives ({', '.join(sorted(archives))}), "
+                        "expected one" if archives else
+                        "MANIFEST.json lists no data archive (data_*.tar.gz): there is nothing to restore")
+    dumps = [name for name in expected if name.startswith("database_") and name.endswith(".sql.gz")]
+    if manifest.get("database") and not manifest.get("errors") and not dumps:
+        problems.append(f"MANIFEST.json names the database {manifest['database']} but lists no dump "
+                        "(database_*.sql.gz)")
+    return problems
