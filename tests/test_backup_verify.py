@@ -8,7 +8,11 @@ import hashlib
 import io
 import json
 import os
+import shutil
+import subprocess
+import sys
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -196,3 +200,32 @@ def test_manifest_naming_a_database_needs_its_dump(tmp_path, data_dir):
     (made.path / "MANIFEST.json").write_text(json.dumps(manifest))
     assert verify_backup(made.path).problems == [
         "MANIFEST.json names the database postgresql://mks:***@db/mirai but lists no dump (database_*.sql.gz)"]
+
+
+# ---------------------------------------------------------------- unreadable backups (issue 20.13)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to make a backup another user cannot read")
+@pytest.mark.parametrize("mode", [0o700, 0o711])
+def test_verify_by_a_user_who_cannot_read_the_backup_is_an_error(mode):
+    # root reads everything, so a fresh interpreter imports mkslog as root, then drops to nobody and
+    # verifies a backup directory that is root's: 0700 (cannot even enter it) or 0711 (cannot list it).
+    # Outside pytest's tmp_path, whose 0700 root nobody could not even enter.
+    base = Path(tempfile.mkdtemp(prefix="mkslog-verify-"))
+    try:
+        base.chmod(0o755)
+        data = make_data_dir(base)
+        made = make_backup(base / "backups", data)
+        made.path.chmod(mode)
+        code = ("import os, sys\nfrom mkslog.cli.main import main\nimport mkslog.cli.backup, mkslog.backup.verify\n"
+                "os.setgid(65534); os.setuid(65534)\n"
+                f"main(['backup', 'verify', {str(made.path)!r}])\n")
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                              cwd=base, env={**os.environ, "HOME": str(base),
+                                                    "PYTHONPATH": str(Path(__file__).parents[1])})
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stderr == (f"Error: cannot read the backup directory {made.path}: Permission denied (run as a "
+                               "user who can read the backup: the user that made it, or root)\n")
+        assert "Traceback" not in proc.stderr and proc.stdout == ""
+    finally:
+        shutil.rmtree(base)

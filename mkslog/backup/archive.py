@@ -196,6 +196,9 @@ def read_manifest(backup_dir: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise BackupError(f"no {MANIFEST} in {backup_dir}: the backup did not finish or is not an mkslog "
                           "backup (make a new backup, then delete this one)") from None
+    except PermissionError as exc:
+        raise BackupError(f"cannot read {path}: {exc.strerror} (run as a user who can read the backup: the "
+                          "user that made it, or root)") from exc
     except (OSError, ValueError) as exc:
         raise BackupError(f"{path} cannot be read ({exc}): the manifest is damaged") from exc
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):

@@ -130,8 +130,11 @@ def _newest_verified(backups: list[Path], log: BackupLog | None) -> Path | None:
             complete = not arc.read_manifest(path).get("errors")
         except BackupError:
             continue
-        if complete and verify_backup(path, log=log).ok:
-            return path
+        try:
+            if complete and verify_backup(path, log=log).ok:
+                return path
+        except BackupError:  # cannot even be read: not a backup anyone could restore
+            continue
     return None
 
 

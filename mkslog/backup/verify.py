@@ -19,6 +19,7 @@ Standard library only.
 from __future__ import annotations
 
 import os
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +45,7 @@ def verify_backup(backup_dir: str | os.PathLike, *, log: BackupLog | None = None
     ``ok`` only when every file and member matches and nothing is missing or extra.
     """
     started, path = time.monotonic(), Path(backup_dir).absolute()
-    if not path.is_dir():
-        raise BackupError(f"no backup directory at {path} (see `mkslog backup list`)")
+    names = _listing(path)
     problems: list[str] = []
     files = members = 0
     try:
@@ -54,7 +54,7 @@ def verify_backup(backup_dir: str | os.PathLike, *, log: BackupLog | None = None
         problems += _missing_parts(manifest, expected)
     except BackupError as exc:
         manifest, expected, problems = None, {}, [str(exc)]
-    present = {p.name for p in path.iterdir() if p.name not in (arc.MANIFEST, arc.MANIFEST + ".tmp")}
+    present = {name for name in names if name not in (arc.MANIFEST, arc.MANIFEST + ".tmp")}
     problems += [f"{name} is missing" for name in sorted(set(expected) - present)]
     if manifest is not None:  # an unreadable manifest is the one problem: every file would be "extra"
         problems += [f"{name} is not in MANIFEST.json" for name in sorted(present - set(expected))]
@@ -81,6 +81,23 @@ def verify_backup(backup_dir: str | os.PathLike, *, log: BackupLog | None = None
     if log is not None:
         log.write(f"{VERIFIED_OK}{path}" if result.ok else f"{VERIFY_FAILED}{path}: {'; '.join(problems)}")
     return result
+
+
+def _listing(path: Path) -> list[str]:
+    """The names in the backup directory; BackupError when it is not there or cannot be read.
+
+    Checked before anything else: a user who may not list the directory cannot verify it, and must
+    hear that rather than a verdict on a backup that was never read.
+    """
+    try:
+        if not stat.S_ISDIR(path.stat().st_mode):
+            raise BackupError(f"{path} is not a directory: give a backup directory (see `mkslog backup list`)")
+        return os.listdir(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise BackupError(f"no backup directory at {path} (see `mkslog backup list`)") from None
+    except OSError as exc:
+        raise BackupError(f"cannot read the backup directory {path}: {exc.strerror or exc} (run as a user who "
+                          "can read the backup: the user that made it, or root)") from exc
 
 
 def is_data_archive(name: str) -> bool:

@@ -1,8 +1,10 @@
 """`python -m mkslog backup ...`: create, verify, list, prune and restore backups.
 
 Each command resolves its defaults from mkslog.toml (``[backup]``, else the manual's paths), calls one
-function of :mod:`mkslog.backup` (create, verify, prune, restore), and prints a short text or, with ``--json``, one JSON document.
-Failures raise BackupError, which MkslogGroup prints as ``Error: ...`` with exit code 1.
+function of :mod:`mkslog.backup` (create, verify, prune, restore), and prints a short text or, with
+``--json``, one JSON document. Failures raise BackupError, which MkslogGroup prints as ``Error: ...``
+with exit code 1; a backup directory is not checked by click (``readable=False``), so that one the
+user cannot read gets the library's message saying how to fix it, not a usage error.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ def create_cmd(kind, data_dir, env_file, database_url, root, no_verify, config_p
 
 
 @backup_group.command("verify")
-@click.argument("backup_dir", type=click.Path(file_okay=False))
+@click.argument("backup_dir", type=click.Path(file_okay=False, readable=False))
 @config_option
 @json_option
 def verify_cmd(backup_dir, config_path, as_json) -> None:
@@ -185,7 +187,7 @@ def prune_cmd(root, dry_run, config_path, as_json) -> None:
 
 
 @backup_group.command("restore")
-@click.argument("backup_dir", type=click.Path(file_okay=False))
+@click.argument("backup_dir", type=click.Path(file_okay=False, readable=False))
 @click.option("--to", "target", required=True, type=click.Path(), help="Where the data directory goes; an "
               "existing one is moved aside to TARGET.old-YYYYmmdd_HHMMSS.")
 @click.option("--database", "restore_db", is_flag=True, help="Also restore the database dump with psql.")
