@@ -17,7 +17,9 @@ Standard library only: no polars, so that cron starts it in a blink.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import http.client
+import io
 import socket
 import ssl
 import time
@@ -156,41 +158,73 @@ def _remaining(deadline: float) -> float:
 
 
 def _get_once(url: str, deadline: float, context: ssl.SSLContext) -> tuple[int, str | None]:
-    """One GET without redirects: (status code, Location header). Network errors propagate."""
+    """One GET without redirects: (status code, Location header). Network errors propagate.
+
+    ``deadline`` (time.monotonic()) bounds the whole exchange: connect, TLS handshake, status line,
+    headers and body. A socket timeout alone bounds each read, so a server trickling a byte every
+    half second would hold cron for ever; here every read gets only what is left of the deadline.
+    """
     parts = urlsplit(url)
     host, port = parts.hostname, parts.port
-    if parts.scheme == "https":
-        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-            host, port, timeout=_remaining(deadline), context=context
-        )
-    else:
-        conn = http.client.HTTPConnection(host, port, timeout=_remaining(deadline))
+    https = parts.scheme == "https"
+    conn: http.client.HTTPConnection = (
+        http.client.HTTPSConnection(host, port, context=context) if https else http.client.HTTPConnection(host, port)
+    )
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     target = quote(target, safe=_PRINTABLE_ASCII)  # only spaces, controls and non-ASCII get escaped
     response = None
+    sock = socket.create_connection((host, conn.port), timeout=_remaining(deadline))
     try:
+        if https:
+            sock.settimeout(_remaining(deadline))  # the handshake gets what the connect left
+            sock = context.wrap_socket(sock, server_hostname=host)
+        conn.sock = sock  # connected here: http.client uses it as it is and never reconnects
+        sock.settimeout(_remaining(deadline))
         conn.request(
             "GET", target, headers={"User-Agent": USER_AGENT, "Accept": "*/*", "Connection": "close"}
         )
-        # Keep our own reference: getresponse() detaches the socket from `conn` when the server
-        # closes after the response, while the response still reads from it.
-        sock = conn.sock
-        # The socket timeout bounds each read; resetting it to what is left turns it into one
-        # deadline, so a server that trickles bytes cannot hold cron beyond --timeout.
-        sock.settimeout(_remaining(deadline))
+        conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)
         response = conn.getresponse()
         read = 0
-        while read < BODY_LIMIT and not response.isclosed():  # closed: the whole body has arrived
-            sock.settimeout(_remaining(deadline))
+        while read < BODY_LIMIT:
             chunk = response.read(64 * 1024)
             if not chunk:
                 break
             read += len(chunk)
         return response.status, response.getheader("Location")
     finally:
-        conn.close()
         if response is not None:
             response.close()
+        conn.close()
+        sock.close()
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's raw stream whose every read waits at most until the deadline."""
+
+    def __init__(self, sock: socket.socket, raw: io.RawIOBase, deadline: float):
+        self.sock, self.raw, self.deadline = sock, raw, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        self.sock.settimeout(_remaining(self.deadline))
+        return self.raw.readinto(buffer)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """An HTTP response that reads its status line, headers and body through a :class:`_DeadlineReader`."""
+
+    def __init__(self, sock: socket.socket, *args: Any, deadline: float, **kwargs: Any):
+        super().__init__(sock, *args, **kwargs)
+        # Keep the socket file HTTPResponse opened (it keeps the descriptor alive when getresponse()
+        # closes the connection after a "Connection: close" answer); only put the deadline in front.
+        self.fp = io.BufferedReader(_DeadlineReader(sock, self.fp.detach(), deadline))
 
 
 def describe_failure(exc: BaseException, host: str, timeout: float) -> str:
