@@ -15,7 +15,7 @@ reader share the zone instead: ``source_timezone`` of mkslog.toml, by default th
 it, so a line reads back at the instant it was written, also on a box whose clock runs in UTC while
 mkslog.toml says ``source_timezone = "Asia/Tokyo"``.
 
-Standard library only: :mod:`mkslog.health.checks` and :mod:`mkslog.backup.create` import it and must never load polars.
+Standard library only: :mod:`mkslog.health` and :mod:`mkslog.backup` import it and must never load polars.
 
 >>> import datetime as dt
 >>> when = dt.datetime(2025, 1, 6, 0, 30, tzinfo=dt.UTC)

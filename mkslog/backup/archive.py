@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BackupError
+from ..files import atomic_write
 
 MANIFEST = "MANIFEST.json"
 MANIFEST_FORMAT = "mkslog-backup/1"
@@ -37,7 +38,7 @@ CHUNK = 1 << 20
 TYPES = {
     tarfile.REGTYPE: "file", tarfile.AREGTYPE: "file", tarfile.CONTTYPE: "file", tarfile.DIRTYPE: "dir",
     tarfile.SYMTYPE: "symlink", tarfile.LNKTYPE: "hardlink", tarfile.FIFOTYPE: "fifo",
-    tarfile.CHRTYPE: "chardev", tarfile.BLKTYPE: "blockdev",
+    tarfile.CHRTYPE: "chardev", tarfile.BLKTYPE: "blockdev", tarfile.GNUTYPE_SPARSE: "file",
 }
 # Reading any of these means the bytes on disk are not a valid archive.
 DAMAGE = (OSError, EOFError, zlib.error, tarfile.TarError)
@@ -65,15 +66,26 @@ def private_file(path: Path):
     return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
 
 
-def write_archive(data_dir: Path, dest: Path) -> list[str]:
-    """Write ``data_dir`` as a gzipped PAX tar (top-level entry: the dir's name); return skipped names.
+def write_archive(data_dir: Path, dest: Path, name: str | None = None) -> list[str]:
+    """Write ``data_dir`` as a gzipped PAX tar (top-level entry: ``name``, default the dir's name);
+    return the names skipped.
 
     Only directories, regular files, symlinks and hard links go in: sockets, FIFOs and devices are
-    skipped (and reported), since a safe restore would refuse them anyway. Symlinks stay symlinks.
+    skipped (and reported), since a safe restore would refuse them anyway. Symlinks stay symlinks
+    when they point inside the tree by a relative path; any other symlink fails the backup with a
+    BackupError naming it: its target would not be in the backup, and a restore refuses to recreate
+    a link that leaves the restored tree (:func:`check_members`), so the backup could never be restored.
     """
     skipped: list[str] = []
+    top = name or data_dir.name
 
     def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        if info.issym() and symlink_leaves(info.name, info.linkname, top):
+            shown = data_dir.joinpath(*info.name.split("/")[1:])
+            raise BackupError(f"cannot back up the symlink {shown} -> {info.linkname}: it points outside the "
+                              "data directory or by an absolute path, so its target would not be in the backup "
+                              "and a restore could not recreate it safely (make it a relative link inside "
+                              f"{data_dir}, or replace it by what it points to)")
         if info.isreg() or info.isdir() or info.issym() or info.islnk():
             return info
         skipped.append(info.name)
@@ -84,10 +96,22 @@ def write_archive(data_dir: Path, dest: Path) -> list[str]:
         with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, filename="") as gz, tarfile.open(
             fileobj=gz, mode="w", format=tarfile.PAX_FORMAT
         ) as tar:
-            tar.add(data_dir, arcname=data_dir.name, filter=keep)
+            tar.add(data_dir, arcname=top, filter=keep)
         raw.flush()
         os.fsync(raw.fileno())
     return skipped
+
+
+def symlink_leaves(name: str, linkname: str, top: str) -> bool:
+    """Whether the symlink member ``name`` -> ``linkname`` points outside the tree ``top`` (or is absolute).
+
+    >>> symlink_leaves("data/a/up", "../notes.txt", "data"), symlink_leaves("data/x", "../../etc", "data")
+    (False, True)
+    >>> symlink_leaves("data/x", "/srv/data/notes.txt", "data")
+    True
+    """
+    dest = posixpath.normpath(posixpath.join(posixpath.dirname(posixpath.normpath(name)), linkname))
+    return linkname.startswith("/") or not (dest == top or dest.startswith(top + "/"))
 
 
 def scan_file(path: Path) -> dict[str, Any]:
@@ -143,7 +167,7 @@ def member_entry(tar: tarfile.TarFile, member: tarfile.TarInfo) -> dict[str, Any
 
 
 def write_manifest(backup_dir: Path, **info: Any) -> dict[str, Any]:
-    """Scan every file in ``backup_dir`` and write MANIFEST.json atomically (temp file, fsync, rename).
+    """Scan every file in ``backup_dir`` and write MANIFEST.json atomically (:func:`mkslog.files.atomic_write`).
 
     ``info`` (kind, created, data_dir, database, errors ...) is stored alongside the file list.
     """
@@ -155,17 +179,12 @@ def write_manifest(backup_dir: Path, **info: Any) -> dict[str, Any]:
             raise BackupError(f"{path} is not a regular file: a backup directory holds only files")
         files.append(scan_file(path))
     manifest = {"format": MANIFEST_FORMAT, **info, "files": files}
-    tmp = backup_dir / (MANIFEST + ".tmp")
     try:
         text = json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:  # a file name that is not UTF-8: escape everything, JSON stays valid
         text = json.dumps(manifest, indent=1).encode("ascii")
-    with private_file(tmp) as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, backup_dir / MANIFEST)
-    fsync_dir(backup_dir)
+    # Whole or not at all, and on disk (file and directory entry) before the backup counts as made.
+    atomic_write(backup_dir / MANIFEST, text, mode=0o600)
     return manifest
 
 
@@ -177,20 +196,14 @@ def read_manifest(backup_dir: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise BackupError(f"no {MANIFEST} in {backup_dir}: the backup did not finish or is not an mkslog "
                           "backup (make a new backup, then delete this one)") from None
+    except PermissionError as exc:
+        raise BackupError(f"cannot read {path}: {exc.strerror} (run as a user who can read the backup: the "
+                          "user that made it, or root)") from exc
     except (OSError, ValueError) as exc:
         raise BackupError(f"{path} cannot be read ({exc}): the manifest is damaged") from exc
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
         raise BackupError(f"{path} is not an mkslog backup manifest (no file list)")
     return manifest
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename inside ``path`` durable (the directory entry itself must reach the disk)."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def compare_entry(expected: dict[str, Any], actual: dict[str, Any], limit: int = 5) -> list[str]:
@@ -227,41 +240,54 @@ def check_members(members: list[tarfile.TarInfo]) -> str:
     ...
     mkslog.errors.BackupError: unsafe archive member '../../etc/x': '..' in the path
     """
-    if not members:
+    return check_entries([{"name": m.name, "type": TYPES.get(m.type, "other"), "linkname": m.linkname}
+                          for m in members])
+
+
+def check_entries(entries: list[dict[str, Any]]) -> str:
+    """:func:`check_members` on manifest-style member entries (name, type, linkname): what verify
+    runs on the members it has just read, so that verify refuses exactly what restore would refuse.
+
+    >>> check_entries([{"name": "data", "type": "dir"}, {"name": "data/x", "type": "symlink", "linkname": "/etc"}])
+    Traceback (most recent call last):
+    ...
+    mkslog.errors.BackupError: unsafe archive member 'data/x': symlink to '/etc' points outside the restored tree
+    """
+    if not entries:
         raise BackupError("the archive is empty: there is nothing to restore")
     top, seen, files, links = None, set(), set(), set()
-    for m in members:
-        parts = m.name.split("/")
+    for entry in entries:
+        raw, kind, linkname = entry["name"], entry.get("type"), entry.get("linkname", "")
+        parts = raw.split("/")
 
-        def refuse(why: str, m=m) -> BackupError:
-            return BackupError(f"unsafe archive member {m.name!r}: {why}")
+        def refuse(why: str, raw=raw) -> BackupError:
+            return BackupError(f"unsafe archive member {raw!r}: {why}")
 
-        if m.name.startswith("/") or os.path.isabs(m.name):
+        if raw.startswith("/") or os.path.isabs(raw):
             raise refuse("absolute path")
         if ".." in parts:
             raise refuse("'..' in the path")
-        name = posixpath.normpath(m.name)
+        name = posixpath.normpath(raw)
         parts = name.split("/")
         top = top or parts[0]
         if parts[0] != top or name in (".", ""):
             raise refuse(f"outside the archive's single top-level directory {top!r}")
-        if name == top and not m.isdir():
+        if name == top and kind != "dir":
             raise refuse("the top-level entry must be a directory")
         if name in seen:
             raise refuse("appears twice")
         if any("/".join(parts[:i]) in links for i in range(1, len(parts))):
             raise refuse("lies below a symlink")
-        if m.issym():
-            dest = posixpath.normpath(posixpath.join(posixpath.dirname(name), m.linkname))
-            if m.linkname.startswith("/") or not (dest == top or dest.startswith(top + "/")):
-                raise refuse(f"symlink to {m.linkname!r} points outside the restored tree")
+        if kind == "symlink":
+            if symlink_leaves(name, linkname, top):
+                raise refuse(f"symlink to {linkname!r} points outside the restored tree")
             links.add(name)
-        elif m.islnk():
-            if posixpath.normpath(m.linkname) not in files:
-                raise refuse(f"hard link to {m.linkname!r}, which is not an earlier file of the archive")
-        elif not (m.isreg() or m.isdir()):
-            raise refuse(f"special file ({TYPES.get(m.type, 'unknown type')})")
-        if m.isreg():
+        elif kind == "hardlink":
+            if posixpath.normpath(linkname) not in files:
+                raise refuse(f"hard link to {linkname!r}, which is not an earlier file of the archive")
+        elif kind not in ("file", "dir"):
+            raise refuse(f"special file ({kind if kind in TYPES.values() else 'unknown type'})")
+        if kind == "file":
             files.add(name)
         seen.add(name)
     return top

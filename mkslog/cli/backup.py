@@ -1,8 +1,10 @@
 """`python -m mkslog backup ...`: create, verify, list, prune and restore backups.
 
 Each command resolves its defaults from mkslog.toml (``[backup]``, else the manual's paths), calls one
-function of :mod:`mkslog.backup.create`, and prints a short text or, with ``--json``, one JSON document.
-Failures raise BackupError, which MkslogGroup prints as ``Error: ...`` with exit code 1.
+function of :mod:`mkslog.backup` (create, verify, prune, restore), and prints a short text or, with
+``--json``, one JSON document. Failures raise BackupError, which MkslogGroup prints as ``Error: ...``
+with exit code 1; a backup directory is not checked by click (``readable=False``), so that one the
+user cannot read gets the library's message saying how to fix it, not a usage error.
 """
 
 from __future__ import annotations
@@ -15,8 +17,13 @@ from typing import Any
 
 import click
 
-from ..backup import create as bk
+from ..backup.create import PartialBackupError, create_backup
+from ..backup.layout import KINDS, layout_root
+from ..backup.log import BackupLog
 from ..backup.pg import resolve_database_url
+from ..backup.prune import list_backups, prune_backups
+from ..backup.restore import restore_backup
+from ..backup.verify import verify_backup
 from ..config import Config, load_config
 from ..errors import BackupError
 from .common import MkslogGroup, config_option, echo_json, json_option, safe_text
@@ -34,9 +41,9 @@ def _log_path(cfg: Config, root: Path | None) -> Path | None:
     return root / "backup.log" if root is not None else None
 
 
-def _log(cfg: Config, root: Path | None) -> bk.BackupLog:
+def _log(cfg: Config, root: Path | None) -> BackupLog:
     """backup.log, stamped in source_timezone: the zone `mkslog.scan(kind="backup")` reads it in."""
-    return bk.BackupLog(_log_path(cfg, root), _zone(cfg))
+    return BackupLog(_log_path(cfg, root), _zone(cfg))
 
 
 def _zone(cfg: Config) -> str | None:
@@ -45,11 +52,6 @@ def _zone(cfg: Config) -> str | None:
 
 def _root(cfg: Config, root: str | None) -> Path:
     return Path(root or cfg.get("backup.root")).absolute()
-
-
-def _layout_root(backup_dir: Path) -> Path | None:
-    """ROOT of a backup directory laid out as ROOT/<kind>/<name>, else None."""
-    return backup_dir.parent.parent if backup_dir.parent.name in bk.KINDS else None
 
 
 def _emit(as_json: bool, doc: dict[str, Any], text: str) -> None:
@@ -64,7 +66,7 @@ def _json_failure(as_json: bool, **context: Any) -> Iterator[None]:
     """With --json, a failure still prints one JSON document (status "failed") before ``Error: ...``."""
     try:
         yield
-    except bk.PartialBackupError as exc:
+    except PartialBackupError as exc:
         if as_json:
             echo_json({**asdict(exc.result), "error": str(exc)})
         raise
@@ -79,7 +81,7 @@ def _mb(size: int) -> str:
 
 
 @backup_group.command("create")
-@click.option("--kind", type=click.Choice(bk.KINDS), default="manual", show_default=True,
+@click.option("--kind", type=click.Choice(KINDS), default="manual", show_default=True,
               help="Backup kind: decides the folder and the retention.")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Data directory (default: backup.data_dir).")
 @click.option("--env-file", help="Env file to copy, '' for none (default: backup.env_file).")
@@ -101,7 +103,7 @@ def create_cmd(kind, data_dir, env_file, database_url, root, no_verify, config_p
     env = cfg.get("backup.env_file") if env_file is None else env_file
     url = resolve_database_url(database_url, env, cfg.get("backup.database_url"))
     with _json_failure(as_json, kind=kind, root=str(root_path)):
-        made = bk.create_backup(kind, root_path, data_dir or cfg.get("backup.data_dir"), env_file=env or None,
+        made = create_backup(kind, root_path, data_dir or cfg.get("backup.data_dir"), env_file=env or None,
                                 database_url=url, log_path=_log_path(cfg, root_path),
                                 min_free_mb=int(cfg.get("backup.min_free_mb", 100)), verify=not no_verify,
                                 zone=_zone(cfg))
@@ -113,7 +115,7 @@ def create_cmd(kind, data_dir, env_file, database_url, root, no_verify, config_p
 
 
 @backup_group.command("verify")
-@click.argument("backup_dir", type=click.Path(file_okay=False))
+@click.argument("backup_dir", type=click.Path(file_okay=False, readable=False))
 @config_option
 @json_option
 def verify_cmd(backup_dir, config_path, as_json) -> None:
@@ -124,7 +126,7 @@ def verify_cmd(backup_dir, config_path, as_json) -> None:
     cfg = load_config(config_path)
     path = Path(backup_dir).absolute()
     with _json_failure(as_json, path=str(path)):
-        result = bk.verify_backup(path, log=_log(cfg, _layout_root(path)))
+        result = verify_backup(path, log=_log(cfg, layout_root(path)))
     if as_json:
         echo_json({**asdict(result), "status": "ok" if result.ok else "failed"})
     if not result.ok:
@@ -144,12 +146,12 @@ def list_cmd(root, config_path, as_json) -> None:
     root_path = _root(cfg, root)
     if not root_path.is_dir():
         raise BackupError(f"no backup root at {root_path} (give --root or set backup.root in mkslog.toml)")
-    infos, skipped = bk.list_backups(root_path, log_path=_log_path(cfg, root_path))
+    infos, skipped = list_backups(root_path, log_path=_log_path(cfg, root_path))
     if as_json:
         echo_json({"root": str(root_path), "backups": [asdict(i) for i in infos], "skipped": skipped})
         return
     lines = []
-    for kind in bk.KINDS:
+    for kind in KINDS:
         rows = [i for i in infos if i.kind == kind]
         if rows:
             lines.append(f"{kind}:")
@@ -175,7 +177,7 @@ def prune_cmd(root, dry_run, config_path, as_json) -> None:
     root_path = _root(cfg, root)
     log = _log(cfg, root_path)
     with _json_failure(as_json, root=str(root_path)):
-        result = bk.prune_backups(root_path, cfg.get("backup.retention_days"), dry_run=dry_run, log=log)
+        result = prune_backups(root_path, cfg.get("backup.retention_days"), dry_run=dry_run, log=log)
     verb = "would remove" if dry_run else "removed"
     lines = [f"{verb} {p}" for p in result.removed]
     lines += [f"kept {p} (expired, but the newest verified backup of its kind)" for p in result.protected]
@@ -185,7 +187,7 @@ def prune_cmd(root, dry_run, config_path, as_json) -> None:
 
 
 @backup_group.command("restore")
-@click.argument("backup_dir", type=click.Path(file_okay=False))
+@click.argument("backup_dir", type=click.Path(file_okay=False, readable=False))
 @click.option("--to", "target", required=True, type=click.Path(), help="Where the data directory goes; an "
               "existing one is moved aside to TARGET.old-YYYYmmdd_HHMMSS.")
 @click.option("--database", "restore_db", is_flag=True, help="Also restore the database dump with psql.")
@@ -205,9 +207,9 @@ def restore_cmd(backup_dir, target, restore_db, database_url, env_file, config_p
     if restore_db:
         env = cfg.get("backup.env_file") if env_file is None else env_file
         url = resolve_database_url(database_url, env, cfg.get("backup.database_url"))
-    log = _log(cfg, _layout_root(path))
+    log = _log(cfg, layout_root(path))
     with _json_failure(as_json, backup=str(path), target=str(Path(target).absolute())):
-        result = bk.restore_backup(path, target, database_url=url, restore_db=restore_db, log=log,
+        result = restore_backup(path, target, database_url=url, restore_db=restore_db, log=log,
                                    min_free_mb=int(cfg.get("backup.min_free_mb", 100)))
     lines = [f"Restored {result.backup} to {result.target} ({result.members} archive members)"]
     if result.previous:

@@ -1,6 +1,6 @@
 """`python -m mkslog health ...`: the manual's health_check.sh, system_metrics.sh and certificate mail.
 
-Each command loads the config, calls one function of :mod:`mkslog.health.checks`, appends the manual's
+Each command loads the config, calls one function of :mod:`mkslog.health` (http_check, metrics, certificate), appends the manual's
 log line, hands the result to :mod:`mkslog.health.alerts`, and exits 0 (fine) or 1 (down, over, expiring),
 so cron and systemd can act on the exit code. The library modules are imported inside the commands:
 ``mkslog top-ips`` should not pay for psutil, and nothing here loads polars.
@@ -68,7 +68,7 @@ def check_command(
     """
     from ..config import load_config
     from ..health.alerts import AlertSettings
-    from ..health.checks import check_url
+    from ..health.http_check import check_url
 
     cfg = load_config(config_path)
     settings = AlertSettings.from_config(cfg)
@@ -135,7 +135,7 @@ def metrics_command(
     """
     from ..config import load_config
     from ..health.alerts import AlertSettings
-    from ..health.checks import collect_metrics, thresholds_from
+    from ..health.metrics import collect_metrics, thresholds_from
 
     cfg = load_config(config_path)
     settings = AlertSettings.from_config(cfg)
@@ -208,7 +208,7 @@ def cert_command(
     """
     from ..config import load_config
     from ..health.alerts import AlertSettings
-    from ..health.checks import check_cert
+    from ..health.certificate import check_cert
 
     cfg = load_config(config_path)
     settings = AlertSettings.from_config(cfg)
@@ -235,7 +235,7 @@ def cert_command(
 
 def _append(log_path: str | None, line: str) -> None:
     from ..errors import HealthError
-    from ..health.checks import append_line
+    from ..health.logfile import append_line
 
     if not log_path:
         raise HealthError("no log file: pass --log or set it in the [health] table of mkslog.toml")
@@ -245,7 +245,7 @@ def _append(log_path: str | None, line: str) -> None:
 def _notify(settings: Any, key: str, failing: bool, summary: str, facts: dict[str, Any]) -> Any:
     """Alert (or resolve) ``key``; the mail body carries the host, the time and the result's facts."""
     from ..health.alerts import compose_body, notify
-    from ..health.checks import timestamp
+    from ..health.logfile import timestamp
 
     when = f"{timestamp(zone=settings.zone)} ({settings.zone})"
     body = compose_body(summary, {"host": socket.gethostname(), "time": when, **facts})
@@ -276,7 +276,7 @@ def _local_time(iso: str | None, zone: str) -> str:
     """An ISO timestamp from the state file (UTC), shown like the log lines: wall time of ``zone``."""
     import datetime as dt
 
-    from ..health.checks import timestamp
+    from ..health.logfile import timestamp
 
     if not iso:
         return "?"

@@ -1,1 +1,1 @@
-"""mkslog.health.checks."""
+"""Health checks and alerts (http_check, metrics, certificate, alerts): stdlib + psutil, no polars."""

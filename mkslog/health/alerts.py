@@ -1,12 +1,15 @@
 """Alerts for the health checks: an e-mail through SMTP (the manual used ``mail -s``), a line in the
-alert log, and a quiet period so that a service down for an hour sends one mail, not twelve.
+alert log, and a quiet period so that a service down for an hour sends one mail, not twelve, and a
+flapping one sends a digest, not a mail per change.
 
 Each alert has a key (``health:<url>``, ``metrics:cpu``, ``cert:<host>:<port>``). The time an alert
 was last sent for a key is kept in a small JSON state file, written atomically and under a lock
 (cron may run ``health check`` and ``health metrics`` in the same minute). When a key that was
-alerting becomes healthy again, a ``RESOLVED`` message goes out and the key is forgotten.
+alerting becomes healthy again, a ``RESOLVED`` message goes out; state changes after that within the
+quiet period are counted, not mailed, and the first check after it sends one digest
+(``N state changes since ..., now DOWN``); a key that stays up for a quiet period is forgotten.
 
-Standard library only (plus mkslog.health.checks's log helpers): no polars.
+Standard library only (plus mkslog.health.logfile's log helpers): no polars.
 
 >>> settings = AlertSettings(alert_log="/tmp/alerts.log", state_file="/tmp/state.json", quiet_minutes=60)
 >>> settings.mail_enabled
@@ -18,13 +21,11 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
-import fcntl
 import json
 import os
 import smtplib
 import socket
 import ssl
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
@@ -34,7 +35,9 @@ from typing import Any
 
 from .. import loglines
 from ..errors import HealthError
-from .checks import append_line, one_line, timestamp
+from ..files import atomic_write, pid_lock
+from ..loglines import one_line
+from .logfile import append_line, timestamp
 
 STATE_VERSION = 1
 
@@ -122,6 +125,7 @@ class Outcome:
     logged: bool = False  # the alert log line was written
     mailed_to: list[str] = field(default_factory=list)
     mail_error: str | None = None
+    changes: int = 0  # state changes since the last mail (held back in the quiet period, or in this digest)
 
     @property
     def sent(self) -> bool:
@@ -140,54 +144,78 @@ def notify(
     body: str,
     now: dt.datetime | None = None,
 ) -> Outcome | None:
-    """Alert for ``key`` when ``failing`` (at most once per quiet period); else resolve it if it was alerting.
+    """Alert for ``key`` when ``failing``, resolve it when it recovers, at most one mail per quiet period.
 
-    Returns None when there is nothing to say (healthy, and no earlier alert to resolve).
+    The first ALERT goes out at once, and so does the RESOLVED of its first recovery; after any mail,
+    further state changes within the quiet period are only counted in the state file, and the first
+    check after the quiet period sends one digest (``N state changes since ..., now DOWN``). A key
+    still down after the quiet period is alerted again; one that stayed up is forgotten. Returns None
+    when there is nothing to say (healthy, and nothing pending).
     """
     now = now or dt.datetime.now(dt.UTC)
+    seen = "down" if failing else "up"
     with _locked_state(settings.state_file) as state:
         entry = state["alerts"].get(key)
-        if not failing:
-            if entry is None:
-                return None
-            outcome = _deliver(settings, key, "RESOLVED", subject, body)
-            if outcome.sent:
-                del state["alerts"][key]
-            return outcome
+        if entry is None:
+            return _mail(settings, state, key, seen, subject, body, now, {}) if failing else None
+        if entry.get("state", "down") != seen:  # an entry of the old format was always down
+            entry["changes"] = int(entry.get("changes", 0)) + 1
+            entry["state"] = seen
+        changes, notified = int(entry.get("changes", 0)), entry.get("notified", "down")
         quiet_until = _quiet_until(entry, settings.quiet_minutes)
-        if quiet_until is not None and now < quiet_until:
+        quiet = quiet_until is not None and now < quiet_until
+        first_recovery = notified == "down" and seen == "up" and changes == 1
+        if changes == 0 and seen == "up":  # up since the RESOLVED mail: nothing to say
+            if not quiet:
+                del state["alerts"][key]  # settled for a whole quiet period: forget the key
+            return None
+        if quiet and not first_recovery:
             return Outcome(
                 key,
-                "alert",
+                "alert" if failing else "resolved",
                 one_line(subject),
                 suppressed=True,
                 quiet_until=quiet_until.isoformat(timespec="seconds"),
+                changes=changes,
             )
-        outcome = _deliver(settings, key, "ALERT", subject, body)
-        # A mail that failed is not recorded as sent: the next run retries it instead of the
-        # quiet period silencing the only notice the operator would have had.
-        if outcome.sent:
-            state["alerts"][key] = {
-                "first_alert": (entry or {}).get("first_alert", now.isoformat(timespec="seconds")),
-                "last_sent": now.isoformat(timespec="seconds"),
-                "subject": outcome.subject,
-            }
-            outcome.quiet_until = (now + dt.timedelta(minutes=settings.quiet_minutes)).isoformat(
-                timespec="seconds"
-            )
-        return outcome
+        if changes > 1:  # a flapping key: one digest for the whole quiet period
+            since = f"{loglines.stamp(_last_sent(entry), settings.zone)} ({settings.zone})"
+            digest = f"{changes} state changes since {since}, now {seen.upper()}"
+            subject, body = f"{subject}; {digest}", f"{digest}\n\n{body}"
+        return _mail(settings, state, key, seen, subject, body, now, entry, changes)
+
+
+def _mail(settings: AlertSettings, state: dict, key: str, seen: str, subject: str, body: str,
+          now: dt.datetime, entry: dict, changes: int = 0) -> Outcome:
+    """Deliver an ALERT (``seen`` down) or RESOLVED (up) and record it as the key's last mail."""
+    outcome = _deliver(settings, key, "ALERT" if seen == "down" else "RESOLVED", subject, body)
+    outcome.changes = changes
+    # A mail that failed is not recorded as sent: the next run retries it instead of the
+    # quiet period silencing the only notice the operator would have had.
+    if outcome.sent:
+        state["alerts"][key] = {
+            "first_alert": entry.get("first_alert", now.isoformat(timespec="seconds")),
+            "last_sent": now.isoformat(timespec="seconds"),
+            "subject": outcome.subject,
+            "state": seen,  # what the last check saw
+            "notified": seen,  # what the last mail said
+            "changes": 0,  # state changes since the last mail
+        }
+        outcome.quiet_until = (now + dt.timedelta(minutes=settings.quiet_minutes)).isoformat(timespec="seconds")
+    return outcome
+
+
+def _last_sent(entry: dict) -> dt.datetime | None:
+    try:
+        last = dt.datetime.fromisoformat(entry["last_sent"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return last if last.tzinfo else last.replace(tzinfo=dt.UTC)
 
 
 def _quiet_until(entry: dict | None, quiet_minutes: float) -> dt.datetime | None:
-    if not entry:
-        return None
-    try:
-        last = dt.datetime.fromisoformat(entry["last_sent"])
-    except (KeyError, TypeError, ValueError):  # a hand-edited entry: better one alert too many
-        return None
-    if last.tzinfo is None:
-        last = last.replace(tzinfo=dt.UTC)
-    return last + dt.timedelta(minutes=quiet_minutes)
+    last = _last_sent(entry) if entry else None  # a hand-edited entry: better one alert too many
+    return None if last is None else last + dt.timedelta(minutes=quiet_minutes)
 
 
 def compose_body(summary: str, facts: dict[str, Any]) -> str:
@@ -276,23 +304,22 @@ def describe_mail_error(settings: AlertSettings, exc: BaseException) -> str:
 
 @contextlib.contextmanager
 def _locked_state(state_file: str) -> Iterator[dict]:
-    """Read the state under an exclusive lock; write it back atomically if it changed."""
+    """Read the state under an exclusive lock (waiting for another check to finish); write it back
+    atomically if it changed."""
     path = Path(state_file)
-    lock_path = path.with_name(path.name + ".lock")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = open(lock_path, "a")  # closed by the `with` below, which also releases the lock
-    except OSError as exc:
-        raise HealthError(
-            f"cannot use alert state {path}: {exc.strerror or exc} (fix health.state_file)"
-        ) from exc
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+
+    def cannot_use(exc: OSError) -> HealthError:
+        return HealthError(f"cannot use alert state {path}: {exc.strerror or exc} (fix health.state_file)")
+
+    def busy(holder: str) -> HealthError:  # only with a finite wait; kept for a clear message anyway
+        return HealthError(f"the alert state {path} is locked by pid {holder}")
+
+    with pid_lock(path.with_name(path.name + ".lock"), busy=busy, wait=None, opened=cannot_use):
         state = read_state(path)
         before = copy.deepcopy(state)
         yield state
         if state != before:
-            _write_atomic(path, state)
+            _write_state(path, state)
 
 
 def read_state(path: str | Path) -> dict:
@@ -317,21 +344,11 @@ def read_state(path: str | Path) -> dict:
     return data
 
 
-def _write_atomic(path: Path, state: dict) -> None:
-    """Write to a temporary file in the same folder, then rename: a crash leaves old or new, never half."""
+def _write_state(path: Path, state: dict) -> None:
+    """Atomically (:func:`mkslog.files.atomic_write`): a crash leaves the old state or the new, never half.
+    Mode 0600 as before: the state names the failing services."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(state, fh, indent=2, sort_keys=True)
-                fh.write("\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write(path, json.dumps(state, indent=2, sort_keys=True) + "\n", mode=0o600)
     except OSError as exc:
         raise HealthError(
             f"cannot write alert state {path}: {exc.strerror or exc} (fix health.state_file)"
