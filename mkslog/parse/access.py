@@ -138,7 +138,10 @@ def parse_chunk(
 ) -> pl.DataFrame:
     """Parse one chunk: typed rows of the full ``schema`` (or only ``columns``), rejects and counts
     into ``stats``."""
-    series, invalid = split_lines(chunk.data)
+    data = chunk.release()
+    nbytes = len(data)
+    series, invalid = split_lines(data)
+    del data
     lines = pl.DataFrame({"line": series})
     schema = schema or frame_schema(formats)
     needed = None if columns is None else set(columns) - set(TAIL_SCHEMA)
@@ -163,7 +166,7 @@ def parse_chunk(
         pl.lit(file).alias("file"), "line_no", "line", diagnose(formats, remaining["line"]).alias("reason")
     ) if len(remaining) else pl.DataFrame(schema=REJECT_SCHEMA)
     stats.add(file, lines=len(lines), parsed=len(lines) - len(remaining), invalid_utf8=invalid,
-              nbytes=len(chunk.data), rejects=rejects)
+              nbytes=nbytes, rejects=rejects)
     if predicate is not None:
         result = result.filter(predicate)
     return result

@@ -151,7 +151,9 @@ def kind_schema(kind: str, format: str | None = None, datefmt: str | None = None
 
 
 def _lines(chunk: Chunk) -> tuple[pl.DataFrame, int]:
-    series, invalid = split_lines(chunk.data)  # as written: escapes are kept (presenters make them inert)
+    """The chunk's lines (line_no, line) and its count of invalid UTF-8 lines; the chunk's bytes
+    are released (:meth:`Chunk.release`) once split."""
+    series, invalid = split_lines(chunk.release())  # as written: escapes are kept (presenters make them inert)
     frame = pl.DataFrame({"line": series}).with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + chunk.first_line).alias("line_no")
     )
@@ -284,6 +286,7 @@ def check_record_starts(stats: ParseStats, name: str, rf: RecordFormat) -> None:
 
 
 def _single_chunk(chunk: Chunk, rf: RecordFormat, stats: ParseStats, name: str, source_tz: str) -> pl.DataFrame:
+    nbytes = len(chunk.data)
     lines, invalid = _lines(chunk)
     typed = _typed(lines, rf, source_tz, [pl.col("line_no"), pl.col("line").alias("__line")])
     ok = pl.col("__ok") & pl.col("ts").is_not_null()
@@ -296,7 +299,7 @@ def _single_chunk(chunk: Chunk, rf: RecordFormat, stats: ParseStats, name: str, 
         .otherwise(pl.lit(f"invalid timestamp (no such time in {source_tz})"))
     )
     rejects = bad.select(pl.lit(name, pl.String).alias("file"), "line_no", line.alias("line"), reason.alias("reason"))
-    stats.add(name, lines=len(lines), parsed=len(good), invalid_utf8=invalid, nbytes=len(chunk.data),
+    stats.add(name, lines=len(lines), parsed=len(good), invalid_utf8=invalid, nbytes=nbytes,
               rejects=rejects)
     return good
 
@@ -316,8 +319,9 @@ def parse_record_chunk(chunk: Chunk, rf: RecordFormat, file: str, stats: ParseSt
     """
     schema = schema or schema_of([rf])
     if rf.multiline:
+        nbytes = len(chunk.data)
         flagged, invalid = record_starts(chunk, rf)
-        stats.add(file, lines=len(flagged), parsed=len(flagged), invalid_utf8=invalid, nbytes=len(chunk.data),
+        stats.add(file, lines=len(flagged), parsed=len(flagged), invalid_utf8=invalid, nbytes=nbytes,
                   rejects=pl.DataFrame(schema=REJECT_SCHEMA))
         _count_starts(flagged, chunk, stats, file)
         if flagged.is_empty():
