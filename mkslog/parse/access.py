@@ -79,7 +79,10 @@ def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None,
         else:
             typed = lines.with_columns(extract.alias("__m")).unnest("__m")
         converters = fmt.converters(fields)
-        typed = typed.with_columns(pl.col(first).is_not_null().alias("__ok"), *converters)
+        # lazily, for polars' common-subexpression elimination: a converter's outputs share their
+        # work (the request line's split feeds method, path, query and protocol; the timestamp's
+        # local part and offset feed ts and utc_offset), which an eager with_columns computes once per output
+        typed = typed.lazy().with_columns(pl.col(first).is_not_null().alias("__ok"), *converters).collect()
         outputs = [e.meta.output_name() for e in converters]
     else:
         typed = lines.with_columns(pl.col("line").str.contains(fmt.pattern(set())).alias("__ok"))
