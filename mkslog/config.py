@@ -86,7 +86,10 @@ DEFAULTS: dict[str, Any] = {
         "cert_host": "",
         "cert_port": 443,
         "warn_days": 21,
-        "disk_path": "/",
+        # the paths whose disk use `health metrics` checks: a path or a list; empty: every mounted real
+        # filesystem (df's /dev/... lines); per-mount thresholds in [health.disk_thresholds] ("/var" = 90)
+        "disk_path": "",
+        "disk_thresholds": {},
         "cpu_interval": 1.0,  # seconds psutil samples the CPU for
     },
     "alerts": {
