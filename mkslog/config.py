@@ -103,6 +103,8 @@ DEFAULTS: dict[str, Any] = {
         "timeout": 10.0,  # seconds for the SMTP conversation
     },
     "report": {"out": "reports", "top_n": 10},
+    # `mkslog logs prune`: the age of rotated logs that go, and the log of what went
+    "retention": {"older_than": "30d", "log": "/var/log/mirai-knowledge-system/retention.log"},
 }
 
 SEARCH_PATHS = ("mkslog.toml", "~/.config/mkslog/mkslog.toml", "/etc/mkslog/mkslog.toml")
