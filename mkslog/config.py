@@ -30,7 +30,8 @@ from .errors import ConfigError
 from .loglines import machine_timezone, machine_timezone_origin
 
 #: Keys whose values are file paths (or lists of paths / globs), resolved against the config's folder.
-PATH_KEYS = {"paths", "root", "data_dir", "env_file", "log", "metrics_log", "state_file", "store", "alert_log", "out"}
+PATH_KEYS = {"paths", "root", "data_dir", "env_file", "log", "metrics_log", "state_file", "store", "alert_log", "out",
+             "extra_paths"}
 
 DEFAULTS: dict[str, Any] = {
     "timezone": "Asia/Tokyo",  # display timezone of reports and CLI output
@@ -74,6 +75,8 @@ DEFAULTS: dict[str, Any] = {
         "log": "/var/backups/mirai-knowledge-system/backup.log",
         "retention_days": {"daily": 30, "weekly": 84, "monthly": 365, "manual": 0},
         "min_free_mb": 100,
+        "extra_paths": [],  # further parts to back up when present, e.g. ["/etc/letsencrypt"]
+        "email": [],  # the manual's BACKUP_EMAIL: mailed on success and failure (via the [alerts] SMTP server)
     },
     "health": {
         "url": "http://localhost:5000/api/v1/health",
