@@ -249,6 +249,43 @@ def cert_command(
     ctx.exit(0 if result.ok else 1)
 
 
+@health_group.command("db", short_help="PostgreSQL's slowest statements (pg_stat_statements).")
+@click.option("--url", help="PostgreSQL URL (default: MKS_DATABASE_URL in backup.env_file, else "
+              "backup.database_url).")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many statements.")
+@config_option
+@json_option
+def db_command(url: str | None, top: int, config_path: str | None, as_json: bool) -> None:
+    """The statements with the highest mean time, from pg_stat_statements (old and new column names).
+
+    Exit 1 with a message saying how to install it when the extension is missing.
+    """
+    from dataclasses import asdict
+
+    from ..backup.pg import resolve_database_url
+    from ..config import load_config
+    from ..errors import HealthError
+    from ..health.db import slow_queries
+    from ..text import one_line
+
+    cfg = load_config(config_path)
+    url = resolve_database_url(url, cfg.get("backup.env_file"), cfg.get("backup.database_url"))
+    if not url:
+        raise HealthError("no database URL: give --url, or set MKS_DATABASE_URL in the env file or "
+                          "backup.database_url in mkslog.toml")
+    rows = slow_queries(url, top)
+    if as_json:
+        echo_json([asdict(r) for r in rows])
+        return
+    click.echo(f"{'mean_ms':>12} {'calls':>10} {'total_ms':>14}  query")
+    for r in rows:
+        text = one_line(" ".join(r.query.split()))  # SQL over several lines: one row
+        click.echo(f"{r.mean_ms:>12.2f} {r.calls:>10} {r.total_ms:>14.2f}  "
+                   f"{safe_text(text[:117] + '...' if len(text) > 120 else text)}")
+    if not rows:
+        click.echo("(no statements recorded yet)")
+
+
 # --------------------------------------------------------------------------------------------
 # shared by the commands
 
