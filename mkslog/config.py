@@ -67,6 +67,8 @@ DEFAULTS: dict[str, Any] = {
         "suspect_min_requests": 20,  # the 4xx ratio counts only for addresses with this many requests
     },
     "queries": {"login_path": "/api/v1/auth/login"},
+    # `suspects --deny`: addresses and networks never written to a block list
+    "security": {"allowlist": ["127.0.0.0/8", "::1/128"]},
     "backup": {
         "root": "/var/backups/mirai-knowledge-system",
         "data_dir": "/var/lib/mirai-knowledge-system/data",
