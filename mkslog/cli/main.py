@@ -11,6 +11,7 @@ from .backup import backup_group
 from .common import MkslogGroup, config_option, echo_json
 from .health import health_group
 from .logs import attach_progress, log_options, output_options, warn_rejects, write_output
+from .logs_admin import logs_group
 from .queries import register_query_commands
 from .report import register_report_command
 from .store import register_store_commands
@@ -24,6 +25,7 @@ def main() -> None:
 
 main.add_command(backup_group)
 main.add_command(health_group)
+main.add_command(logs_group)
 register_query_commands(main)
 register_report_command(main)
 register_store_commands(main)

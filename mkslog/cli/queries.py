@@ -206,20 +206,34 @@ def logins_cmd(paths, format_name, log_format, nginx_conf, app_logs, by, only_40
 @access_options
 @app_log_option
 @top_option(20, "addresses")
+@click.option("--deny", type=click.Choice(["nginx", "ufw"]), help="Write a block list of the addresses instead: "
+              "an nginx `deny` include or `ufw deny from` lines (to -o FILE; mkslog never applies it).")
+@click.option("--allow", "allow", multiple=True, help="An address or network never to block (repeatable; "
+              "default: security.allowlist, loopback).")
 @window_options
 @output_options
-def suspects_cmd(paths, format_name, log_format, nginx_conf, app_logs, top_n, since, until, tz, config_path, output,
-                 out_file):
+def suspects_cmd(paths, format_name, log_format, nginx_conf, app_logs, top_n, deny, allow, since, until, tz,
+                 config_path, output, out_file):
     """Addresses with a request burst, many 4xx, failed logins or scanner probes, each with the reason.
 
     Thresholds: thresholds.suspect_requests_per_hour, suspect_4xx_ratio, suspect_login_failures and
-    suspect_min_requests in the config."""
+    suspect_min_requests in the config. --deny nginx|ufw -o FILE writes them as a block list."""
     from ..queries import suspect_limits, suspicious_ips
 
     run = QueryRun(config_path, since, until, tz)
     access = run.access(paths, format_name, log_format, nginx_conf)
     app = run.optional_app(app_logs, paths)
     df = suspicious_ips(access, app, **suspect_limits(run.cfg)).head(top_n)
+    if deny:
+        from ..present.denylist import deny_list
+
+        allowed = list(allow) or list(run.cfg.get("security.allowlist") or [])
+        made = deny_list(df["remote_addr"].to_list(), deny, allow=allowed,
+                         reasons=dict(zip(df["remote_addr"].to_list(), df["reason"].to_list(), strict=True)))
+        for addr, why in made.left_out.items():
+            click.echo(f"Note: not blocking {safe_text(addr)}: {why}", err=True)
+        run.emit(made.text, out_file)
+        return
     if output in ("table", "markdown"):  # the reason names the first paths; the full list is in JSON/CSV
         df = df.drop("scanner_paths")
     run.emit(render_frame(df, output, run.title("Suspicious client addresses")), out_file)
