@@ -54,3 +54,7 @@ class HealthError(MkslogError):
 
 class OutputError(MkslogError):
     """An answer could not be written where it was asked to go (a missing or read-only folder)."""
+
+
+class FilterError(QueryError):
+    """A filter (--status, --path, --ip, --where ...) is malformed or names a column the log lacks."""
