@@ -134,6 +134,8 @@ class QueryRun:
         self.required.append(required)
         return stats
 
+    new_stats = _stats  # for commands in other modules (sql, show) that open logs themselves
+
     def optional_app(self, app_logs, access_paths):
         """``--app-log``, else the configured app log when no access PATHS were given and it exists."""
         from ..errors import FormatError, LogFileError, StoreError
