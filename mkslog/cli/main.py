@@ -14,6 +14,8 @@ from .logs import attach_progress, log_options, output_options, warn_rejects, wr
 from .logs_admin import logs_group
 from .queries import register_query_commands
 from .report import register_report_command
+from .show import show_cmd
+from .sql import sql_cmd
 from .store import register_store_commands
 
 
@@ -29,6 +31,8 @@ main.add_command(logs_group)
 register_query_commands(main)
 register_report_command(main)
 register_store_commands(main)
+main.add_command(sql_cmd)
+main.add_command(show_cmd)
 
 
 @main.command("parse")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import click
 
 from .common import safe_text
+from .filters import access_filter_options, records_where_option
 from .logs import output_options
 from .run import (
     LEVELS,
@@ -47,6 +48,7 @@ from .run import (
                    "(--top alone: 10).")
 @click.option("--zeros", is_flag=True, help="Also list the hours (days) without errors between the first and last.")
 @window_options
+@records_where_option
 @output_options
 def errors_cmd(paths, kind, log_format, datefmt, by, level, top_n, zeros, since, until, tz, config_path, output,
                out_file):
@@ -70,6 +72,7 @@ def errors_cmd(paths, kind, log_format, datefmt, by, level, top_n, zeros, since,
 @click.option("--every", default="1d", show_default=True, callback=lambda c, p, v: check_every(v),
               help="Bucket size: 15m, 1h, 1d, 1w ...")
 @window_options
+@access_filter_options
 @output_options
 def traffic_cmd(paths, format_name, log_format, nginx_conf, every, since, until, tz, config_path, output, out_file):
     """Requests, unique client addresses, 4xx and 5xx per day (or --every) - the manual's accesses per day."""
@@ -86,6 +89,7 @@ def traffic_cmd(paths, format_name, log_format, nginx_conf, every, since, until,
 @access_options
 @top_option(10, "addresses")
 @window_options
+@access_filter_options
 @output_options
 def top_ips_cmd(paths, format_name, log_format, nginx_conf, top_n, since, until, tz, config_path, output, out_file):
     """Client addresses with the most requests (the manual's awk | sort | uniq -c | sort -rn | head)."""
@@ -103,6 +107,7 @@ def top_ips_cmd(paths, format_name, log_format, nginx_conf, top_n, since, until,
 @top_option(10, "endpoints")
 @click.option("--raw", is_flag=True, help="Keep ids, uuids and hashes in the paths (no folding into {id}, {uuid}, {hash}).")
 @window_options
+@access_filter_options
 @output_options
 def endpoints_cmd(paths, format_name, log_format, nginx_conf, top_n, raw, since, until, tz, config_path, output,
                   out_file):
@@ -122,6 +127,7 @@ def endpoints_cmd(paths, format_name, log_format, nginx_conf, top_n, raw, since,
               help="Per endpoint (busiest first), per hour, or per status code; overall when not given.")
 @top_option(20, "endpoints with --by endpoint")
 @window_options
+@access_filter_options
 @output_options
 def latency_cmd(paths, format_name, log_format, nginx_conf, by, top_n, since, until, tz, config_path, output,
                 out_file):
@@ -141,6 +147,7 @@ def latency_cmd(paths, format_name, log_format, nginx_conf, by, top_n, since, un
 @click.option("--by-endpoint", is_flag=True, help="Count the slow requests per endpoint instead of listing them.")
 @top_option(20, "requests (or endpoints)")
 @window_options
+@access_filter_options
 @output_options
 def slow_cmd(paths, format_name, log_format, nginx_conf, over, by_endpoint, top_n, since, until, tz, config_path,
              output, out_file):
@@ -161,6 +168,7 @@ def slow_cmd(paths, format_name, log_format, nginx_conf, over, by_endpoint, top_
 @paths_argument
 @access_options
 @window_options
+@access_filter_options
 @output_options
 def status_cmd(paths, format_name, log_format, nginx_conf, since, until, tz, config_path, output, out_file):
     """Requests per status code with its class (2xx/3xx/4xx/5xx) and their shares."""
@@ -182,6 +190,7 @@ def status_cmd(paths, format_name, log_format, nginx_conf, since, until, tz, con
 @click.option("--login-path", help="The login endpoint (default: queries.login_path in the config, /api/v1/auth/login).")
 @top_option(20, "rows")
 @window_options
+@access_filter_options
 @output_options
 def logins_cmd(paths, format_name, log_format, nginx_conf, app_logs, by, only_401, login_path, top_n, since, until,
                tz, config_path, output, out_file):
@@ -211,6 +220,7 @@ def logins_cmd(paths, format_name, log_format, nginx_conf, app_logs, by, only_40
 @click.option("--allow", "allow", multiple=True, help="An address or network never to block (repeatable; "
               "default: security.allowlist, loopback).")
 @window_options
+@access_filter_options
 @output_options
 def suspects_cmd(paths, format_name, log_format, nginx_conf, app_logs, top_n, deny, allow, since, until, tz,
                  config_path, output, out_file):
@@ -248,6 +258,7 @@ def suspects_cmd(paths, format_name, log_format, nginx_conf, app_logs, top_n, de
 @click.option("--every", default="1h", show_default=True, callback=lambda c, p, v: check_every(v),
               help="Timeline bucket size.")
 @window_options
+@access_filter_options
 @output_options
 def ip_cmd(addr, paths, format_name, log_format, nginx_conf, section, every, since, until, tz, config_path, output,
            out_file):
@@ -278,6 +289,7 @@ def ip_cmd(addr, paths, format_name, log_format, nginx_conf, section, every, sin
 @access_options
 @app_log_option
 @window_options
+@access_filter_options
 @output_options
 def summary_cmd(paths, format_name, log_format, nginx_conf, app_logs, since, until, tz, config_path, output, out_file):
     """One screen: requests, unique IPs, 5xx rate, p50/p95/p99, top IP and endpoint, app errors, rejects."""

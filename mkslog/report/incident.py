@@ -22,7 +22,7 @@ def app_errors_near(app: pl.LazyFrame, access: pl.LazyFrame, ip: str, *, window:
     mention ``ip`` in their text, and those within ``window`` of a 5xx answer to it (the app log
     does not carry the client address of a failed request; the time ties the two together).
     Columns: ts, level, logger, message, exc_type, match (``mentions ip`` / ``near a 5xx``)."""
-    from ..queries.app import at_least
+    from ..filters import at_least
     from ..timespec import parse_duration
 
     span = parse_duration(window)
