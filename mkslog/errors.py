@@ -59,5 +59,6 @@ class OutputError(MkslogError):
 class DatabaseError(BackupError, HealthError):
     """A database URL or the PostgreSQL client is wrong (shared by backup and health db)."""
 
+
 class FilterError(QueryError):
     """A filter (--status, --path, --ip, --where ...) is malformed or names a column the log lacks."""
