@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import polars as pl
 
 #: A top list of the period before is asked for this many rows: every key it has, in rank order.
-ALL_ROWS = 1 << 40
+ALL_ROWS = (1 << 32) - 1
 
 
 def compare_top(current: pl.DataFrame, previous: pl.DataFrame, key: str | Sequence[str], value: str) -> pl.DataFrame:

@@ -193,7 +193,7 @@ def fill_period(df: pl.DataFrame, logs: PeriodLogs, every: str = "1h", ts: str =
         return filled.with_columns(pl.col(c).fill_null(0) for c in counts)
     lf = logs.frame(kind, previous=previous)
     days = [] if lf is None else lf.select(pl.col("ts").dt.date().unique()).collect().to_series().to_list()
-    covered = pl.col(ts).dt.date().is_in(pl.Series(days, dtype=pl.Date))
+    covered = pl.col(ts).dt.date().is_in(pl.Series(days, dtype=pl.Date).implode())
     return filled.with_columns(pl.when(covered).then(pl.col(c).fill_null(0)).otherwise(None).alias(c)
                                for c in counts)
 
