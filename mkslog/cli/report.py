@@ -1,8 +1,9 @@
-"""``mkslog report``: the weekly HTML report, for cron or a systemd timer.
+"""``mkslog report``: the HTML report of a day, a week, a month or a range, for cron or a systemd timer.
 
-``python -m mkslog report --week last`` runs the bundled ``weekly_report.ipynb`` for last week's
-logs and writes ``reports/mks-weekly-2026-W47.html`` with the executed notebook beside it
-(``.ipynb``), then prints the HTML's path. Re-running a week replaces its report atomically; a
+``python -m mkslog report --week last`` (the default) runs the bundled ``weekly_report.ipynb`` for
+last week's logs and writes ``reports/mks-weekly-2026-W47.html`` with the executed notebook beside it
+(``.ipynb``), then prints the HTML's path; ``--day yesterday`` writes ``mks-daily-2026-11-24.html``,
+``--month last`` ``mks-monthly-2026-10.html``, ``--since A --until B`` ``mks-report-A_B.html``. Re-running a week replaces its report atomically; a
 failing cell exits with 1 and the cell's error, and an earlier report of that week stays as it was.
 
 >>> from click.testing import CliRunner  # doctest: +SKIP
@@ -33,18 +34,41 @@ def default_notebook() -> Path:
                       f"{', '.join(str(c) for c in NOTEBOOK_CANDIDATES)}); give one with --notebook")
 
 
-def report_path(out_dir: str | Path, week_label: str) -> Path:
-    """``<out_dir>/mks-weekly-<week>.html``.
+#: The file name's word for each kind of period.
+FILE_WORDS = {"day": "daily", "week": "weekly", "month": "monthly", "range": "report"}
 
-    >>> report_path("reports", "2026-W47").as_posix()
-    'reports/mks-weekly-2026-W47.html'
+
+def report_path(out_dir: str | Path, label: str, kind: str = "week") -> Path:
+    """``<out_dir>/mks-<daily|weekly|monthly|report>-<period>.html``: the name carries the period.
+
+    >>> report_path("reports", "2026-W47").as_posix(), report_path("reports", "2026-11", "month").name
+    ('reports/mks-weekly-2026-W47.html', 'mks-monthly-2026-11.html')
     """
-    return Path(out_dir) / f"mks-weekly-{week_label}.html"
+    return Path(out_dir) / f"mks-{FILE_WORDS[kind]}-{label}.html"
+
+
+def chosen_period(day, week, month, since, until, tz: str):
+    """The one period the options name (``--week last`` when none is given, for cron)."""
+    from ..errors import TimeSpecError
+    from ..timespec import resolve_period
+
+    given = [(k, v) for k, v in (("day", day), ("week", week), ("month", month)) if v]
+    if since or until:
+        given.append(("range", f"{since or ''}/{until or ''}"))
+    if len(given) > 1:
+        raise TimeSpecError("give one period: --day, --week, --month or --since/--until, not "
+                            + " and ".join(f"--{k}" if k != "range" else "--since/--until" for k, _ in given))
+    kind, spec = given[0] if given else ("week", "last")
+    return resolve_period(kind, spec, tz)
 
 
 @click.command("report")
-@click.option("--week", default="last", show_default=True,
-              help="last, this, or an ISO week such as 2026-W47 (weeks start on Monday in the display timezone).")
+@click.option("--day", help="A day: yesterday, today or a date such as 2026-11-18 (the daily checklist).")
+@click.option("--week", help="last, this, or an ISO week such as 2026-W47 (weeks start on Monday in the "
+                             "display timezone). The default: --week last.")
+@click.option("--month", help="last, this, or a month such as 2026-11 (the monthly review).")
+@click.option("--since", help="Start of a range (anything --since takes elsewhere); needs --until.")
+@click.option("--until", help="End of a range (a date means the end of that day); needs --since.")
 @config_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Folder for the report (default: [report] out in mkslog.toml, else ./reports).")
@@ -53,25 +77,32 @@ def report_path(out_dir: str | Path, week_label: str) -> Path:
               help="Run this notebook instead of the bundled weekly_report.ipynb (same parameters).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=600, show_default=True,
               help="Seconds any one notebook cell may run.")
-def report_cmd(week, config_path, out_dir, lang, notebook, timeout):
-    """Write the weekly HTML report (self-contained, opens offline) and the executed notebook beside it."""
+@click.option("--progress/--no-progress", default=None,
+              help="A progress line on stderr while the notebook runs (default: when stderr is a terminal).")
+def report_cmd(day, week, month, since, until, config_path, out_dir, lang, notebook, timeout, progress):
+    """Write the HTML report of a day, a week, a month or a range (self-contained, opens offline)
+    and the executed notebook beside it."""
+    import sys
+
     from ..config import load_config
-    from ..present.i18n import t
+    from ..report.fonts import require_font
+    from ..report.page import title_text
     from ..report.render import render
-    from ..report.week import resolve_week
 
     cfg = load_config(config_path)
     tz = cfg.get("timezone") or "UTC"
-    wk = resolve_week(week, tz)
+    period = chosen_period(day, week, month, since, until, tz)
     lang = lang or cfg.get("lang") or "en"
     if lang not in ("en", "ja"):
         from ..errors import ConfigError
 
         raise ConfigError(f"lang = {lang!r} in {cfg.path}: use en or ja")
-    out = report_path(out_dir or cfg.get("report.out") or "reports", wk.label)
+    font = require_font(cfg, lang)  # before anything runs: a Japanese page of boxes is no report
+    out = report_path(out_dir or cfg.get("report.out") or "reports", period.label, period.kind)
     parameters = {
         "config": str(cfg.path) if cfg.path else "",
-        "week": wk.label,
+        "period": period.kind,
+        "spec": period.label if period.kind != "range" else f"{period.start.isoformat()}/{period.end.isoformat()}",
         "timezone": tz,
         "lang": lang,
         "slow_ms": float(cfg.get("thresholds.slow_ms", 1000.0)),
@@ -79,7 +110,8 @@ def report_cmd(week, config_path, out_dir, lang, notebook, timeout):
     }
     # the kernel runs in this folder, so a config found by search here is found there too
     html = render(Path(notebook) if notebook else default_notebook(), parameters, out, timeout=timeout,
-                  cwd=Path.cwd(), title=t("title", lang, week=wk.label))
+                  cwd=Path.cwd(), title=title_text(period, lang), font=font if font is not None else False,
+                  progress=sys.stderr.isatty() if progress is None else progress)
     click.echo(str(html))
 
 
