@@ -46,10 +46,10 @@ def report_path(out_dir: str | Path, week_label: str) -> Path:
 @click.option("--week", default="last", show_default=True,
               help="last, this, or an ISO week such as 2026-W47 (weeks start on Monday in the display timezone).")
 @config_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, readable=False),
               help="Folder for the report (default: [report] out in mkslog.toml, else ./reports).")
 @click.option("--lang", type=click.Choice(["en", "ja"]), help="Language of the report (default: lang in mkslog.toml).")
-@click.option("--notebook", type=click.Path(dir_okay=False, exists=True),
+@click.option("--notebook", type=click.Path(dir_okay=False, exists=True, readable=False),
               help="Run this notebook instead of the bundled weekly_report.ipynb (same parameters).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=600, show_default=True,
               help="Seconds any one notebook cell may run.")
