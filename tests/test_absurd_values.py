@@ -151,12 +151,14 @@ def test_commands_over_an_absurd_request_time(logs, command, shown, output):
     assert shown[output in ("json", "csv")] in result.output
 
 
-@pytest.mark.parametrize("output", ["table", "json", "csv", "markdown"])
-@pytest.mark.parametrize("command", [["summary"], ["traffic"], ["traffic", "--every", "1h"],
-                                     ["ip", "203.0.113.9"], ["suspects"], ["latency", "--by", "hour"]])
+@pytest.mark.parametrize(("command", "output"), [
+    (command, output)
+    for command in (["summary"], ["traffic"], ["traffic", "--every", "1h"], ["ip", "203.0.113.9"], ["suspects"],
+                    ["latency", "--by", "hour"])
+    for output in ("table", "json", "csv", "markdown")
+    if not (command[0] == "ip" and output == "csv")  # several sections: no CSV
+])
 def test_commands_over_year_0_and_10000(logs, command, output):
-    if command[0] == "ip" and output == "csv":
-        pytest.skip("ip has several sections: no CSV")
     result = run(logs, *command, "--output", output, str(logs / "far.log"))
     assert result.exit_code == 0, result.output
     if command[0] != "suspects":
