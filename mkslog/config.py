@@ -217,7 +217,8 @@ def load_config(path: str | os.PathLike | None = None, *, search: bool = True) -
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{chosen} is not valid TOML: {exc} (fix the file, see mkslog.example.toml)") from exc
     except OSError as exc:
-        raise ConfigError(f"cannot read config {chosen}: {exc.strerror}") from exc
+        raise ConfigError(f"cannot read config {chosen}: {exc.strerror} (make it readable for this user, "
+                          "or give another with --config FILE or MKSLOG_CONFIG)") from exc
     values = _resolve_paths(values, chosen.resolve().parent)
     return Config(values, chosen.resolve())
 

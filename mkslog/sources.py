@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .errors import LogFileError
+from .gzstream import GZIP_MAGIC, GzipStream
 
 # 24 MiB: large enough for vectorised work, small enough for bounded memory, and under glibc's largest
 # mmap threshold (32 MiB): a 32 MiB buffer is mmap'ed and page-faulted afresh on every read (measured:
 # reading a 1.8 GB log took 2.2 s in 32 MiB chunks, 0.4 s in 24 MiB ones)
 DEFAULT_CHUNK = 24 * 1024 * 1024
-GZIP_MAGIC = b"\x1f\x8b"
 _NUMBERED = re.compile(r"^(?P<base>.*?)\.(?P<n>\d+)(?:\.gz)?$")
 _DATED = re.compile(r"^(?P<base>.*?)-(?P<date>\d{8})(?:\.gz)?$")
 
@@ -97,65 +97,6 @@ class Source:
         return raw
 
 
-class GzipStream:
-    """Decompress gzip (several members allowed) incrementally with zlib, so that a truncated
-    file yields every byte it holds: :class:`gzip.GzipFile` drops the data of the read that
-    hits the cut. :attr:`truncated` tells, after the end, whether the stream was complete.
-
-    >>> import io
-    >>> data = gzip.compress(b"a\\nb\\n")
-    >>> s = GzipStream(io.BytesIO(data[:-6])); (s.read(100), s.truncated)
-    (b'a\\nb\\n', True)
-    """
-
-    def __init__(self, raw: BinaryIO, block: int = 1 << 20):
-        self.raw, self.block = raw, block
-        self._d = zlib.decompressobj(wbits=31)
-        self._buf = bytearray()
-        self._done = False
-        self.truncated = False
-
-    def read(self, n: int) -> bytes:
-        self._fill(n)
-        out = bytes(self._buf[:n])
-        del self._buf[:n]
-        return out
-
-    def readline(self) -> bytes:
-        """Up to and including the next newline (or to the end)."""
-        parts = []
-        while True:
-            newline = self._buf.find(b"\n")
-            if newline >= 0:
-                parts.append(self.read(newline + 1))
-                return b"".join(parts)
-            if self._done:
-                parts.append(self.read(len(self._buf)))
-                return b"".join(parts)
-            parts.append(self.read(len(self._buf)))
-            self._fill(1)
-
-    def _fill(self, n: int) -> None:
-        while len(self._buf) < n and not self._done:
-            data = self.raw.read(self.block)
-            if not data:
-                self._done = True
-                self.truncated = not self._d.eof
-                self._buf += self._d.flush()
-                return
-            while data:
-                self._buf += self._d.decompress(data)
-                if self._d.eof:  # next member, or trailing garbage
-                    data = self._d.unused_data
-                    if data:
-                        self._d = zlib.decompressobj(wbits=31)
-                else:
-                    data = b""
-
-    def close(self) -> None:
-        self.raw.close()
-
-
 class _Replay:
     """``head`` first, then the rest of ``stream``: a pipe's bytes that were looked at already.
     ``error``: what went wrong while reading ``head``, raised again where the head ends."""
@@ -165,8 +106,9 @@ class _Replay:
         self._pos = 0
 
     @property
-    def truncated(self) -> bool:
-        return bool(getattr(self.stream, "truncated", False))
+    def gzipped(self) -> GzipStream | None:
+        """The decompressing stream behind, if the pipe holds gzip (it tells what damage it met)."""
+        return self.stream if isinstance(self.stream, GzipStream) else None
 
     def _rest(self):
         if self.error is not None:
@@ -332,7 +274,8 @@ class Chunk:
 class ChunkReader:
     """Iterate a source's bytes in chunks of about ``chunk_size``, cut after the last newline.
 
-    A truncated ``.gz`` yields everything it holds, then sets :attr:`error`; so does a read error.
+    A truncated or damaged ``.gz`` yields everything it holds before the cut or the damage, then
+    sets :attr:`error`; so does a read error. Bytes after a ``.gz``'s end are skipped with a note.
     A chunk is a block of ``chunk_size`` bytes completed to the end of its last line, so a line
     longer than the chunk size makes one longer chunk.
     """
@@ -342,6 +285,8 @@ class ChunkReader:
     start_offset: int = 0
     start_line: int = 1
     error: str | None = None
+    #: things worth a warning that lost no line (trailing bytes after a .gz's end)
+    notes: list[str] = field(default_factory=list, init=False)
     bytes_read: int = field(default=0, init=False)
 
     def __iter__(self) -> Iterator[Chunk]:
@@ -355,15 +300,20 @@ class ChunkReader:
     def _read(self, stream: BinaryIO) -> bytes:
         try:
             block = stream.read(self.chunk_size)
-            if not block and getattr(stream, "truncated", False):
-                self.error = (f"{self.source.name}: the .gz file is truncated (cut before its end); "
-                              "kept every line it holds")
+            if not block:
+                self._conclude(stream)
             return block
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             self.error = f"{self.source.name}: compressed data is corrupt ({exc}); kept the lines before the damage"
         except OSError as exc:
             self.error = f"{self.source.name}: read error: {exc}"
         return b""
+
+    def _conclude(self, stream: BinaryIO) -> None:
+        """At the end: what a ``.gz`` met on the way (damage, a cut, bytes after its end)."""
+        gz = stream if isinstance(stream, GzipStream) else getattr(stream, "gzipped", None)
+        if gz is not None:
+            self.error, self.notes = gz.problems(self.source.name)
 
     def _chunks(self, stream: BinaryIO) -> Iterator[Chunk]:
         if self.start_offset:

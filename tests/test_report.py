@@ -414,3 +414,34 @@ def test_notebooks_keep_logic_in_the_library(name):
 def test_analyst_notebooks_run_top_to_bottom_on_the_sample_logs(name, tmp_path):
     html = render(ROOT / "notebooks" / f"{name}.ipynb", {}, tmp_path / f"{name}.html")
     assert html.is_file() and SVG_IMG.search(html.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def absurd_logs(tmp_path):
+    """A ``timed`` access log of the week with one absurd ``$request_time`` (9999999999999.000 s, as a
+    broken upstream timer once logged) and lines dated year 0000 and UTC year 10000 (a clock reset,
+    a fuzzer): they reach the queries as they are until the parser turns them into rejects."""
+    base = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+    lines = []
+    for i in range(30):
+        ts = (base + timedelta(minutes=i)).strftime("%d/%b/%Y:%H:%M:%S +0000")
+        timing = "9999999999999.000" if i == 7 else f"0.{i % 9 + 1:03d}"
+        lines.append(f'203.0.113.{i % 3} - - [{ts}] "GET /api/v1/knowledge/{i} HTTP/1.1" 200 12 "-" "curl" '
+                     f"{timing} 0.001")
+    lines.append('203.0.113.9 - - [01/Jan/0000:10:00:00 +0900] "GET /x HTTP/1.1" 500 1 "-" "curl" 0.1 0.1')
+    lines.append('203.0.113.9 - - [31/Dec/9999:23:00:00 -0900] "GET /y HTTP/1.1" 500 1 "-" "curl" 0.1 0.1')
+    (tmp_path / "access.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = tmp_path / "mkslog.toml"
+    config.write_text('timezone = "Asia/Tokyo"\nlang = "en"\n[logs.access]\npaths = ["access.log"]\nformat = "timed"\n',
+                      encoding="utf-8")
+    return config
+
+
+@pytest.mark.slow
+def test_an_absurd_request_time_and_far_dates_do_not_kill_the_report(absurd_logs, tmp_path):
+    """`(request_time * 1e6).cast(Int64)` overflowed on 9999999999999.000 s (issue 20, item 3)."""
+    out = tmp_path / "out"
+    result = run_cli("report", "--week", WEEK, "--config", str(absurd_logs), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    text = (out / f"mks-weekly-{WEEK}.html").read_text(encoding="utf-8")
+    assert "9,999,999,999,999,000" in text  # the slowest request, in ms, as it was logged

@@ -91,3 +91,49 @@ def test_process_substitution_gets_every_line():
     assert result.returncode == 0, result.stderr
     row = json.loads(result.stdout)[0]
     assert (row["lines"], row["parsed"], row["rejected"]) == (1000, 1000, 0)
+
+
+MIRAI = ROOT / "sample_logs" / "nginx" / "mirai-knowledge-system-access.log"  # 2,754 timed lines, 680 KB
+TRICKLE = """import sys, time
+data = open(sys.argv[2], "rb").read()
+with open(sys.argv[1], "wb") as fh:  # blocks until the reader opens the FIFO
+    for i in range(0, len(data), 4096):
+        fh.write(data[i:i + 4096]); fh.flush(); time.sleep(0.001)
+"""
+
+
+def test_process_substitution_of_a_log_larger_than_the_detection_sample_gets_every_line():
+    # issue 20 item 2: `parse --stats <(cat access.log)` without --format read 1,682 of 2,754 lines
+    shell = f"PYTHONPATH='{ROOT}' '{sys.executable}' -m mkslog parse --stats --output json <(cat '{MIRAI}')"
+    result = subprocess.run(["bash", "-c", shell], capture_output=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    row = json.loads(result.stdout)[0]
+    assert (row["format"], row["lines"], row["parsed"], row["bytes"]) == ("timed", 2754, 2754, MIRAI.stat().st_size)
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+@pytest.mark.parametrize("command", [["parse", "--stats"], ["summary"], ["top-ips", "--top", "5"]])
+def test_a_fifo_fed_slowly_by_a_writer_process_answers_as_the_file_does(tmp_path, compress, command):
+    fifo = tmp_path / "access.fifo"
+    os.mkfifo(fifo)
+    source = tmp_path / "access.log.gz" if compress else MIRAI
+    if compress:
+        source.write_bytes(gzip.compress(MIRAI.read_bytes()))
+    writer = subprocess.Popen([sys.executable, "-c", TRICKLE, str(fifo), str(source)])
+    try:
+        piped = mkslog_cli(*command, "--output", "json", str(fifo))
+    finally:
+        writer.wait(timeout=30)
+    assert piped.returncode == 0 and writer.returncode == 0, piped.stderr
+    from_file = mkslog_cli(*command, "--output", "json", str(MIRAI))
+    assert piped.stdout.replace(str(fifo).encode(), b"F") == from_file.stdout.replace(str(MIRAI).encode(), b"F")
+    assert piped.stderr == from_file.stderr == b""
+
+
+def test_ingest_of_a_fifo_is_refused_at_once_with_a_message(tmp_path):
+    fifo = tmp_path / "access.fifo"
+    os.mkfifo(fifo)  # no writer: opening it would block forever
+    result = mkslog_cli("ingest", "--store", str(tmp_path / "store"), str(fifo))
+    assert result.returncode == 1
+    assert result.stderr.decode() == (f"Error: ingest reads files: {fifo} is a pipe, which cannot be resumed where "
+                                      "it stopped; save it to a file first, or read it once with mkslog parse --to FILE\n")

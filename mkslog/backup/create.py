@@ -181,6 +181,20 @@ def extra_names(extras: list[Path]) -> list[str]:
     return names
 
 
+def _failure(exc: BaseException, inputs: list[Path | None]) -> BaseException:
+    """What went wrong, named as reading an input (a file in the data directory this user may not
+    read) or as writing the backup."""
+    if not isinstance(exc, OSError):
+        return exc
+    if isinstance(exc, PermissionError) and exc.filename:
+        failed = Path(os.fsdecode(exc.filename)).absolute()
+        places = [q for p in inputs if p is not None for q in (p.absolute(), p.resolve())]
+        if any(failed == p or p in failed.parents for p in places):
+            return BackupError(f"cannot read {failed}: permission denied (run the backup as a user who can read "
+                               "the whole data directory, e.g. the application's user or root)")
+    return os_failure(exc, "writing")
+
+
 def _create(kind: str, root: Path, parts: Parts, database_url: str | None,
             log: BackupLog, min_free_mb: int, verify: bool, now: datetime | None) -> CreateResult:
     # The names carry the same wall time as the log lines; a naive ``now`` is that wall time already.
@@ -218,7 +232,7 @@ def _create(kind: str, root: Path, parts: Parts, database_url: str | None,
                            errors=errors)
     except (OSError, tarfile.TarError, BackupError) as exc:
         shutil.rmtree(dest, ignore_errors=True)  # never leave a half-written backup behind
-        reason = os_failure(exc, "writing") if isinstance(exc, OSError) else exc
+        reason = _failure(exc, [data_dir, env, *parts.extras])
         raise BackupError(f"{reason}; {dest} was removed") from exc
     result = CreateResult(kind, dest, files, display, skipped, errors, verified=False, duration_s=0.0,
                           warnings=parts.warnings)

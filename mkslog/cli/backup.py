@@ -84,14 +84,14 @@ def _mb(size: int) -> str:
 @backup_group.command("create")
 @click.option("--kind", type=click.Choice(KINDS), default="manual", show_default=True,
               help="Backup kind: decides the folder and the retention.")
-@click.option("--data-dir", type=click.Path(file_okay=False), help="Data directory (default: backup.data_dir).")
+@click.option("--data-dir", type=click.Path(file_okay=False, readable=False), help="Data directory (default: backup.data_dir).")
 @click.option("--env-file", help="Env file to copy, '' for none (default: backup.env_file).")
 @click.option("--database-url", help="PostgreSQL URL, '' for none (default: MKS_DATABASE_URL in the env "
               "file, else backup.database_url).")
 @click.option("--extra", "extras", multiple=True, type=click.Path(),
               help="A further folder or file to back up, e.g. /etc/letsencrypt; repeatable (default: "
               "backup.extra_paths).")
-@click.option("--root", type=click.Path(file_okay=False), help="Backup root (default: backup.root).")
+@click.option("--root", type=click.Path(file_okay=False, readable=False), help="Backup root (default: backup.root).")
 @click.option("--no-verify", is_flag=True, help="Skip re-reading the new backup against its manifest.")
 @config_option
 @json_option
@@ -164,7 +164,7 @@ def verify_cmd(backup_dir, config_path, as_json) -> None:
 
 
 @backup_group.command("list")
-@click.option("--root", type=click.Path(file_okay=False), help="Backup root (default: backup.root).")
+@click.option("--root", type=click.Path(file_okay=False, readable=False), help="Backup root (default: backup.root).")
 @config_option
 @json_option
 def list_cmd(root, config_path, as_json) -> None:
@@ -191,7 +191,7 @@ def list_cmd(root, config_path, as_json) -> None:
 
 
 @backup_group.command("prune")
-@click.option("--root", type=click.Path(file_okay=False), help="Backup root (default: backup.root).")
+@click.option("--root", type=click.Path(file_okay=False, readable=False), help="Backup root (default: backup.root).")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 @config_option
 @json_option
@@ -217,7 +217,7 @@ def prune_cmd(root, dry_run, config_path, as_json) -> None:
 @click.argument("backup_dir", type=click.Path(file_okay=False, readable=False))
 @click.option("--part", type=click.Choice(["data", "env"]), default="data", show_default=True,
               help="What to restore: the data directory, or the env file (.env.production, mode 0600).")
-@click.option("--to", "target", type=click.Path(), help="Where it goes (data: required; env: default "
+@click.option("--to", "target", type=click.Path(readable=False), help="Where it goes (data: required; env: default "
               "backup.env_file); an existing one is moved aside to TARGET.old-YYYYmmdd_HHMMSS.")
 @click.option("--database", "restore_db", is_flag=True, help="Also restore the database dump with psql.")
 @click.option("--database-url", help="PostgreSQL URL (default: MKS_DATABASE_URL in the env file, else "

@@ -39,7 +39,7 @@ class MkslogGroup(click.Group):
 config_option = click.option(
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(dir_okay=False, readable=False),
     default=None,
     help="mkslog.toml to use (default: $MKSLOG_CONFIG, ./mkslog.toml, ~/.config/mkslog/, /etc/mkslog/).",
 )

@@ -33,7 +33,7 @@ def health_group() -> None:
 @click.option(
     "--log",
     "log_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(dir_okay=False, readable=False),
     help="health_check.log to append to (default: health.log).",
 )
 @click.option(
@@ -41,7 +41,7 @@ def health_group() -> None:
 )
 @click.option(
     "--cafile",
-    type=click.Path(dir_okay=False),
+    type=click.Path(dir_okay=False, readable=False),
     help="PEM CA bundle to verify https against (default: the system's).",
 )
 @config_option
@@ -105,7 +105,7 @@ def check_command(
 @click.option(
     "--log",
     "log_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(dir_okay=False, readable=False),
     help="metrics.log to append to (default: health.metrics_log).",
 )
 @click.option(
@@ -204,7 +204,7 @@ def metrics_command(
 )
 @click.option(
     "--cafile",
-    type=click.Path(dir_okay=False),
+    type=click.Path(dir_okay=False, readable=False),
     help="PEM CA bundle to verify against (default: the system's).",
 )
 @click.option("--timeout", type=float, help="Seconds to connect and handshake (default: health.timeout, 10).")

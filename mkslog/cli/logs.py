@@ -20,10 +20,10 @@ output_choice = click.Choice(["table", "json", "csv", "markdown"])
 def log_options(func: Callable) -> Callable:
     """PATHS..., --format, --log-format, --nginx-conf, --config."""
     decorators = [
-        click.argument("paths", nargs=-1, type=click.Path()),
+        click.argument("paths", nargs=-1, type=click.Path(readable=False)),
         click.option("--format", "format_name", help="Named format: timed, main, combined, common, gunicorn, gunicorn_timed."),
         click.option("--log-format", help="An nginx log_format ($remote_addr ...) or gunicorn access_log_format (%(h)s ...)."),
-        click.option("--nginx-conf", type=click.Path(dir_okay=False),
+        click.option("--nginx-conf", type=click.Path(dir_okay=False, readable=False),
                      help="Read log_format from this nginx config (with --format NAME when it defines several)."),
         click.option("--kind", default="access", show_default=True,
                      type=click.Choice(["access", "nginx-error", "gunicorn-error", "app", "health", "metrics", "backup"]),
@@ -37,7 +37,7 @@ def log_options(func: Callable) -> Callable:
 
 def output_options(func: Callable) -> Callable:
     """--output table|json|csv|markdown and -o FILE."""
-    func = click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")(func)
+    func = click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, readable=False), help="Write to FILE instead of stdout.")(func)
     func = click.option("--output", "output", type=output_choice, default="table", show_default=True,
                         help="table (aligned text when piped), json, csv or markdown.")(func)
     return func

@@ -37,7 +37,7 @@ main.add_command(show_cmd)
 
 @main.command("parse")
 @log_options
-@click.option("--to", "to", type=click.Path(dir_okay=False),
+@click.option("--to", "to", type=click.Path(dir_okay=False, readable=False),
               help="Write the parsed records to FILE: .parquet, .csv or .jsonl (streamed, any size).")
 @click.option("--rejects", "show_rejects", is_flag=True, help="Show the lines that did not parse, with the reason.")
 @click.option("--stats", "show_stats", is_flag=True, help="Show lines read, parsed and rejected per file.")
@@ -77,7 +77,7 @@ def parse_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, to,
 
 
 @main.command("sample")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="sample_logs", show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, readable=False), default="sample_logs", show_default=True)
 @click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True)
 @click.option("--end", "end", default="2026-11-22", show_default=True, help="Last day (YYYY-MM-DD), local time.")
 @click.option("--seed", type=int, default=47, show_default=True, help="Same seed, same bytes.")

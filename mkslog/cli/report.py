@@ -70,10 +70,10 @@ def chosen_period(day, week, month, since, until, tz: str):
 @click.option("--since", help="Start of a range (anything --since takes elsewhere); needs --until.")
 @click.option("--until", help="End of a range (a date means the end of that day); needs --since.")
 @config_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, readable=False),
               help="Folder for the report (default: [report] out in mkslog.toml, else ./reports).")
 @click.option("--lang", type=click.Choice(["en", "ja"]), help="Language of the report (default: lang in mkslog.toml).")
-@click.option("--notebook", type=click.Path(dir_okay=False, exists=True),
+@click.option("--notebook", type=click.Path(dir_okay=False, exists=True, readable=False),
               help="Run this notebook instead of the bundled weekly_report.ipynb (same parameters).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=600, show_default=True,
               help="Seconds any one notebook cell may run.")

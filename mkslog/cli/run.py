@@ -27,9 +27,9 @@ def options(*decorators: Callable) -> Callable:
     return apply
 
 
-paths_argument = click.argument("paths", nargs=-1, type=click.Path())
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(readable=False))
 app_log = click.option(
-    "--app-log", "app_logs", multiple=True, type=click.Path(),
+    "--app-log", "app_logs", multiple=True, type=click.Path(readable=False),
     help="Application log (repeatable; globs allowed). Default: [logs.app] when no PATHS are given.")
 
 
@@ -51,7 +51,7 @@ access_options = options(
     click.option("--format", "format_name", help="Named access format: timed, main, combined, common, gunicorn, "
                                                  "gunicorn_timed (default: [logs.access] format, else detected)."),
     click.option("--log-format", help="An nginx log_format ($remote_addr ...) or gunicorn access_log_format (%(h)s ...)."),
-    click.option("--nginx-conf", type=click.Path(dir_okay=False),
+    click.option("--nginx-conf", type=click.Path(dir_okay=False, readable=False),
                  help="Read log_format from this nginx config (with --format NAME when it defines several)."),
     client_option,
 )
@@ -60,7 +60,7 @@ window_options = options(
                                  "2026-W47 ... (in the display timezone)."),
     click.option("--until", help="End (exclusive end of the day/week named): same forms as --since."),
     click.option("--tz", help="Display timezone, e.g. Asia/Tokyo or UTC (default: the config's timezone)."),
-    click.option("--store", type=click.Path(file_okay=False), expose_value=False,
+    click.option("--store", type=click.Path(file_okay=False, readable=False), expose_value=False,
                  callback=lambda ctx, _param, value: ctx.meta.__setitem__("mkslog_store", value),
                  help="Read the access log from this Parquet store (`mkslog ingest`) instead of text."),
     config_option,

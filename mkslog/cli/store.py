@@ -14,7 +14,7 @@ from .logs import log_options, output_options, write_output
 
 @click.command("ingest")
 @log_options
-@click.option("--store", "store_dir", type=click.Path(file_okay=False),
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, readable=False),
               help="The store folder (default: `store` in mkslog.toml). Created when missing.")
 @click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
               help="Seconds to wait while another ingest holds the store (0: fail at once).")

@@ -266,6 +266,8 @@ def parse_batches(plans: list[Plan], stats: ParseStats | None = None, *, columns
                     chunk, name, stats, schema=schema, columns=cols, predicate=predicate)
             if reader.error:
                 stats.file(name).error = reader.error
+            for note in reader.notes:
+                stats.warn(name, note)
             yield AfterPrevious(lambda parser=parser, name=name: parser.after_file(name, stats))
 
     with Pool(workers) as pool:

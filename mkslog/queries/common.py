@@ -72,6 +72,17 @@ def require_timing(lf: pl.LazyFrame) -> None:
         raise QueryError(NO_TIMING)
 
 
+def micros(column: str | pl.Expr = "request_time") -> pl.Expr:
+    """A time in seconds as whole microseconds, Float64: exact up to 2**53 us (285 years) and, past
+    that, the nearest float instead of an integer overflow (a logged ``9999999999999.000`` s is shown
+    as what it is, not a crash).
+
+    >>> pl.select(micros(pl.lit(0.0123))).item(), pl.select(micros(pl.lit(1e13))).item()
+    (12300.0, 1e+19)
+    """
+    return (pl.col(column) if isinstance(column, str) else column).mul(1_000_000).round()
+
+
 def share(count: str, total: pl.Expr | None = None) -> pl.Expr:
     """``share``: ``count / total`` (total defaults to the column sum) as Float64."""
     return (pl.col(count) / (total if total is not None else pl.col(count).sum())).cast(pl.Float64).alias("share")

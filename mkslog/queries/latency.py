@@ -25,11 +25,12 @@ from __future__ import annotations
 import polars as pl
 
 from ..errors import QueryError
-from .common import NO_TIMING, collect, endpoint, require_columns, require_timing, seconds
+from .common import NO_TIMING, collect, endpoint, micros, require_columns, require_timing, seconds
 
 QUANTILES = (0.5, 0.9, 0.95, 0.99)
 BY = ("endpoint", "hour", "status")
-#: The column of a latency histogram that holds a request time in whole microseconds.
+#: The column of a latency histogram that holds a request time in whole microseconds (Float64: an
+#: absurd logged time overflows no integer, see :func:`~mkslog.queries.common.micros`).
 MICROS = "__us"
 
 
@@ -46,10 +47,10 @@ def _key(by: str | None) -> pl.Expr | None:
 
 
 def timing_histogram(lf: pl.LazyFrame, by: str | None = None) -> pl.DataFrame:
-    """``[key,] us, n``: how many requests took each whole number of microseconds (one streaming
+    """``[key,] __us, n``: how many requests took each whole number of microseconds (one streaming
     pass; ``us`` is null for requests without a timing)."""
     require_timing(lf)
-    us = (pl.col("request_time") * 1_000_000).round().cast(pl.Int64).alias(MICROS)
+    us = micros().alias(MICROS)
     key = _key(by)
     keys = [us] if key is None else [key, us]
     return collect(lf.group_by(keys).agg(pl.len().cast(pl.Int64).alias("n")))

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import polars as pl
 
 from .app import at_least
-from .common import collect, endpoint, fan_out, require_columns
+from .common import collect, endpoint, fan_out, micros, require_columns
 from .latency import MICROS, weighted_stats
 
 
@@ -48,10 +48,12 @@ def summary(
     timed = "request_time" in lf.collect_schema()
     cols = [pl.col("ts", "remote_addr", "status"), endpoint()]  # folded by the streaming engine, in parallel
     if timed:
-        cols.append((pl.col("request_time") * 1_000_000).round().cast(pl.Int64).alias(MICROS))
+        cols.append(micros().alias(MICROS))
         parts["timing"] = ([pl.col(MICROS)], {"n": (pl.len().cast(pl.Int64), "sum")})
     got = fan_out(lf.select(cols), parts)
-    row = got["totals"].row(0, named=True)
+    # the timestamps stay in polars: a year 0 or 10000 that reached here has no Python datetime
+    seen = got["totals"].select("first_seen", "last_seen")
+    row = got["totals"].drop("first_seen", "last_seen").row(0, named=True)
     requests = row["requests"] or 0
     top_ip = _top(got["ips"], "remote_addr")
     top_ep = _top(got["endpoints"], "endpoint")
@@ -60,8 +62,6 @@ def summary(
         q = weighted_stats(got["timing"], [], quantiles=(0.5, 0.95, 0.99)).row(0, named=True)
         pct = {k: q[k] for k in pct}
     out = {
-        "first_seen": row["first_seen"],
-        "last_seen": row["last_seen"],
         "requests": requests,
         "unique_ips": got["ips"]["remote_addr"].drop_nulls().len(),
         "status_4xx": row["status_4xx"] or 0,
@@ -73,8 +73,7 @@ def summary(
         "top_endpoint": top_ep[0],
         "top_endpoint_requests": top_ep[1],
     }
-    schema = {"first_seen": got["totals"].schema["first_seen"], "last_seen": got["totals"].schema["last_seen"],
-              "requests": pl.Int64, "unique_ips": pl.Int64, "status_4xx": pl.Int64, "status_5xx": pl.Int64,
+    schema = {"requests": pl.Int64, "unique_ips": pl.Int64, "status_4xx": pl.Int64, "status_5xx": pl.Int64,
               "error_rate": pl.Float64, "p50_ms": pl.Float64, "p95_ms": pl.Float64, "p99_ms": pl.Float64,
               "top_ip": pl.String, "top_ip_requests": pl.Int64, "top_endpoint": pl.String,
               "top_endpoint_requests": pl.Int64}
@@ -86,7 +85,7 @@ def summary(
         many = [stats] if not isinstance(stats, Iterable) else list(stats)
         out["rejected_lines"] = sum(s.total.rejected for s in many)
         schema["rejected_lines"] = pl.Int64
-    return pl.DataFrame([out], schema=schema)
+    return pl.concat([seen, pl.DataFrame([out], schema=schema)], how="horizontal")
 
 
 def _top(counts: pl.DataFrame, key: str) -> tuple[str | None, int | None]:

@@ -78,14 +78,36 @@ def requests_over_time(lf: pl.LazyFrame, every: str = "1d") -> pl.DataFrame:
     return fill_buckets(counts.drop_nulls("ts"), every)
 
 
+#: At most this many buckets are filled in (11 years of hours): a timestamp far from the others (a
+#: year 0 or 9999 that reached the query) would otherwise make millions of empty rows.
+MAX_FILLED_BUCKETS = 100_000
+
+
 def fill_buckets(df: pl.DataFrame, every: str, ts: str = "ts") -> pl.DataFrame:
-    """``df`` sorted by ``ts`` with the missing buckets between its first and last added as zeros."""
+    """``df`` sorted by ``ts`` with the missing buckets between its first and last added as zeros,
+    unless that would take more than :data:`MAX_FILLED_BUCKETS` buckets: then only the buckets
+    that hold rows. The bounds stay in polars (no Python datetime: year 0 has none).
+
+    >>> from datetime import datetime
+    >>> df = pl.DataFrame({"ts": [datetime(2026, 1, 1), datetime(2026, 1, 3)], "n": [1, 2]})
+    >>> fill_buckets(df, "1d")["n"].to_list()
+    [1, 0, 2]
+    >>> far = pl.DataFrame({"ts": ["0001-01-01", "2026-01-01"], "n": [1, 2]}).with_columns(pl.col("ts").str.to_datetime())
+    >>> fill_buckets(far, "1h")["n"].to_list()
+    [1, 2]
+    """
     if df.is_empty():
         return df
     df = df.sort(ts)
     dtype = df.schema[ts]
-    grid = pl.datetime_range(df[ts].min(), df[ts].max(), every, time_unit=dtype.time_unit,
-                             time_zone=dtype.time_zone, eager=True).alias(ts).to_frame()
+    first, last = pl.col(ts).min(), pl.col(ts).max()
+    # the number of buckets, from the span and the length of one bucket (a month counts 31 days)
+    step = pl.select(pl.lit(0).cast(pl.Datetime("us")).dt.offset_by(every).dt.epoch("us")).item()
+    span = df.select((last - first).dt.total_microseconds()).item()
+    if span // max(step, 1) + 1 > MAX_FILLED_BUCKETS:
+        return df
+    grid = df.select(pl.datetime_range(first, last, every, time_unit=dtype.time_unit,
+                                       time_zone=dtype.time_zone).alias(ts))
     filled = grid.join(df, on=ts, how="left")
     zeros = [pl.col(c).fill_null(0) for c, t in df.schema.items() if c != ts and t.is_integer()]
     return filled.with_columns(zeros).select(df.columns)

@@ -18,12 +18,10 @@ made after the part files it lists are in place, so a reader sees whole ingests 
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import io
 import os
 import sqlite3
-import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +29,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from ..errors import StoreError
+from ..files import pid_lock
 from ..sources import GZIP_MAGIC, Source, skip_bytes
 
 HEAD = 4096  # bytes hashed at the start of a file and before its read offset
@@ -284,41 +283,17 @@ def schema_from(blob: bytes) -> dict:
     return dict(pl.read_ipc_schema(io.BytesIO(blob)))
 
 
-def read_lock_pid(store: Path) -> str:
-    try:
-        return (store / LOCK).read_text().strip() or "unknown"
-    except OSError:
-        return "unknown"
-
-
 @contextmanager
 def store_lock(store: str | os.PathLike, wait: float = 0.0) -> Iterator[None]:
     """Hold ``DIR/.lock`` for one ingest; wait up to ``wait`` seconds for another to finish."""
-    root = Path(store)
-    root.mkdir(parents=True, exist_ok=True)
-    fh = open(root / LOCK, "a+")  # noqa: SIM115 - closed below
-    deadline = time.monotonic() + wait
-    try:
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise StoreError(
-                        f"another ingest is running (pid {read_lock_pid(root)}) on {store}: "
-                        "wait for it to finish, or pass --wait SECONDS") from None
-                time.sleep(0.05)
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n")
-        fh.flush()
-        try:
-            yield
-        finally:
-            fh.seek(0)
-            fh.truncate()
-            fh.flush()
-            fcntl.flock(fh, fcntl.LOCK_UN)
-    finally:
-        fh.close()
+
+    def busy(pid: str) -> StoreError:
+        return StoreError(f"another ingest is running (pid {pid}) on {store}: wait for it to finish, "
+                          "or pass --wait SECONDS")
+
+    def opened(exc: OSError) -> StoreError:  # e.g. a store folder this user may not write
+        return StoreError(f"cannot open the store {store}: {exc.strerror} (run as the user who owns it, "
+                          "or give another folder with --store DIR)")
+
+    with pid_lock(Path(store) / LOCK, busy=busy, wait=wait, opened=opened):
+        yield

@@ -130,6 +130,8 @@ class FileJob:
         if reader.error:
             e.error = reader.error
             self.report.add_note(reader.error)
+        for note in reader.notes:
+            self.report.add_note(note)
         self.commit(final=True)
 
     def consume(self, r: ParsedChunk) -> None:

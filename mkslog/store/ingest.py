@@ -209,6 +209,10 @@ def _sources(paths, format, cfg, kind: str) -> tuple[list[Source], object]:
         found = expand(paths)
     if any(s.is_stdin for s in found):
         raise StoreError("ingest reads files: standard input (-) cannot be resumed; save it to a file first")
+    pipes = [s.path for s in found if s.is_pipe]
+    if pipes:
+        raise StoreError(f"ingest reads files: {pipes[0]} is a pipe, which cannot be resumed where it stopped; "
+                         "save it to a file first, or read it once with mkslog parse --to FILE")
     return [Source(os.path.abspath(s.path)) for s in found], format
 
 
