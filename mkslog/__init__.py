@@ -23,6 +23,7 @@ _LAZY = {
     "scan_error_logs": "frame",
     "ingest": "store",
     "ParseStats": "parse",
+    "timeline": "queries.timeline",
 }
 
 __all__ = ["Config", "MkslogError", "load_config", *_LAZY]

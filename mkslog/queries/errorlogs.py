@@ -29,7 +29,7 @@ TEMPLATE_RULES: tuple[tuple[str, str], ...] = (
     ("<ip>", r"\b[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}\b"),
     ("<path>", r"(?:/[A-Za-z0-9._~%+@=-]+)+/?"),
     ("<hex>", r"\b(?:0x)?[0-9A-Fa-f]*[0-9][0-9A-Fa-f]*[A-Fa-f][0-9A-Fa-f]*\b|\b[0-9A-Fa-f]{16,}\b"),
-    ("<n>", r"[0-9]+(?:\.[0-9]+)?"),
+    ("<n>", r"\b[0-9]+(?:\.[0-9]+)?\b"),  # a digit inside a word (psycopg2, utf8) is part of the name
 )
 
 #: nginx's upstream failures: (failure, regex on the message) and the status nginx answers with.
@@ -187,7 +187,8 @@ def explain_gateway_errors(nginx_error: pl.LazyFrame, access: pl.LazyFrame, tole
     joined = gateway.join_asof(fails, on="ts", by=["client", "method", "target"], strategy="nearest",
                                tolerance=parse_duration(tolerance), check_sortedness=False)
     return (joined.group_by("status", "upstream", "failure").agg(pl.len().cast(pl.Int64).alias("responses"))
-            .sort(["status", "responses"], descending=[False, True], nulls_last=True))
+            .sort(["status", "responses", "upstream", "failure"], descending=[False, True, False, False],
+                  nulls_last=True))
 
 
 def worker_events(gunicorn_error: pl.LazyFrame, every: str = "1h", fill: bool = False) -> pl.DataFrame:
