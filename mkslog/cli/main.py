@@ -10,7 +10,9 @@ import click
 from .backup import backup_group
 from .common import MkslogGroup, config_option, echo_json
 from .health import health_group
+from .incident import register_incident_commands
 from .logs import attach_progress, log_options, output_options, warn_rejects, write_output
+from .panels import register_panel_commands
 from .queries import register_query_commands
 from .report import register_report_command
 from .store import register_store_commands
@@ -27,6 +29,8 @@ main.add_command(health_group)
 register_query_commands(main)
 register_report_command(main)
 register_store_commands(main)
+register_incident_commands(main)
+register_panel_commands(main)
 
 
 @main.command("parse")

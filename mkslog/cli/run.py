@@ -111,6 +111,10 @@ class QueryRun:
         datefmt = click.get_current_context().meta.get("mkslog_datefmt")
         return self.scan(paths, log_format, kind="app", stats=self._stats(required), datefmt=datefmt)
 
+    def log(self, paths, kind: str):
+        """One log of ``kind`` (PATHS, else the configured logs), narrowed to the window, every column."""
+        return self.scan(paths, kind=kind, stats=self._stats())
+
     def error_logs(self, paths, kind=None, log_format=None, datefmt=None):
         """The app, gunicorn and nginx error logs (each file read as its kind), narrowed to the window."""
         from ..frame import scan_error_logs

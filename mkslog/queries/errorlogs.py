@@ -128,7 +128,7 @@ def upstream_failures(nginx_error: pl.LazyFrame) -> pl.DataFrame:
     >>> upstream_failures(lf).select("upstream", "failure", "status", "target").row(0)
     ('127.0.0.1:5000', 'refused', 502, '/api/v1/knowledge/19?include=tags')
     """
-    require_columns(nginx_error, "ts", "message", what="upstream_failures (an nginx error log)")
+    require_columns(nginx_error, "ts", "message", "upstream", what="upstream_failures (an nginx error log)")
     failure, status = pl.lit(None, pl.String), pl.lit(None, pl.UInt16)
     for name, regex, code in reversed(UPSTREAM_FAILURES):
         hit = pl.col("message").str.contains(regex)
@@ -170,6 +170,7 @@ def explain_gateway_errors(nginx_error: pl.LazyFrame, access: pl.LazyFrame, tole
     [(502, 'refused', 1), (502, None, 1)]
     """
     require_columns(access, "ts", "remote_addr", "method", "path", "status", what="explain_gateway_errors")
+    require_columns(nginx_error, "client", "request", what="explain_gateway_errors (an nginx error log)")
     query = pl.col("query") if "query" in access.collect_schema() else pl.lit(None, pl.String)
     target = pl.col("path") + pl.when(query.is_not_null()).then(pl.lit("?") + query).otherwise(pl.lit(""))
     utc = pl.col("ts").dt.replace_time_zone(None) if access.collect_schema()["ts"].time_zone is None \

@@ -200,7 +200,8 @@ def timeline(since=None, until=None, *, config=None, tz: str | None = None, path
              stats: dict | None = None, missing: dict | None = None, **options) -> pl.DataFrame:
     """Every log of the stack for the window ``since``..``until`` (what :func:`mkslog.scan` takes:
     ``'2026-11-18 14:00'``, ``2h``, ``yesterday`` ...), as :func:`timeline_events`. ``paths``: a
-    kind -> paths mapping (default: the configured logs of every kind). A log that cannot be read
+    kind -> paths mapping of the logs to read (a kind mapped to None: its configured logs; default:
+    the configured logs of every kind). A log that cannot be read
     (no file, unknown format) is left out and its reason put in ``missing`` (kind -> text);
     ``stats`` (kind -> :class:`~mkslog.ParseStats`) receives each log's line counts and rejects.
     ``options``: ``every``, ``burst_5xx``, ``slow_ms``, ``min_slow``, ``gap``; ``limits`` default to
@@ -219,9 +220,9 @@ def timeline(since=None, until=None, *, config=None, tz: str | None = None, path
     frames: dict[str, pl.LazyFrame] = {}
     for kind in SOURCES:
         kind_stats = ParseStats()
-        given = (paths or {}).get(kind)
-        if paths is not None and given is None:
+        if paths is not None and kind not in paths:
             continue
+        given = (paths or {}).get(kind)  # None: the configured logs of the kind
         try:
             lf = scan(given, kind=kind, since=since, until=until, tz=zone, config=cfg, stats=kind_stats)
             lf.collect_schema()
