@@ -112,8 +112,9 @@ class QueryRun:
         return self.scan(paths, log_format, kind="app", stats=self._stats(required), datefmt=datefmt)
 
     def log(self, paths, kind: str):
-        """One log of ``kind`` (PATHS, else the configured logs), narrowed to the window, every column."""
-        return self.scan(paths, kind=kind, stats=self._stats())
+        """The configured logs of ``kind``, or PATHS read as the kind they are (detected, so that a
+        query given the wrong log says which columns it lacks), narrowed to the window."""
+        return self.scan(paths, kind=None if paths else kind, stats=self._stats())
 
     def error_logs(self, paths, kind=None, log_format=None, datefmt=None):
         """The app, gunicorn and nginx error logs (each file read as its kind), narrowed to the window."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..errors import QueryError
 from .app import at_least
 from .common import collect, require_columns
 
@@ -223,10 +222,10 @@ def worker_events(gunicorn_error: pl.LazyFrame, every: str = "1h", fill: bool = 
 
 def boot_loops(gunicorn_error: pl.LazyFrame, window: str = "10m", min_starts: int = 3) -> pl.DataFrame:
     """Runs of gunicorn master starts, each start within ``window`` of the one before: start,
-    end (its last start or failure), starts, boot_failures (``Reason: Worker failed to boot``, a
-    worker's non-zero exit code), boot_loop (True when the run has ``min_starts`` starts or more:
+    end (its last start or failure), starts, boot_failures (workers that exited with gunicorn's
+    boot or app-load error code, 3 or 4), boot_loop (True when the run has ``min_starts`` starts or more:
     something restarts a service that keeps dying), down (True when the run ends with a failed
-    boot: the master gave up and the service did not come back within ``window``).
+    boot, ``Reason: Worker failed to boot``: the master gave up and did not come back within ``window``).
 
     >>> from datetime import datetime
     >>> lf = pl.LazyFrame({"ts": [datetime(2025, 2, 14, 18, m) for m in (8, 9, 11, 40)],
@@ -239,9 +238,11 @@ def boot_loops(gunicorn_error: pl.LazyFrame, window: str = "10m", min_starts: in
 
     gap = parse_duration(window)
     start = pl.col("message").str.contains(r"^Starting gunicorn")
-    failed = pl.col("message").str.contains(r"^Reason: (?:Worker|App) failed to (?:boot|load)|exited with code [1-9]")
-    rows = collect(gunicorn_error.filter(start | failed).select("ts", start.alias("is_start"),
-                                                                 failed.alias("is_failure"))).sort("ts")
+    # gunicorn's exit codes of a worker that could not start: 3 WORKER_BOOT_ERROR, 4 APP_LOAD_ERROR
+    failed = pl.col("message").str.contains(r"exited with code [34]\b")
+    gave_up = pl.col("message").str.contains(r"^Reason: (?:Worker|App) failed to (?:boot|load)")
+    rows = collect(gunicorn_error.filter(start | failed | gave_up).select(
+        "ts", start.alias("is_start"), failed.alias("is_failure"), gave_up.alias("gave_up"))).sort("ts")
     empty = pl.DataFrame(schema={"start": rows.schema["ts"], "end": rows.schema["ts"], "starts": pl.Int64,
                                  "boot_failures": pl.Int64, "boot_loop": pl.Boolean, "down": pl.Boolean})
     if rows.is_empty():
@@ -251,21 +252,11 @@ def boot_loops(gunicorn_error: pl.LazyFrame, window: str = "10m", min_starts: in
            .agg(pl.col("ts").first().alias("start"), pl.col("ts").last().alias("end"),
                 pl.col("is_start").sum().cast(pl.Int64).alias("starts"),
                 pl.col("is_failure").sum().cast(pl.Int64).alias("boot_failures"),
-                pl.col("is_failure").last().alias("ends_failed")))
+                pl.col("gave_up").last().alias("ends_failed")))
     return out.select("start", "end", "starts", "boot_failures", (pl.col("starts") >= min_starts).alias("boot_loop"),
                       pl.col("ends_failed").alias("down"))
 
 
-def require_kind(lf: pl.LazyFrame, kind: str, what: str) -> pl.LazyFrame:
-    """``lf`` narrowed to the records of ``kind`` when it carries a ``kind`` column (the frame of
-    :func:`mkslog.frame.scan_error_logs`); a QueryError when none of them is of that kind."""
-    if "kind" not in lf.collect_schema():
-        return lf
-    if not lf.filter(pl.col("kind") == kind).select(pl.len()).collect().item():
-        raise QueryError(f"{what} needs a {kind} log; give its path or --kind {kind}")
-    return lf.filter(pl.col("kind") == kind)
-
-
 __all__ = ["GATEWAY_STATUSES", "TEMPLATE_RULES", "UPSTREAM_FAILURES", "WORKER_EVENTS", "boot_loops",
-           "explain_gateway_errors", "message_templates", "require_kind", "template", "upstream_address",
+           "explain_gateway_errors", "message_templates", "template", "upstream_address",
            "upstream_failures", "upstream_failures_over_time", "worker_events"]
