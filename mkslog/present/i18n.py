@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 
+from .i18n_logs import LOG_MESSAGES
+
 LANGS = ("en", "ja")
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -206,6 +208,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "state.ok": {"en": "OK", "ja": "正常"},
     "state.failed": {"en": "failed", "ja": "失敗"},
 }
+
+MESSAGES.update(LOG_MESSAGES)  # the error-log, incident and visitor sections' words
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
