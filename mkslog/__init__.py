@@ -25,6 +25,7 @@ _LAZY = {
     "ParseStats": "parse",
     "sql": "logsql",
     "Filters": "filters",
+    "timeline": "queries.timeline",
 }
 
 __all__ = ["Config", "MkslogError", "load_config", *_LAZY]

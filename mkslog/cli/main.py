@@ -10,8 +10,10 @@ import click
 from .backup import backup_group
 from .common import MkslogGroup, config_option, echo_json
 from .health import health_group
+from .incident import register_incident_commands
 from .logs import attach_progress, log_options, output_options, warn_rejects, write_output
 from .logs_admin import logs_group
+from .panels import register_panel_commands
 from .queries import register_query_commands
 from .report import register_report_command
 from .show import show_cmd
@@ -33,6 +35,8 @@ register_report_command(main)
 register_store_commands(main)
 main.add_command(sql_cmd)
 main.add_command(show_cmd)
+register_incident_commands(main)
+register_panel_commands(main)
 
 
 @main.command("parse")

@@ -112,6 +112,11 @@ class QueryRun:
         datefmt = click.get_current_context().meta.get("mkslog_datefmt")
         return self.scan(paths, log_format, kind="app", stats=self._stats(required), datefmt=datefmt)
 
+    def log(self, paths, kind: str):
+        """The configured logs of ``kind``, or PATHS read as the kind they are (detected, so that a
+        query given the wrong log says which columns it lacks), narrowed to the window."""
+        return self.scan(paths, kind=None if paths else kind, stats=self._stats())
+
     def error_logs(self, paths, kind=None, log_format=None, datefmt=None):
         """The app, gunicorn and nginx error logs (each file read as its kind), narrowed to the window."""
         from ..frame import scan_error_logs

@@ -26,7 +26,7 @@ from . import i18n
 from .tables import times_as_text
 
 #: Float columns shown as percentages (values are fractions: 0.25 -> 25.00%).
-PERCENT_COLUMNS = {"share", "class_share", "slow_share", "error_rate", "ratio_4xx", "uptime"}
+PERCENT_COLUMNS = {"share", "class_share", "slow_share", "error_rate", "ratio_4xx", "uptime", "bytes_share"}
 #: Integer columns shown as byte sizes.
 BYTE_COLUMNS = {"size_bytes", "bytes_sent"}
 

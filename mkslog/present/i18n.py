@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 
+from .i18n_logs import LOG_MESSAGES
 from .period_messages import PERIOD_MESSAGES
 
 LANGS = ("en", "ja")
@@ -210,6 +211,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 MESSAGES.update(PERIOD_MESSAGES)
+MESSAGES.update(LOG_MESSAGES)  # the error-log, incident and visitor sections' words
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 

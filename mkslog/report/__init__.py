@@ -9,6 +9,8 @@ One module per idea, as the report's sections use them:
 - :mod:`~mkslog.report.headline`, :mod:`~mkslog.report.availability`, :mod:`~mkslog.report.resources`,
   :mod:`~mkslog.report.backups`, :mod:`~mkslog.report.quality`, :mod:`~mkslog.report.suspects`:
   the figures of each section;
+- :mod:`~mkslog.report.serverlogs`: the nginx and gunicorn error logs (templates, 502/504 causes,
+  worker events, boot loops); :mod:`~mkslog.report.visitors`: the GoAccess-style visitor panels;
 - :mod:`~mkslog.report.incident`: the incident notebook's join of app errors to one client;
 - :mod:`~mkslog.report.render`: run a notebook and write the HTML.
 

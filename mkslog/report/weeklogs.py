@@ -29,10 +29,12 @@ from ..timespec import Period
 from .week import resolve_week
 
 #: The logs the weekly report reads: the access log, the application log and mkslog's own logs.
-REPORT_KINDS: tuple[str, ...] = ("access", "app", *OWN_KINDS)
+REPORT_KINDS: tuple[str, ...] = ("access", "app", *OWN_KINDS, "nginx-error", "gunicorn-error")
 #: The access-log columns the weekly report's queries read. Extracting fewer fields is what makes
 #: parsing fast (on 10M lines: about 3x faster than every field); ``access_columns=None`` keeps all.
-REPORT_ACCESS_COLUMNS = ("ts", "remote_addr", "path", "status", "request_time")
+REPORT_ACCESS_COLUMNS = ("ts", "remote_addr", "path", "status", "request_time",
+                         # the visitor panels and the 502/504 join (report/visitors.py, report/serverlogs.py)
+                         "method", "query", "bytes_sent", "referer", "user_agent", "host", "server_name")
 
 
 class PeriodLogs:
