@@ -206,8 +206,8 @@ def path_filter(col: pl.Expr, globs: Iterable[str]) -> pl.Expr:
     return expr
 
 
-def networks(specs: Iterable[str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    """Addresses and CIDR networks, any IPv6 spelling; a FilterError for anything else.
+def networks(specs: Iterable[str], option: str = "--ip") -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Addresses and CIDR networks, any IPv6 spelling; a FilterError naming ``option`` for anything else.
 
     >>> networks(["2001:DB8:0::1", "10.1.0.9/24"])
     (IPv6Network('2001:db8::1/128'), IPv4Network('10.1.0.0/24'))
@@ -218,7 +218,7 @@ def networks(specs: Iterable[str]) -> tuple[ipaddress.IPv4Network | ipaddress.IP
         try:
             out.append(ipaddress.ip_network(text, strict=False))
         except ValueError:
-            raise FilterError(f"--ip {spec!r} is not an IP address or CIDR network: give e.g. 203.0.113.7, "
+            raise FilterError(f"{option} {spec!r} is not an IP address or CIDR network: give e.g. 203.0.113.7, "
                               "10.1.0.0/24, 2001:db8::1 or 2001:db8::/32") from None
     return tuple(out)
 
@@ -247,9 +247,9 @@ def per_distinct(expr: pl.Expr, classify: Callable[[str], bool]) -> pl.Expr:
     return expr.map_batches(run, return_dtype=pl.Boolean, is_elementwise=True)
 
 
-def in_networks(col: pl.Expr, specs: Iterable[str]) -> pl.Expr:
+def in_networks(col: pl.Expr, specs: Iterable[str], option: str = "--ip") -> pl.Expr:
     """Rows whose address lies in any of ``specs`` (see :func:`networks`)."""
-    nets = networks(specs)
+    nets = networks(specs, option)
 
     def inside(text: str) -> bool:
         addr = parse_address(text)

@@ -88,17 +88,22 @@ def traffic_cmd(paths, format_name, log_format, nginx_conf, every, since, until,
 @paths_argument
 @access_options
 @top_option(10, "addresses")
+@click.option("--group", metavar="V4[/V6]", default=None,
+              help="Count networks, not addresses: an IPv4 prefix length (24), an IPv6 one (64; /32 for a short "
+                   "one) or both (24/64).")
 @window_options
 @access_filter_options
 @output_options
-def top_ips_cmd(paths, format_name, log_format, nginx_conf, top_n, since, until, tz, config_path, output, out_file):
+def top_ips_cmd(paths, format_name, log_format, nginx_conf, top_n, group, since, until, tz, config_path, output,
+                out_file):
     """Client addresses with the most requests (the manual's awk | sort | uniq -c | sort -rn | head)."""
     from ..queries import top_ips
 
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
-    df = top_ips(lf, top_n)
-    run.emit(render_frame(df, output, run.title(f"Top {top_n} client addresses")), out_file)
+    df = top_ips(lf, top_n, group=group)
+    what = f"networks (--group {group})" if group is not None else "client addresses"
+    run.emit(render_frame(df, output, run.title(f"Top {top_n} {what}")), out_file)
 
 
 @click.command("endpoints")

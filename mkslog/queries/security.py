@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from ..errors import QueryError
+from ..filters import in_networks, networks
 from .common import LOGIN_PATH, collect, endpoint, require_columns
 
 FAILED_LOGIN = "Invalid username or password"
@@ -217,8 +218,10 @@ def _num(value: float) -> str:
 
 
 def ip_activity(lf: pl.LazyFrame, ip: str, every: str = "1h") -> dict[str, pl.DataFrame]:
-    """What one client address did, for an incident report, in one streaming pass (the filter on
-    ``remote_addr`` reaches the scan). A dict of frames:
+    """What one client address, or one network (``10.1.0.0/24``, ``2001:db8::/64``), did, for an
+    incident report, in one streaming pass (the filter on ``remote_addr`` reaches the scan). The
+    address may be spelt any way (``2001:DB8:0::1``, ``[2001:db8::1]``); the overview names it in
+    its canonical spelling. Anything else raises a FilterError saying what to give. A dict of frames:
 
     - ``overview`` (one row): remote_addr, requests, first_seen, last_seen, endpoints, status_4xx,
       status_5xx, user_agents (list);
@@ -229,12 +232,14 @@ def ip_activity(lf: pl.LazyFrame, ip: str, every: str = "1h") -> dict[str, pl.Da
     All frames are empty when the address made no request.
     """
     require_columns(lf, "ts", "remote_addr", "method", "path", "status", what="ip_activity")
+    (net,) = networks([ip], option="mkslog ip")
+    name = str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
     has_ua = "user_agent" in lf.collect_schema()
     keys = [pl.col("ts").dt.truncate(every).alias("bucket"), "method", endpoint(), pl.col("status").cast(pl.Int64)]
     if has_ua:
         keys.append("user_agent")
     g = collect(
-        lf.filter(pl.col("remote_addr") == ip).group_by(keys).agg(
+        lf.filter(in_networks(pl.col("remote_addr"), [ip], option="mkslog ip")).group_by(keys).agg(
             pl.len().cast(pl.Int64).alias("n"),
             pl.col("ts").min().alias("first"),
             pl.col("ts").max().alias("last"),
@@ -245,7 +250,7 @@ def ip_activity(lf: pl.LazyFrame, ip: str, every: str = "1h") -> dict[str, pl.Da
     c4 = pl.when(pl.col("status") // 100 == 4).then(pl.col("n")).otherwise(0).sum().alias("status_4xx")
     c5 = pl.when(pl.col("status") // 100 == 5).then(pl.col("n")).otherwise(0).sum().alias("status_5xx")
     overview = g.select(
-        pl.lit(ip).alias("remote_addr"),
+        pl.lit(name).alias("remote_addr"),
         pl.col("n").sum().alias("requests"),
         pl.col("first").min().alias("first_seen"),
         pl.col("last").max().alias("last_seen"),

@@ -10,17 +10,40 @@ from __future__ import annotations
 
 import polars as pl
 
+from .addresses import network, prefixes
 from .common import collect, endpoint, require_columns, share, status_class
 
 
-def top_ips(lf: pl.LazyFrame, n: int = 10) -> pl.DataFrame:
+def top_ips(lf: pl.LazyFrame, n: int = 10, group: int | str | tuple | None = None) -> pl.DataFrame:
     """The ``n`` client addresses with the most requests: remote_addr, requests, share of all.
     Ties are broken by address so the answer is stable.
 
+    With ``group`` the ``n`` networks instead: network, requests, share, addresses (how many
+    distinct addresses of it made requests). ``group`` is an IPv4 prefix length (``24``), an
+    IPv6 one (``64``; ``"/32"`` for a short IPv6 prefix) or both (``"24/64"``, ``(24, 64)``); a
+    family given no length is counted per address, and a value that is no address (``-``) per
+    value, so every request is counted somewhere (see :mod:`~mkslog.queries.addresses`).
+
     >>> top_ips(pl.LazyFrame({"remote_addr": ["a", "b", "a"]}), 1).to_dicts()
     [{'remote_addr': 'a', 'requests': 2, 'share': 0.6666666666666666}]
+    >>> lf = pl.LazyFrame({"remote_addr": ["10.1.0.7", "10.1.0.9", "2001:db8::1", "2001:DB8::2", "10.2.0.1"]})
+    >>> top_ips(lf, 2, group="24/64").rows()
+    [('10.1.0.0/24', 2, 0.4, 2), ('2001:db8::/64', 2, 0.4, 2)]
     """
     counts = lf.group_by("remote_addr").agg(pl.len().alias("requests"))
+    if group is not None:
+        v4, v6 = prefixes(group)
+        # one row per distinct address first, so the per-value IPv6 work runs once per address
+        per_address = counts.with_columns(network(pl.col("remote_addr"), v4, v6),
+                                          network(pl.col("remote_addr"), 32, 128).alias("address"))
+        grouped = per_address.group_by("network").agg(pl.col("requests").sum(),
+                                                       pl.col("address").n_unique().cast(pl.Int64).alias("addresses"))
+        return collect(
+            grouped.with_columns(share("requests"))
+            .sort(["requests", "network"], descending=[True, False], nulls_last=True)
+            .head(n)
+            .select("network", pl.col("requests").cast(pl.Int64), "share", "addresses")
+        )
     return collect(
         counts.with_columns(share("requests"))
         .sort(["requests", "remote_addr"], descending=[True, False], nulls_last=True)
