@@ -42,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "lang": "en",  # report language: en or ja
     "store": "",  # Parquet store of parsed logs (empty: parse text every time); a folder or s3://bucket/prefix
     "host": "",  # this machine's name in the store's host partition (empty: its hostname); [logs.<kind>] host overrides
+    "store_hosts": [],  # the hosts of the store read when none is asked for (empty: all); e.g. a report of one host
     "logs": {
         "access": {"paths": ["/var/log/nginx/mirai-knowledge-system-access.log*"], "format": "timed"},
         "gunicorn_access": {"paths": ["/opt/mirai-knowledge-systems/backend/logs/access.log*"], "format": "gunicorn"},

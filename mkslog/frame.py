@@ -153,7 +153,7 @@ def scan(
     stats = stats if stats is not None else ParseStats()
     if store is not None:
         kind = kind or "access"
-        lf = scan_store(store, kind, since=start, until=end, stats=stats, host=host)
+        lf = scan_store(store, kind, since=start, until=end, stats=stats, host=host or cfg.get("store_hosts") or None)
     else:
         if host is not None:
             raise ConfigError("host= selects hosts of a store: give store= (or store in mkslog.toml) and no paths")
