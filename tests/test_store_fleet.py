@@ -168,7 +168,7 @@ def test_hosts_are_kept_apart_selected_and_grouped(tmp_path):
     assert store_hosts(store) == ["web1", "web2", "web3"]
     # store_hosts in the config: what reads without host= cover (the weekly report of one host)
     one = tmp_path / "one-host.toml"
-    one.write_text(f'store = "store"\nstore_hosts = ["web2"]\n')
+    one.write_text('store = "store"\nstore_hosts = ["web2"]\n')
     assert rows(mkslog.scan(config=one)).equals(rows(mkslog.scan([logs["web2"]])))
     assert mkslog.scan(config=toml).select(pl.col("host").n_unique()).collect().item() == 3
     res = CliRunner().invoke(main, ["ingest", str(tmp_path / "web3.log"), "--store", str(store), "--host", "a/b"])
