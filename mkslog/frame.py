@@ -134,7 +134,7 @@ def scan(
       logs a named or ``%(...)s`` logging format (``datefmt`` for its asctime); None detects it.
     - ``paths=None`` reads the configured paths of ``kind``, or the configured ``store`` when it
       holds that kind; ``store=DIR`` (or ``s3://bucket/prefix``) reads the Parquet store that
-      ``mkslog ingest`` writes, with a ``host`` column; ``host`` (a name or several) selects hosts.
+      ``mkslog ingest`` writes, with a ``log_host`` column; ``host`` (a name or several) selects hosts.
     - ``since``/``until``: the time window, datetimes or words read in the display zone
       (``2026-11-20``, ``7d``, ``'last week'``, ``2026-W47``, ``2026-11``); pushed into the scan.
     - ``tz``: converts ``ts`` to this display zone (UTC otherwise).
@@ -259,7 +259,7 @@ def scan_error_logs(paths: PathsLike = None, kind: str | None = None, *, format:
                   until=until, store=store, host=host)
         have = lf.collect_schema()
         cols = [pl.col(c) if c in have else pl.lit(None, pl.String).alias(c) for c in _ERROR_COLUMNS]
-        cols += [pl.col("host")] if "host" in have else []  # read from a store: whose rows they are
+        cols += [pl.col("log_host")] if "log_host" in have else []  # read from a store: whose rows they are
         frames.append(lf.select(*cols, pl.lit(k).alias("kind")))
     return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical_relaxed")
 

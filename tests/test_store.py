@@ -41,7 +41,7 @@ JST = dt.timezone(dt.timedelta(hours=9))
 T0 = dt.datetime(2026, 11, 20, 20, 0, tzinfo=JST)  # 11:00 UTC: logs cross UTC midnight
 ROOT = Path(__file__).resolve().parents[1]
 HOST = default_host()  # what an ingest without --host writes as: this machine
-DATA = f"kind=access/host={HOST}"  # the access parts of that host
+DATA = f"kind=access/log_host={HOST}"  # the access parts of that host
 # `python -m mkslog ingest`, also before cli.py registers the command
 LAUNCH = ("from mkslog.cli.main import main\nfrom mkslog.cli.store import register_store_commands\n"
           "'ingest' in main.commands or register_store_commands(main)\nmain(prog_name='mkslog')\n")
@@ -76,14 +76,14 @@ def gzip_to(src: Path, dst: Path) -> None:
 
 def rows(lf: pl.LazyFrame) -> pl.DataFrame:
     """Every row but ``file``, in a canonical order (a multiset compares equal iff this does)."""
-    df = lf.collect(engine="streaming").drop("file", "host", strict=False)
+    df = lf.collect(engine="streaming").drop("file", "log_host", strict=False)
     return df.sort(df.columns, nulls_last=True)
 
 
 def assert_frames_match(stored: pl.LazyFrame, text: pl.LazyFrame, store_stats, text_stats) -> None:
     """The store's frame equals the text's: schema (plus ``host``), rows, line counts and rejects (any kind)."""
-    assert stored.collect_schema() == {**text.collect_schema(), "host": pl.String}
-    a, b = rows(stored.drop("host")), rows(text)
+    assert stored.collect_schema() == {**text.collect_schema(), "log_host": pl.String}
+    a, b = rows(stored.drop("log_host")), rows(text)
     assert a.height == b.height
     assert a.equals(b)
     t, s = text_stats.total, store_stats.total
@@ -309,11 +309,11 @@ def test_scan_store_schema_pruning_and_config(tmp_path):
         scan_store(store).collect()
 
     # the same schema as the text scan (plus host), ts in a display timezone too
-    assert scan_store(store, tz="Asia/Tokyo").drop("host").collect_schema() == mkslog.scan(
+    assert scan_store(store, tz="Asia/Tokyo").drop("log_host").collect_schema() == mkslog.scan(
         [log], tz="Asia/Tokyo").collect_schema()
 
     # mkslog.scan(store=...), and `store` in mkslog.toml when no paths are given
-    assert mkslog.scan(store=store).drop("host").collect_schema() == mkslog.scan([log]).collect_schema()
+    assert mkslog.scan(store=store).drop("log_host").collect_schema() == mkslog.scan([log]).collect_schema()
     toml = tmp_path / "mkslog.toml"
     toml.write_text(f'store = "store"\n[logs.access]\npaths = ["{log}"]\nformat = "timed"\n')
     assert "parquet" in mkslog.scan(config=toml).explain().lower()

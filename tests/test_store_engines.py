@@ -62,18 +62,18 @@ def test_duckdb_recipes_give_mkslog_s_answers(store):
     assert top["requests"].to_list() == top_ips(lf, 10)["requests"].to_list()
 
     per_day = run("requests, server errors and bytes per host and UTC day")
-    ours = (mkslog.scan(store=store).group_by("host", pl.col("ts").dt.date().alias("date"))
+    ours = (mkslog.scan(store=store).group_by("log_host", pl.col("ts").dt.date().alias("date"))
             .agg(pl.len().alias("requests"), (pl.col("status") >= 500).sum().alias("errors"),
                  pl.col("bytes_sent").sum().alias("bytes"))
-            .sort("host", "date").collect())
+            .sort("log_host", "date").collect())
     assert per_day.height == 8
     assert [tuple(int(v) if isinstance(v, (int, float)) else v for v in r) for r in per_day.rows()] == ours.rows()
 
     # the types every engine sees: signed integers, a UTC timestamp, host and date from the folders
-    described = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{store}/kind=access/host=*/date=*/*.parquet', "
+    described = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{store}/kind=access/log_host=*/date=*/*.parquet', "
                             "hive_partitioning = true)").fetchall()
     types = {row[0]: row[1] for row in described}
-    assert (types["status"], types["bytes_sent"], types["host"]) == ("INTEGER", "BIGINT", "VARCHAR")
+    assert (types["status"], types["bytes_sent"], types["log_host"]) == ("INTEGER", "BIGINT", "VARCHAR")
     assert types["ts"] == "TIMESTAMP WITH TIME ZONE" and types["date"] == "DATE"
 
 
@@ -95,10 +95,10 @@ def test_spark_reads_the_store_like_mkslog(store):
     try:
         df = spark.read.parquet(f"{store}/kind=access")  # the README's recipe, with its store folder
         types = dict(df.dtypes)
-        assert (types["status"], types["bytes_sent"], types["host"], types["date"]) == ("int", "bigint", "string",
+        assert (types["status"], types["bytes_sent"], types["log_host"], types["date"]) == ("int", "bigint", "string",
                                                                                           "date")
-        counts = {r["host"]: r["count"] for r in df.where("date >= '2026-11-21'").groupBy("host").count().collect()}
-        ours = dict(mkslog.scan(store=store, since=SINCE).group_by("host").len().collect().iter_rows())
+        counts = {r["log_host"]: r["count"] for r in df.where("date >= '2026-11-21'").groupBy("log_host").count().collect()}
+        ours = dict(mkslog.scan(store=store, since=SINCE).group_by("log_host").len().collect().iter_rows())
         assert counts == ours
         total = df.selectExpr("sum(bytes_sent) AS b").collect()[0]["b"]
         assert total == mkslog.scan(store=store).select(pl.col("bytes_sent").sum()).collect().item()

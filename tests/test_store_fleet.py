@@ -56,7 +56,7 @@ def test_parts_hold_portable_types_and_read_back_as_the_frame(tmp_path):
     log, store = tmp_path / "access.log", tmp_path / "store"
     log.write_text(lines(0, 500))
     ingest([log], store, host="web1")
-    assert part_types(store, "kind=access/host=web1/date=*/*.parquet") == {("status", "int32"),
+    assert part_types(store, "kind=access/log_host=web1/date=*/*.parquet") == {("status", "int32"),
                                                                            ("bytes_sent", "int64")}
     frame = scan_store(store).collect_schema()
     assert (frame["status"], frame["bytes_sent"]) == (pl.UInt16, pl.UInt64)  # what a text scan gives
@@ -85,7 +85,7 @@ def make_version_1(store: Path) -> None:
         src.backup(dst)
     db = sqlite3.connect(catalog, isolation_level=None)
     for path, rejects in db.execute("SELECT path, rejects FROM parts").fetchall():
-        old = path.replace(f"/host={host}/", "/")
+        old = path.replace(f"/log_host={host}/", "/")
         (store / old).parent.mkdir(parents=True, exist_ok=True)
         df = pl.read_parquet(store / path)
         if not rejects:
@@ -96,7 +96,7 @@ def make_version_1(store: Path) -> None:
     db.execute("DELETE FROM meta WHERE key = 'host'")
     db.close()
     for f in sorted(store.rglob("*"), reverse=True):
-        if "host=" in f.as_posix() or "_catalog/" in f.as_posix() + "/":
+        if "log_host=" in f.as_posix() or "_catalog/" in f.as_posix() + "/":
             f.unlink() if f.is_file() else f.rmdir()
 
 
@@ -116,7 +116,7 @@ def test_a_version_1_store_is_migrated_by_the_next_ingest(tmp_path):
     assert r.lines == 100  # the migrated catalog still knew how far the file had been read
     assert store_hosts(store) == ["web1"] and not (store / CATALOG).exists()
     assert not list(store.glob("kind=access/date=*")) and not (store / "kind=access" / "_rejects").exists()
-    assert part_types(store, "kind=access/host=web1/date=*/*.parquet") == {("status", "int32"),
+    assert part_types(store, "kind=access/log_host=web1/date=*/*.parquet") == {("status", "int32"),
                                                                            ("bytes_sent", "int64")}
     text_stats, store_stats = mkslog.ParseStats(), mkslog.ParseStats()
     assert_frames_match(scan_store(store, stats=store_stats), mkslog.scan([log], stats=text_stats),
@@ -141,14 +141,14 @@ def test_hosts_are_kept_apart_selected_and_grouped(tmp_path):
 
     assert store_hosts(store) == ["web1", "web2"]
     every = scan_store(store)
-    by_host = dict(every.group_by("host").len().collect().iter_rows())
+    by_host = dict(every.group_by("log_host").len().collect().iter_rows())
     assert by_host == {"web1": good(0, 900), "web2": good(5000, 600)}
     for host, log in logs.items():
         assert rows(scan_store(store, host=host)).equals(rows(mkslog.scan([log])))
         assert top_ips(mkslog.scan(store=store, host=host), 5).equals(top_ips(mkslog.scan([log]), 5))
     assert rows(every).equals(rows(mkslog.scan(list(logs.values()))))
     files = store_files(store)
-    assert files.select("host", "lines").sort("host").rows() == [("web1", 900), ("web2", 600)]
+    assert files.select("log_host", "lines").sort("log_host").rows() == [("web1", 900), ("web2", 600)]
     stats = mkslog.ParseStats()
     scan_store(store, stats=stats)
     assert sorted(stats.files) == sorted(f"{h}:{p}" for h, p in logs.items())
@@ -170,7 +170,7 @@ def test_hosts_are_kept_apart_selected_and_grouped(tmp_path):
     one = tmp_path / "one-host.toml"
     one.write_text('store = "store"\nstore_hosts = ["web2"]\n')
     assert rows(mkslog.scan(config=one)).equals(rows(mkslog.scan([logs["web2"]])))
-    assert mkslog.scan(config=toml).select(pl.col("host").n_unique()).collect().item() == 3
+    assert mkslog.scan(config=toml).select(pl.col("log_host").n_unique()).collect().item() == 3
     res = CliRunner().invoke(main, ["ingest", str(tmp_path / "web3.log"), "--store", str(store), "--host", "a/b"])
     assert res.exit_code == 1 and "cannot name a store partition" in res.output
 
@@ -193,14 +193,14 @@ def test_several_hosts_ingest_into_one_store_at_once(tmp_path):
     read = sorted(sum(r["lines"] for r in json.loads(out)) for out, _ in outs)
     assert read == sorted([0, 6000, 5000, 4000, 3000])  # web1's second ingest found nothing new
     assert store_hosts(store) == sorted(sizes)
-    counts = dict(scan_store(store).group_by("host").len().collect().iter_rows())
+    counts = dict(scan_store(store).group_by("log_host").len().collect().iter_rows())
     expected = {h: good(s, n) for h, (s, n) in sizes.items()}
     assert counts == expected
     text_stats, store_stats = mkslog.ParseStats(), mkslog.ParseStats()
     assert_frames_match(scan_store(store, stats=store_stats), mkslog.scan(list(logs.values()), stats=text_stats),
                         store_stats, text_stats)
     listed = {p for h in sizes for p in store_parts(store, h)}
-    assert listed == {p.relative_to(store).as_posix() for p in store.glob("kind=access/host=*/*/*.parquet")}
+    assert listed == {p.relative_to(store).as_posix() for p in store.glob("kind=access/log_host=*/*/*.parquet")}
 
 
 def store_parts(store: Path, host: str) -> list[str]:

@@ -71,7 +71,7 @@ def test_ingest_into_a_bucket_and_read_it_back(s3_server, tmp_path):
     assert (first.lines, first.rejected) == (1500, 6)
     keys = [i.path for i in s3_server.get_file_info(pafs.FileSelector("logs/fleet-a", recursive=True))]
     assert "logs/fleet-a/_catalog/web1.sqlite" in keys
-    assert any(k.startswith("logs/fleet-a/kind=access/host=web1/date=") for k in keys)
+    assert any(k.startswith("logs/fleet-a/kind=access/log_host=web1/date=") for k in keys)
     assert not any(k.endswith(".tmp") for k in keys)
 
     append(log, lines(1500, 100))
@@ -90,7 +90,7 @@ def test_ingest_into_a_bucket_and_read_it_back(s3_server, tmp_path):
     ds = pads.dataset("logs/fleet-a/kind=access", filesystem=s3_server, format="parquet", partitioning="hive",
                       exclude_invalid_files=False)
     table = ds.to_table()
-    assert table.num_rows == 1600 - 6 and set(table.column("host").to_pylist()) == {"web1"}
+    assert table.num_rows == 1600 - 6 and set(table.column("log_host").to_pylist()) == {"web1"}
     assert str(table.schema.field("status").type) == "int32"
 
     res = CliRunner().invoke(main, ["summary", "--store", store, "--output", "json"])
@@ -115,6 +115,6 @@ def test_hosts_ingest_into_one_bucket_at_once(s3_server, tmp_path):
     assert store_hosts(store) == ["web1", "web2", "web3"]
     stored = scan_store(store)
     for host, log in logs.items():
-        assert rows(stored.filter(pl.col("host") == host)).equals(rows(mkslog.scan([log])))
+        assert rows(stored.filter(pl.col("log_host") == host)).equals(rows(mkslog.scan([log])))
     assert rows(scan_store(store, host=["web1", "web3"])).height == rows(
         mkslog.scan([logs["web1"], logs["web3"]])).height

@@ -7,7 +7,7 @@ a fast "nothing changed" check. ``access.log`` renamed to ``access.log.1`` and l
 ``access.log.2.gz`` keeps its head and tail, so it is one catalog entry whose path moves.
 
 Each host of the store has its own catalog, SQLite (``DIR/_catalog/<host>.sqlite``), listing
-only that host's files and parts (``kind=<kind>/host=<host>/...``): every change of an ingest is
+only that host's files and parts (``kind=<kind>/log_host=<host>/...``): every change of an ingest is
 one transaction, made after the part files it lists are in place, so a reader sees whole ingests
 or none. Ingests of different hosts touch disjoint files and so run in parallel, on a folder and
 in a bucket alike; ``DIR/_catalog/<host>.lock`` (:func:`mkslog.files.pid_lock`) keeps the ingests
@@ -44,6 +44,7 @@ CATALOG = "_catalog.sqlite"  # the one catalog of a version-1 store (see mkslog.
 CATALOGS = "_catalog"  # one catalog per host; "_": engines that read the folder as a dataset skip it
 LOCK = ".lock"
 VERSION = 2  # 1: one catalog, unsigned types, no host partition; 2: per-host catalogs, portable types
+HOST_COLUMN = "log_host"  # the partition and column of the host (``host`` is a field of nginx error logs)
 HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,252}")
 
 _DDL = """

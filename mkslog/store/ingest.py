@@ -43,6 +43,7 @@ from ..sources import DEFAULT_CHUNK, Source, expand
 from .catalog import (
     CATALOG,
     HEAD,
+    HOST_COLUMN,
     Catalog,
     FileEntry,
     Probe,
@@ -206,7 +207,7 @@ def collect_garbage(cat: Catalog) -> int:
     known = cat.part_paths()
     removed = 0
     for kind in INGEST_KINDS:
-        folder = f"kind={kind}/host={cat.host}"
+        folder = f"kind={kind}/log_host={cat.host}"
         for rel in cat.loc.list(folder):
             name = rel.rsplit("/", 1)[-1]
             if name.endswith(".tmp") or (name.endswith(".parquet") and rel not in known):
@@ -337,6 +338,9 @@ class Ingest:
     def read(self, plan: _Plan, pool: Pool) -> FileReport:
         source = plan.probe.source
         parser = parser_for(source, self.kind, self.fmt, datefmt=self.datefmt, source_tz=self.source_tz)
+        if HOST_COLUMN in parser.schema:
+            raise StoreError(f"{source.path}: its format has a field {HOST_COLUMN!r}, the store's host partition: "
+                             "rename that field in the format")
         self.schema = union_schema(self.schema, parser.schema)
         report = FileReport(source.path, plan.action)
         old = plan.entry

@@ -2,7 +2,7 @@
 
 Version 1 had one catalog (``DIR/_catalog.sqlite``), parts at ``kind=<kind>/date=<day>/`` and
 the frame's unsigned types (``status`` uint16, ``bytes_sent`` uint64). Version 2 has a catalog
-per host (``DIR/_catalog/<host>.sqlite``), parts at ``kind=<kind>/host=<host>/date=<day>/`` and
+per host (``DIR/_catalog/<host>.sqlite``), parts at ``kind=<kind>/log_host=<host>/date=<day>/`` and
 portable signed types (:mod:`mkslog.store.types`). A version-1 store held one machine's logs, so
 its rows become the rows of one host: the host of the ingest that migrates it (``--host``, else
 the configured one, else this machine's name); the ingest's summary says so.
@@ -98,7 +98,7 @@ def _rewrite_parts(loc: Location, copy: str, host: str, done: Migration) -> None
         db.execute("BEGIN")
         for old, kind, date, rejects in parts:
             name = old.rsplit("/", 1)[-1]
-            new = f"kind={kind}/host={host}/{'_rejects' if rejects else f'date={date}'}/{name}"
+            new = f"kind={kind}/log_host={host}/{'_rejects' if rejects else f'date={date}'}/{name}"
             if rejects:  # strings and Int64 only: copied as they are
                 loc.put_bytes(new, loc.read_bytes(old))
             else:
@@ -117,12 +117,12 @@ def _rewrite_parts(loc: Location, copy: str, host: str, done: Migration) -> None
 
 
 def _remove_version_1(loc: Location) -> None:
-    """Every file of the old layout (not under a ``host=`` folder), then the old catalog: while it
+    """Every file of the old layout (not under a ``log_host=`` folder), then the old catalog: while it
     exists, the next ingest comes back here."""
     for kind in KINDS:
         folder = f"kind={kind}"
         for rel in loc.list(folder):
-            if not rel.split("/")[1].startswith("host="):
+            if not rel.split("/")[1].startswith("log_host="):
                 loc.delete(rel)
         loc.prune_dirs(folder)
     loc.delete(CATALOG + "-journal")

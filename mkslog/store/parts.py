@@ -2,8 +2,8 @@
 under a hidden temporary name and renamed into place (data and directory entry on disk) before
 the catalog lists it; and the merging of the small parts frequent ingests leave.
 
-Layout: ``DIR/kind=<kind>/host=<host>/date=<UTC day>/part-<uuid>.parquet``, rejected lines in
-``DIR/kind=<kind>/host=<host>/_rejects/part-<uuid>.parquet``; records without a timestamp in the date
+Layout: ``DIR/kind=<kind>/log_host=<host>/date=<UTC day>/part-<uuid>.parquet``, rejected lines in
+``DIR/kind=<kind>/log_host=<host>/_rejects/part-<uuid>.parquet``; records without a timestamp in the date
 partition :data:`NULL_DATE` (Hive's own name for a null partition value).
 
 >>> by_day(pl.DataFrame({"ts": [None], "line_no": [1]}, schema={"ts": pl.Datetime("us", "UTC"),
@@ -51,13 +51,13 @@ def by_day(df: pl.DataFrame) -> list[DayGroup]:
 
 
 def part_rel(host: str, kind: str, date: str | None) -> str:
-    """Where a new part goes: ``kind=<kind>/host=<host>/date=<day>/`` (``date=None``: the rejects).
+    """Where a new part goes: ``kind=<kind>/log_host=<host>/date=<day>/`` (``date=None``: the rejects).
 
     >>> part_rel("web1", "access", "2026-11-23").rsplit("/", 1)[0]
-    'kind=access/host=web1/date=2026-11-23'
+    'kind=access/log_host=web1/date=2026-11-23'
     """
     folder = "_rejects" if date is None else f"date={date}"
-    return f"kind={kind}/host={host}/{folder}/part-{uuid.uuid4().hex}.parquet"
+    return f"kind={kind}/log_host={host}/{folder}/part-{uuid.uuid4().hex}.parquet"
 
 
 class PartWriter:
@@ -94,7 +94,7 @@ class PartWriter:
 
 
 def write_rejects(loc: Location, host: str, kind: str, rejects: pl.DataFrame) -> PartEntry:
-    """The rejected lines of one checkpoint as a part of ``kind=<kind>/host=<host>/_rejects``."""
+    """The rejected lines of one checkpoint as a part of ``kind=<kind>/log_host=<host>/_rejects``."""
     rel = part_rel(host, kind, None)
     loc.write(rel, lambda out: pq.write_table(rejects.to_arrow(), out, compression="zstd"))
     lines = rejects.get_column("line_no")

@@ -2,12 +2,13 @@
 
 ``ingest`` parses log files into plain Parquet, partitioned Hive style by log kind, host and the
 UTC day of ``ts``; ``scan_store`` reads it back as the LazyFrame that scanning the text gives,
-plus a ``host`` column. The store is a folder or a prefix in an S3-compatible bucket
+plus a ``log_host`` column (the host whose log a row is from; not ``host``, which nginx error
+logs and ``$host`` formats already carry). The store is a folder or a prefix in an S3-compatible bucket
 (``s3://bucket/prefix``, see :mod:`mkslog.store.location`)::
 
     DIR/_catalog/<host>.sqlite                                    what was read from which file, per host
-    DIR/kind=access/host=web1/date=2026-11-23/part-<uuid>.parquet parsed records (frame columns, portable types)
-    DIR/kind=access/host=web1/_rejects/part-<uuid>.parquet        rejected lines: file, line_no, line, reason
+    DIR/kind=access/log_host=web1/date=2026-11-23/part-<uuid>.parquet parsed records (frame columns, portable types)
+    DIR/kind=access/log_host=web1/_rejects/part-<uuid>.parquet        rejected lines: file, line_no, line, reason
 
 Every kind of log is stored: ``access`` and the record kinds of :mod:`mkslog.parse.records` (``app``,
 ``nginx-error``, ``gunicorn-error``, ``health``, ``metrics``, ``backup``), each under its own
@@ -24,7 +25,7 @@ Writing is in :mod:`mkslog.store.ingest`; file identity, the catalog and the loc
 >>> from mkslog.store import ingest, scan_store
 >>> ingest(["/var/log/nginx/access.log*"], "/srv/mkslog/store").summary()  # doctest: +SKIP
 '7 file(s): 26363 new lines (26363 parsed, 0 rejected), 14 part(s) written in 0.7 s'
->>> scan_store("/srv/mkslog/store").drop("host").collect_schema() == mkslog.scan("/var/log/nginx/access.log*").collect_schema()  # doctest: +SKIP
+>>> scan_store("/srv/mkslog/store").drop("log_host").collect_schema() == mkslog.scan("/var/log/nginx/access.log*").collect_schema()  # doctest: +SKIP
 True
 """
 
@@ -39,7 +40,7 @@ import polars as pl
 from ..config import as_config
 from ..errors import StoreError
 from ..parse.stats import REJECT_SCHEMA, FileStats, ParseStats
-from .catalog import CATALOG, CATALOGS, Catalog, PartEntry, catalog_hosts, schema_from
+from .catalog import CATALOG, CATALOGS, HOST_COLUMN, Catalog, PartEntry, catalog_hosts, schema_from
 from .location import Location
 from .types import portable_schema, to_frame, union_schema
 
@@ -48,7 +49,7 @@ def scan_store(store: str | os.PathLike, kind: str | None = "access", *, since: 
                until: datetime | None = None, tz: str | None = None, stats: ParseStats | None = None,
                host: str | Iterable[str] | None = None) -> pl.LazyFrame:
     """A LazyFrame over the store with the columns and types of a text scan of the same logs, plus
-    ``host`` (String): the rows of every host, or of ``host`` (a name or several).
+    ``log_host`` (String): the rows of every host, or of ``host`` (a name or several).
 
     Only part files listed in the catalogs are read. ``since <= ts < until`` (naive datetimes are
     UTC) skips whole days before any file is opened; a ``ts`` filter applied later is pushed into
@@ -84,11 +85,11 @@ def scan_store(store: str | os.PathLike, kind: str | None = "access", *, since: 
         if files:
             lf = pl.scan_parquet(files, schema=stored, missing_columns="insert", extra_columns="ignore",
                                  hive_partitioning=False)
-            frames.append(lf.with_columns(pl.lit(h, pl.String).alias("host")))
+            frames.append(lf.with_columns(pl.lit(h, pl.String).alias(HOST_COLUMN)))
     if frames:
         lf = to_frame(frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical"), schema)
     else:
-        lf = pl.LazyFrame(schema={**schema, "host": pl.String})
+        lf = pl.LazyFrame(schema={**schema, HOST_COLUMN: pl.String})
     if since is not None:
         lf = lf.filter(pl.col("ts") >= _aware(since))
     if until is not None:
@@ -129,9 +130,9 @@ def store_files(store: str | os.PathLike, kind: str | None = None, *, host=None)
             cat.close()
     cols = ["id", "kind", "path", "format", "offset", "lines", "parsed", "rejected", "invalid_utf8",
             "compressed", "present", "error", "first_ingest", "last_ingest"]
-    text = ("host", "kind", "path", "format", "error", "first_ingest", "last_ingest")
-    return pl.DataFrame([{"host": h, **{c: getattr(e, c) for c in cols}} for h, e in entries],
-                        schema={c: (pl.String if c in text else pl.Int64) for c in ["host", *cols]})
+    text = (HOST_COLUMN, "kind", "path", "format", "error", "first_ingest", "last_ingest")
+    return pl.DataFrame([{HOST_COLUMN: h, **{c: getattr(e, c) for c in cols}} for h, e in entries],
+                        schema={c: (pl.String if c in text else pl.Int64) for c in [HOST_COLUMN, *cols]})
 
 
 def configured_store(config, kind: str | None = "access") -> str | None:
