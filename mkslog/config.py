@@ -41,7 +41,9 @@ DEFAULTS: dict[str, Any] = {
     # who the client of a request is: "remote" ($remote_addr) or "forwarded" (first X-Forwarded-For address)
     "client_address": "remote",
     "lang": "en",  # report language: en or ja
-    "store": "",  # Parquet store of parsed logs (empty: parse text every time)
+    "store": "",  # Parquet store of parsed logs (empty: parse text every time); a folder or s3://bucket/prefix
+    "host": "",  # this machine's name in the store's host partition (empty: its hostname); [logs.<kind>] host overrides
+    "store_hosts": [],  # the hosts of the store read when none is asked for (empty: all); e.g. a report of one host
     "logs": {
         "access": {"paths": ["/var/log/nginx/mirai-knowledge-system-access.log*"], "format": "timed"},
         "gunicorn_access": {"paths": ["/opt/mirai-knowledge-systems/backend/logs/access.log*"], "format": "gunicorn"},
@@ -179,7 +181,7 @@ def _resolve_paths(node: Any, folder: Path, key: str | None = None) -> Any:
 
 
 def _resolve_one(value: str, folder: Path) -> str:
-    if value == "-":
+    if value == "-" or "://" in value:  # stdin, or a URL such as a store in s3://bucket/prefix
         return value
     path = Path(os.path.expanduser(value))
     return str(path if path.is_absolute() else folder / path)

@@ -128,6 +128,7 @@ def scan(
     chunk_size: int = DEFAULT_CHUNK,
     filters: Filters | dict | None = None,
     where: str | None = None,
+    host: str | Iterable[str] | None = None,
 ) -> pl.LazyFrame:
     """A LazyFrame over logs: files, globs, rotated sets (oldest first), ``.gz``, ``-`` for stdin.
 
@@ -137,7 +138,8 @@ def scan(
       nginx or gunicorn format string, or a list (each line takes the first that fits); for app
       logs a named or ``%(...)s`` logging format (``datefmt`` for its asctime); None detects it.
     - ``paths=None`` reads the configured paths of ``kind``, or the configured ``store`` when it
-      holds that kind; ``store=DIR`` reads the Parquet store that ``mkslog ingest`` writes.
+      holds that kind; ``store=DIR`` (or ``s3://bucket/prefix``) reads the Parquet store that
+      ``mkslog ingest`` writes, with a ``log_host`` column; ``host`` (a name or several) selects hosts.
     - ``since``/``until``: the time window, datetimes or words read in the display zone
       (``2026-11-20``, ``7d``, ``'last week'``, ``2026-W47``, ``2026-11``); pushed into the scan.
     - ``tz``: converts ``ts`` to this display zone (UTC otherwise).
@@ -163,8 +165,10 @@ def scan(
     stats = stats if stats is not None else ParseStats()
     if store is not None:
         kind = kind or "access"
-        lf = scan_store(store, kind, since=start, until=end, stats=stats)
+        lf = scan_store(store, kind, since=start, until=end, stats=stats, host=host or cfg.get("store_hosts") or None)
     else:
+        if host is not None:
+            raise ConfigError("host= selects hosts of a store: give store= (or store in mkslog.toml) and no paths")
         kind, plans = resolve(paths, kind=kind, format=format, config=cfg, datefmt=datefmt, source_tz=source_tz)
         stats.inputs = [p.source.path for p in plans]
         lf = _text_frame(plans, kind, stats, chunk_size, client_mode(client, cfg) if kind == "access" else None)
@@ -236,7 +240,7 @@ def scan_error_logs(paths: PathsLike = None, kind: str | None = None, *, format:
                     datefmt: str | None = None, config=None, stats: ParseStats | None = None,
                     source_tz: str | None = None, tz: str | None = None, since: When = None,
                     until: When = None, store: str | os.PathLike | None = None,
-                    filters: Filters | dict | None = None) -> pl.LazyFrame:
+                    filters: Filters | dict | None = None, host=None) -> pl.LazyFrame:
     """The records of error-bearing logs of any of :data:`mkslog.kinds.ERROR_KINDS`, each file read
     as the kind it is (detected, or ``kind``), in one frame: ts, level (as each kind logs it:
     nginx's ``CRIT``, gunicorn's ``CRITICAL`` ...), message, detail, exc_type, exc_message, kind,
@@ -266,9 +270,10 @@ def scan_error_logs(paths: PathsLike = None, kind: str | None = None, *, format:
     for k, group in groups.items():
         lf = scan(group, format if k == "app" else None, kind=k, config=config, stats=stats,
                   datefmt=datefmt if k == "app" else None, source_tz=source_tz, tz=tz, since=since,
-                  until=until, store=store, filters=filters)
+                  until=until, store=store, filters=filters, host=host)
         have = lf.collect_schema()
         cols = [pl.col(c) if c in have else pl.lit(None, pl.String).alias(c) for c in _ERROR_COLUMNS]
+        cols += [pl.col("log_host")] if "log_host" in have else []  # read from a store: whose rows they are
         frames.append(lf.select(*cols, pl.lit(k).alias("kind")))
     return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical_relaxed")
 

@@ -32,7 +32,7 @@ from mkslog.cli.store import ingest_cmd
 from mkslog.errors import StoreError
 from mkslog.queries import latency_stats, top_ips
 from mkslog.store import ingest, scan_store, store_files, store_rejects
-from mkslog.store.catalog import CATALOG
+from mkslog.store.catalog import catalog_rel, default_host
 
 # the CLI with `ingest`, whether or not cli.py registers it yet (the shared group is left as it is)
 main = MkslogGroup("mkslog", commands={**mkslog_main.commands, "ingest": ingest_cmd})
@@ -40,6 +40,8 @@ main = MkslogGroup("mkslog", commands={**mkslog_main.commands, "ingest": ingest_
 JST = dt.timezone(dt.timedelta(hours=9))
 T0 = dt.datetime(2026, 11, 20, 20, 0, tzinfo=JST)  # 11:00 UTC: logs cross UTC midnight
 ROOT = Path(__file__).resolve().parents[1]
+HOST = default_host()  # what an ingest without --host writes as: this machine
+DATA = f"kind=access/log_host={HOST}"  # the access parts of that host
 # `python -m mkslog ingest`, also before cli.py registers the command
 LAUNCH = ("from mkslog.cli.main import main\nfrom mkslog.cli.store import register_store_commands\n"
           "'ingest' in main.commands or register_store_commands(main)\nmain(prog_name='mkslog')\n")
@@ -74,14 +76,14 @@ def gzip_to(src: Path, dst: Path) -> None:
 
 def rows(lf: pl.LazyFrame) -> pl.DataFrame:
     """Every row but ``file``, in a canonical order (a multiset compares equal iff this does)."""
-    df = lf.collect(engine="streaming").drop("file")
+    df = lf.collect(engine="streaming").drop("file", "log_host", strict=False)
     return df.sort(df.columns, nulls_last=True)
 
 
 def assert_frames_match(stored: pl.LazyFrame, text: pl.LazyFrame, store_stats, text_stats) -> None:
-    """The store's frame equals the text's: schema, rows, line counts and rejects (any kind)."""
-    assert stored.collect_schema() == text.collect_schema()
-    a, b = rows(stored), rows(text)
+    """The store's frame equals the text's: schema (plus ``host``), rows, line counts and rejects (any kind)."""
+    assert stored.collect_schema() == {**text.collect_schema(), "log_host": pl.String}
+    a, b = rows(stored.drop("log_host")), rows(text)
     assert a.height == b.height
     assert a.equals(b)
     t, s = text_stats.total, store_stats.total
@@ -225,7 +227,7 @@ def test_killed_ingest_leaves_a_consistent_store(tmp_path):
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
-        while len(list(store.glob("kind=access/date=*/part-*.parquet"))) < 5:  # a few checkpoints in
+        while len(list(store.glob(f"{DATA}/date=*/part-*.parquet"))) < 5:  # a few checkpoints in
             assert proc.poll() is None, proc.stderr.read().decode()
             assert time.monotonic() < deadline, "no part file appeared"
             time.sleep(0.005)
@@ -248,7 +250,7 @@ def test_killed_ingest_leaves_a_consistent_store(tmp_path):
     print(f"killed after {done} of {total} lines; removed {r.garbage} unlisted file(s)")
     assert_same(store, [log])
     assert not list(store.rglob("*.tmp"))
-    on_disk = {p.relative_to(store).as_posix() for p in store.glob("kind=access/date=*/*.parquet")}
+    on_disk = {p.relative_to(store).as_posix() for p in store.glob(f"{DATA}/date=*/*.parquet")}
     assert on_disk == set(_parts(store))  # the killed run's unlisted parts were removed
 
 
@@ -257,7 +259,7 @@ def _parts(store: Path, rejects: bool | None = False) -> list[str]:
     import sqlite3
 
     where = "" if rejects is None else f" WHERE rejects = {int(rejects)}"
-    with sqlite3.connect(store / CATALOG) as db:
+    with sqlite3.connect(store / catalog_rel(HOST)) as db:
         return [r[0] for r in db.execute("SELECT path FROM parts" + where)]
 
 
@@ -266,14 +268,14 @@ def test_second_ingest_fails_clearly_or_waits(tmp_path):
     log.write_text(lines(0, 200))
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time, pathlib\nfrom mkslog.store.catalog import store_lock\n"
-         "with store_lock(sys.argv[1]):\n    print('locked', flush=True)\n    time.sleep(float(sys.argv[2]))\n"
+         "with store_lock(sys.argv[1], host=sys.argv[4]):\n    print('locked', flush=True)\n    time.sleep(float(sys.argv[2]))\n"
          "    pathlib.Path(sys.argv[3]).touch()\n",
-         str(store), "2", str(tmp_path / "held-to-the-end")], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+         str(store), "2", str(tmp_path / "held-to-the-end"), HOST], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
         res = CliRunner().invoke(main, ["ingest", str(log), "--store", str(store)])
         assert res.exit_code == 1
-        assert f"another ingest is running (pid {holder.pid})" in res.output
+        assert f"another ingest of host {HOST} is running (pid {holder.pid})" in res.output
         with pytest.raises(StoreError, match="--wait"):
             ingest([log], store)
         waited = CliRunner().invoke(main, ["ingest", str(log), "--store", str(store), "--wait", "30",
@@ -291,7 +293,7 @@ def test_scan_store_schema_pruning_and_config(tmp_path):
     log, store = tmp_path / "access.log", tmp_path / "store"
     log.write_text(lines(0, 3000, step=90.0))  # 75 hours: four UTC days
     ingest([log], store, part_rows=1000)
-    days = sorted(p.name for p in (store / "kind=access").glob("date=*"))
+    days = sorted(p.name for p in (store / DATA).glob("date=*"))
     assert days == ["date=2026-11-20", "date=2026-11-21", "date=2026-11-22", "date=2026-11-23"]
 
     since = dt.datetime(2026, 11, 22, 6, tzinfo=dt.UTC)
@@ -300,17 +302,18 @@ def test_scan_store_schema_pruning_and_config(tmp_path):
     # a ts filter on the frame is pushed into the Parquet scan too
     assert rows(mkslog.queries.between(scan_store(store), since)).equals(expected)
     # pruning: the parts of earlier days are not even opened
-    for part in (store / "kind=access" / "date=2026-11-20").iterdir():
+    for part in (store / DATA / "date=2026-11-20").iterdir():
         part.unlink()
     assert rows(scan_store(store, since=since)).equals(expected)
     with pytest.raises((pl.exceptions.PolarsError, OSError)):  # without pruning the part is needed
         scan_store(store).collect()
 
-    # the same schema as the text scan, ts in a display timezone too
-    assert scan_store(store, tz="Asia/Tokyo").collect_schema() == mkslog.scan([log], tz="Asia/Tokyo").collect_schema()
+    # the same schema as the text scan (plus host), ts in a display timezone too
+    assert scan_store(store, tz="Asia/Tokyo").drop("log_host").collect_schema() == mkslog.scan(
+        [log], tz="Asia/Tokyo").collect_schema()
 
     # mkslog.scan(store=...), and `store` in mkslog.toml when no paths are given
-    assert mkslog.scan(store=store).collect_schema() == mkslog.scan([log]).collect_schema()
+    assert mkslog.scan(store=store).drop("log_host").collect_schema() == mkslog.scan([log]).collect_schema()
     toml = tmp_path / "mkslog.toml"
     toml.write_text(f'store = "store"\n[logs.access]\npaths = ["{log}"]\nformat = "timed"\n')
     assert "parquet" in mkslog.scan(config=toml).explain().lower()
@@ -331,7 +334,7 @@ def test_plain_parquet_for_other_engines(tmp_path):
     assert table.num_rows == 1495
     assert {"kind", "date", "ts", "remote_addr", "bytes_sent", "line_no"} <= set(table.column_names)
     assert set(table.column("kind").to_pylist()) == {"access"}
-    rejects = pl.read_parquet(store / "kind=access" / "_rejects")
+    rejects = pl.read_parquet(store / DATA / "_rejects")
     assert rejects.height == 5 and rejects.columns == ["file", "line_no", "line", "reason"]
 
 
@@ -357,7 +360,7 @@ def test_cli_ingest(tmp_path):
     res = CliRunner().invoke(main, ["ingest", str(log)], env={"MKSLOG_CONFIG": ""})
     assert res.exit_code == 1 and "no store given" in res.output
     assert CliRunner().invoke(main, ["ingest", "--help"]).exit_code == 0
-    assert os.path.isfile(store / CATALOG)
+    assert os.path.isfile(store / catalog_rel(HOST))
 
 
 def test_records_without_a_timestamp_and_a_custom_format(tmp_path):
@@ -366,7 +369,7 @@ def test_records_without_a_timestamp_and_a_custom_format(tmp_path):
     log.write_text("".join(f"10.0.0.{i % 7} {200 + i % 3} {i}\n" for i in range(300)) + "not a line\n")
     r = ingest([log], store, format=fmt)
     assert (r.parsed, r.rejected) == (300, 1)
-    assert [p.name for p in (store / "kind=access").glob("date=*")] == ["date=__HIVE_DEFAULT_PARTITION__"]
+    assert [p.name for p in (store / DATA).glob("date=*")] == ["date=__HIVE_DEFAULT_PARTITION__"]
     text_stats, store_stats = mkslog.ParseStats(), mkslog.ParseStats()
     assert rows(scan_store(store, stats=store_stats)).equals(rows(mkslog.scan([log], fmt, stats=text_stats)))
     assert store_stats.total.rejected == text_stats.total.rejected == 1
@@ -385,7 +388,7 @@ def test_frequent_ingests_merge_their_small_parts(tmp_path):
         merged += r.merged
         assert len(_parts(store)) < 8
     assert merged >= 8
-    assert len(list(store.glob("kind=access/*/*.parquet"))) == len(_parts(store, rejects=None))
+    assert len(list(store.glob(f"{DATA}/*/*.parquet"))) == len(_parts(store, rejects=None))
     assert_same(store, [log])
 
 
@@ -401,8 +404,8 @@ def test_catalog_left_mid_transaction_is_rolled_back(tmp_path):
             "db.execute('DELETE FROM parts')\n"
             "for i in range(300): db.execute('INSERT INTO meta VALUES (?, ?)', (f'junk{i}', b'x' * 4000))\n"
             "os.kill(os.getpid(), signal.SIGKILL)\n")
-    subprocess.run([sys.executable, "-c", code, str(store / CATALOG)], check=False)
-    assert (store / f"{CATALOG}-journal").exists()
+    subprocess.run([sys.executable, "-c", code, str(store / catalog_rel(HOST))], check=False)
+    assert (store / f"{catalog_rel(HOST)}-journal").exists()
     assert scan_store(store).select(pl.len()).collect().item() == 500
     assert ingest([log], store).lines == 0
 

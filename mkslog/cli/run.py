@@ -60,9 +60,12 @@ window_options = options(
                                  "2026-W47 ... (in the display timezone)."),
     click.option("--until", help="End (exclusive end of the day/week named): same forms as --since."),
     click.option("--tz", help="Display timezone, e.g. Asia/Tokyo or UTC (default: the config's timezone)."),
-    click.option("--store", type=click.Path(file_okay=False, readable=False), expose_value=False,
+    click.option("--store", expose_value=False,
                  callback=lambda ctx, _param, value: ctx.meta.__setitem__("mkslog_store", value),
-                 help="Read the access log from this Parquet store (`mkslog ingest`) instead of text."),
+                 help="Read the access log from this Parquet store (`mkslog ingest`; a folder or "
+                      "s3://bucket/prefix) instead of text."),
+    click.option("--host", "hosts", multiple=True, expose_value=False, callback=in_meta("hosts"),
+                 help="Only the rows of this host of the store (repeat for several; default: all hosts)."),
     config_option,
 )
 
@@ -95,7 +98,7 @@ class QueryRun:
         if store and paths:
             raise click.UsageError("give log PATHS or --store, not both")
         lf = scan(list(paths) or None, fmt, kind=kind, since=self.start, until=self.end, tz=self.tz, store=store,
-                  stats=stats, config=self.cfg, filters=cli_filters(kind), **options)
+                  stats=stats, config=self.cfg, filters=cli_filters(kind), host=self.hosts(), **options)
         attach_progress(stats)
         return lf
 
@@ -125,9 +128,14 @@ class QueryRun:
         stats = self._stats(True)
         lf = scan_error_logs(list(paths) or None, kind, format=log_format, datefmt=datefmt, config=self.cfg,
                              stats=stats, since=self.start, until=self.end, tz=self.tz, store=store,
-                             filters=cli_filters(kind or "app"))
+                             filters=cli_filters(kind or "app"), host=self.hosts())
         attach_progress(stats)
         return lf
+
+    @staticmethod
+    def hosts() -> list[str] | None:
+        """The ``--host`` names given (None: every host of the store)."""
+        return list(click.get_current_context().meta.get("mkslog_hosts") or ()) or None
 
     def _stats(self, required: bool = True):
         """New parse statistics, kept for the reject warning and the summary's rejected_lines;

@@ -14,8 +14,10 @@ from .logs import log_options, output_options, write_output
 
 @click.command("ingest")
 @log_options
-@click.option("--store", "store_dir", type=click.Path(file_okay=False, readable=False),
-              help="The store folder (default: `store` in mkslog.toml). Created when missing.")
+@click.option("--store", "store_dir",
+              help="The store: a folder or s3://bucket/prefix (default: `store` in mkslog.toml). Created when missing.")
+@click.option("--host", help="Whose logs these are: the store's host partition (default: [logs.<kind>] host, "
+                             "else host in mkslog.toml, else this machine's name).")
 @click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
               help="Seconds to wait while another ingest holds the store (0: fail at once).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None, hidden=True,
@@ -23,7 +25,7 @@ from .logs import log_options, output_options, write_output
 @click.option("--part-rows", type=click.IntRange(min=1), default=None, hidden=True,
               help="Rows per part file before a checkpoint.")
 @output_options
-def ingest_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, store_dir, wait, chunk_size,
+def ingest_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, store_dir, host, wait, chunk_size,
                part_rows, output, out_file):
     """Parse logs into the Parquet store, reading only what is new since the last ingest.
 
@@ -33,6 +35,8 @@ def ingest_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, st
     in mkslog.toml the query commands then read the store (in Python: mkslog.scan(store=DIR)).
     Without PATHS and without --kind, every kind of log configured in mkslog.toml whose files
     exist is ingested (access, app, nginx-error, gunicorn-error, health, metrics, backup).
+    Several servers can ingest into one store (a shared folder or an S3 bucket) at the same time,
+    each as its own --host; the query commands read all hosts or `--host NAME`.
     """
     import polars as pl
 
@@ -43,7 +47,7 @@ def ingest_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, st
 
     fmt = access_format(format_name, log_format, nginx_conf) if kind == "access" else log_format or format_name
     options = dict(config=config_path, wait=wait, chunk_size=chunk_size or DEFAULT_CHUNK,
-                   part_rows=part_rows or PART_ROWS)
+                   part_rows=part_rows or PART_ROWS, host=host)
     kind_given = click.get_current_context().get_parameter_source("kind") != ParameterSource.DEFAULT
     if paths or kind_given:
         results = [ingest(list(paths) or None, store_dir, kind=kind, format=fmt, **options)]

@@ -6,14 +6,17 @@ read offset (``tail``), both over the decompressed stream, plus device, inode, s
 a fast "nothing changed" check. ``access.log`` renamed to ``access.log.1`` and later gzipped to
 ``access.log.2.gz`` keeps its head and tail, so it is one catalog entry whose path moves.
 
-The catalog is SQLite (``DIR/_catalog.sqlite``): every change of an ingest is one transaction,
-made after the part files it lists are in place, so a reader sees whole ingests or none.
-``DIR/.lock`` (``fcntl.flock``) keeps ingests one at a time; it holds the holder's pid.
+Each host of the store has its own catalog, SQLite (``DIR/_catalog/<host>.sqlite``), listing
+only that host's files and parts (``kind=<kind>/log_host=<host>/...``): every change of an ingest is
+one transaction, made after the part files it lists are in place, so a reader sees whole ingests
+or none. Ingests of different hosts touch disjoint files and so run in parallel, on a folder and
+in a bucket alike; ``DIR/_catalog/<host>.lock`` (:func:`mkslog.files.pid_lock`) keeps the ingests
+of one host one at a time.
 
 >>> import tempfile
->>> cat = Catalog(tempfile.mkdtemp(), write=True)
->>> cat.files("access")
-[]
+>>> cat = Catalog(tempfile.mkdtemp(), "web1", write=True)
+>>> cat.files("access"), cat.meta("version"), cat.meta("host")
+([], '2', 'web1')
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
+import socket
 import sqlite3
+import tempfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,11 +37,15 @@ from pathlib import Path
 from ..errors import StoreError
 from ..files import pid_lock
 from ..sources import GZIP_MAGIC, Source, skip_bytes
+from .location import Location
 
 HEAD = 4096  # bytes hashed at the start of a file and before its read offset
-CATALOG = "_catalog.sqlite"  # "_": engines that read the folder as a dataset skip it
+CATALOG = "_catalog.sqlite"  # the one catalog of a version-1 store (see mkslog.store.migrate)
+CATALOGS = "_catalog"  # one catalog per host; "_": engines that read the folder as a dataset skip it
 LOCK = ".lock"
-VERSION = 1
+VERSION = 2  # 1: one catalog, unsigned types, no host partition; 2: per-host catalogs, portable types
+HOST_COLUMN = "log_host"  # the partition and column of the host (``host`` is a field of nginx error logs)
+HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,252}")
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB);
@@ -157,25 +167,75 @@ def window_before(source: Source, offset: int) -> tuple[bytes, bool]:
     return data[: offset - start], len(data) > offset - start
 
 
-class Catalog:
-    """The SQLite catalog of one store; ``write=False`` opens it read-only (and fails clearly
-    when the folder is not a store)."""
+def check_host(host: str) -> str:
+    """``host`` when it can name a partition (letters, digits, ``.``, ``-``, ``_``), else a clear error.
 
-    def __init__(self, store: str | os.PathLike, *, write: bool):
-        self.root = Path(store)
-        path = self.root / CATALOG
+    >>> check_host("web1.example")
+    'web1.example'
+    """
+    if not isinstance(host, str) or not HOST_NAME.fullmatch(host):
+        raise StoreError(f"host {host!r} cannot name a store partition: give letters, digits, '.', '-' or '_' "
+                         "(e.g. --host web1, or host = \"web1\" in mkslog.toml)")
+    return host
+
+
+def default_host(config=None, kind: str | None = None) -> str:
+    """The host an ingest writes as: ``[logs.<kind>] host``, else ``host``, else this machine's name."""
+    from ..config import as_config
+    from ..kinds import config_key
+
+    cfg = as_config(config)
+    host = (cfg.get(f"logs.{config_key(kind)}.host") if kind else None) or cfg.get("host") or socket.gethostname()
+    return check_host(host)
+
+
+def catalog_rel(host: str) -> str:
+    return f"{CATALOGS}/{host}.sqlite"
+
+
+def catalog_hosts(loc: Location) -> list[str]:
+    """The hosts that have a catalog in the store, sorted."""
+    names = (r.rsplit("/", 1)[-1] for r in loc.list(CATALOGS))
+    return sorted(n.removesuffix(".sqlite") for n in names if n.endswith(".sqlite") and not n.startswith("."))
+
+
+def is_store(loc: Location) -> bool:
+    return bool(catalog_hosts(loc)) or loc.is_file(CATALOG)
+
+
+class Catalog:
+    """The SQLite catalog of one host of a store; ``write=False`` opens it read-only (and fails
+    clearly when it is missing). A remote store's catalog is a local copy: read from the bucket
+    when opened, put back (one atomic PUT) after every transaction."""
+
+    def __init__(self, store, host: str, *, write: bool):
+        self.loc = store if isinstance(store, Location) else Location(store)
+        self.host = check_host(host)
+        self.rel = catalog_rel(host)
+        self.write = write
+        self.copy: str | None = None
+        if self.loc.remote:
+            fd, self.copy = tempfile.mkstemp(prefix="mkslog-catalog-", suffix=".sqlite")
+            os.close(fd)
+            if self.loc.is_file(self.rel):
+                Path(self.copy).write_bytes(self.loc.read_bytes(self.rel))
+            elif not write:
+                self._missing()
+            path = Path(self.copy)
+        else:
+            path = Path(self.loc.local_path(self.rel))
         if write:
-            self.root.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
             self.db.executescript(_DDL)
             found = self.meta("version")
             if found is None:
                 self.set_meta("version", str(VERSION))
+                self.set_meta("host", host)
         else:
             if not path.is_file():
-                raise StoreError(f"{store} is not an mkslog store (no {CATALOG}): "
-                                 f"create it with `mkslog ingest --store {store} PATHS`")
-            if os.access(path, os.W_OK) and os.access(self.root, os.W_OK):
+                self._missing()
+            if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
                 # read-write, to roll back the journal an ingest killed mid-transaction left behind
                 self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
             else:
@@ -183,21 +243,39 @@ class Catalog:
                                           isolation_level=None)
             found = self.meta("version")
         if found is not None and int(found) > VERSION:
-            raise StoreError(f"{store} was written by a newer mkslog (store version {found}): upgrade mkslog")
+            raise StoreError(f"{self.loc} was written by a newer mkslog (store version {found}): upgrade mkslog")
+
+    def _missing(self):
+        store = self.loc
+        raise StoreError(f"{store} is not an mkslog store (no catalog of host {self.host!r}): "
+                         f"create it with `mkslog ingest --store {store} PATHS`")
+
+    def sync(self) -> None:
+        """Put a remote catalog's local copy back into the bucket (whole: readers see old or new)."""
+        if self.copy and self.write:
+            self.loc.put_bytes(self.rel, Path(self.copy).read_bytes())
 
     def close(self) -> None:
         self.db.close()
+        if self.copy:
+            try:
+                self.sync()
+            finally:
+                os.unlink(self.copy)
+                for leftover in (self.copy + "-journal",):
+                    if os.path.exists(leftover):
+                        os.unlink(leftover)
 
     def meta(self, key: str):
         try:
             row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         except sqlite3.OperationalError as exc:
             if "readonly" in str(exc):
-                raise StoreError(f"the last ingest into {self.root} was interrupted and its catalog needs "
+                raise StoreError(f"the last ingest into {self.loc} was interrupted and its catalog needs "
                                  "recovering: run `mkslog ingest` (or read as a user who can write the store)") from exc
-            raise StoreError(f"the catalog of {self.root} cannot be read ({exc}): is it an mkslog store?") from exc
+            raise StoreError(f"the catalog of {self.loc} cannot be read ({exc}): is it an mkslog store?") from exc
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"the catalog of {self.root} cannot be read ({exc}): is it an mkslog store?") from exc
+            raise StoreError(f"the catalog of {self.loc} cannot be read ({exc}): is it an mkslog store?") from exc
         return None if row is None else row[0]
 
     def set_meta(self, key: str, value) -> None:
@@ -234,6 +312,7 @@ class Catalog:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+        self.sync()
 
     def save_file(self, e: FileEntry) -> int:
         """Insert or update ``e`` (inside a transaction); returns its id."""
@@ -283,17 +362,30 @@ def schema_from(blob: bytes) -> dict:
     return dict(pl.read_ipc_schema(io.BytesIO(blob)))
 
 
+def lock_path(loc: Location, host: str | None) -> Path:
+    """The lock file of one host's ingests (``host=None``: the whole store, held while migrating).
+    A remote store is locked on this machine: one host's logs are ingested from one machine."""
+    name = LOCK if host is None else f"{CATALOGS}/{host}.lock"
+    if not loc.remote:
+        return Path(loc.local_path(name))
+    digest = hashlib.sha256(loc.name.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"mkslog-store-{digest}-{(host or 'all')}.lock"
+
+
 @contextmanager
-def store_lock(store: str | os.PathLike, wait: float = 0.0) -> Iterator[None]:
-    """Hold ``DIR/.lock`` for one ingest; wait up to ``wait`` seconds for another to finish."""
+def store_lock(store, wait: float = 0.0, *, host: str | None = None) -> Iterator[None]:
+    """Hold the lock of ``host``'s ingests into ``store`` (see :func:`lock_path`); wait up to
+    ``wait`` seconds for another one to finish. Ingests of different hosts run in parallel."""
+    loc = store if isinstance(store, Location) else Location(store)
+    who = "" if host is None else f" of host {host}"
 
     def busy(pid: str) -> StoreError:
-        return StoreError(f"another ingest is running (pid {pid}) on {store}: wait for it to finish, "
-                          "or pass --wait SECONDS")
+        return StoreError(f"another ingest{who} is running (pid {pid}) on {loc}: "
+                          "wait for it to finish, or pass --wait SECONDS")
 
     def opened(exc: OSError) -> StoreError:  # e.g. a store folder this user may not write
-        return StoreError(f"cannot open the store {store}: {exc.strerror} (run as the user who owns it, "
+        return StoreError(f"cannot open the store {loc}: {exc.strerror} (run as the user who owns it, "
                           "or give another folder with --store DIR)")
 
-    with pid_lock(Path(store) / LOCK, busy=busy, wait=wait, opened=opened):
+    with pid_lock(lock_path(loc, host), busy=busy, wait=wait, opened=opened):
         yield

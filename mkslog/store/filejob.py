@@ -25,6 +25,7 @@ from ..parse.stats import ParseStats
 from ..sources import Chunk, ChunkReader, Source
 from .catalog import HEAD, FileEntry, sha
 from .parts import DayGroup, PartWriter, by_day, write_rejects
+from .types import INT64_MAX, portable_schema, to_portable
 
 PART_ROWS = 1_000_000  # rows per checkpoint (and so per part file and day), at most
 
@@ -58,15 +59,16 @@ class ParsedChunk:
     end: int  # offset after the chunk
     head: bytes
     tail: bytes
+    lost: dict[str, int]  # values too wide for their portable type, stored as null (per column)
 
 
 def parse_by_day(parser: Parser, chunk: Chunk, name: str, schema: dict) -> ParsedChunk:
     """Parse one chunk and cut it by day (in a worker thread: polars and Arrow release the GIL)."""
     st = ParseStats()
     end, head, tail = chunk.offset + len(chunk.data), chunk.data[:HEAD], chunk.data[-HEAD:]
-    df = parser.parse(chunk, name, st, schema=schema)  # releases the chunk's bytes
+    df, lost = to_portable(parser.parse(chunk, name, st, schema=schema))  # parse releases the chunk's bytes
     t = st.total
-    return ParsedChunk(by_day(df), t.lines, t.parsed, t.invalid_utf8, st.rejects(), end, head, tail)
+    return ParsedChunk(by_day(df), t.lines, t.parsed, t.invalid_utf8, st.rejects(), end, head, tail, lost)
 
 
 class FileJob:
@@ -76,7 +78,8 @@ class FileJob:
     def __init__(self, store, entry: FileEntry, parser: Parser, start: int, window: bytes,
                  drop: list[FileEntry], report: FileReport):
         self.ing, self.e, self.parser = store, entry, parser
-        self.arrow_schema = pl.DataFrame(schema=store.schema).to_arrow().schema
+        self.arrow_schema = pl.DataFrame(schema=portable_schema(store.schema)).to_arrow().schema
+        self.lost: dict[str, int] = {}
         self.start, self.drop, self.report = start, drop, report
         self.head = window if start < HEAD else None  # the first bytes, while fewer than HEAD are known
         self.tail = window
@@ -132,6 +135,9 @@ class FileJob:
             self.report.add_note(reader.error)
         for note in reader.notes:
             self.report.add_note(note)
+        for column, n in self.lost.items():  # never silent: a value the store cannot hold is said so
+            self.report.add_note(f"{n} value(s) of {column} above {INT64_MAX} do not fit the store's Int64: "
+                                 "stored as null")
         self.commit(final=True)
 
     def consume(self, r: ParsedChunk) -> None:
@@ -139,10 +145,13 @@ class FileJob:
         for date, table, tmin, tmax, lmin, lmax in r.groups:
             w = self.writers.get(date)
             if w is None:
-                w = self.writers[date] = PartWriter(self.ing.cat.root, self.ing.kind, date, self.arrow_schema)
+                w = self.writers[date] = PartWriter(self.ing.cat.loc, self.ing.cat.host, self.ing.kind, date,
+                                                    self.arrow_schema)
             w.write(table, tmin, tmax, lmin, lmax)
         if len(r.rejects):
             self.rejects.append(r.rejects)
+        for column, n in r.lost.items():
+            self.lost[column] = self.lost.get(column, 0) + n
         e.offset, e.lines = r.end, e.lines + r.lines
         e.parsed += r.parsed
         e.rejected += len(r.rejects)
@@ -169,7 +178,7 @@ class FileJob:
         parts = [w.close() for w in self.writers.values()]
         self.writers.clear()
         if self.rejects:
-            parts.append(write_rejects(cat.root, self.ing.kind, pl.concat(self.rejects)))
+            parts.append(write_rejects(cat.loc, cat.host, self.ing.kind, pl.concat(self.rejects)))
             self.rejects = []
         if self.head is not None:
             e.head_len, e.head_sha = len(self.head), sha(self.head)
@@ -188,7 +197,7 @@ class FileJob:
         self.report.parts += len(parts)
         self.drop = []
         for rel in dropped:
-            (cat.root / rel).unlink(missing_ok=True)
+            cat.loc.delete(rel)
 
 
 __all__ = ["FileJob", "FileReport", "PART_ROWS", "ParsedChunk", "parse_by_day"]

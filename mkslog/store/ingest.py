@@ -31,7 +31,6 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import polars as pl
 
@@ -39,16 +38,18 @@ from ..config import as_config
 from ..errors import LogFileError, StoreError
 from ..kinds import KINDS, check_kind, config_key
 from ..parse.pipeline import Pool
-from ..parse.records import MULTILINE_SCHEMA
 from ..parse.resolve import check_timezone, configured_sources, parser_for
-from ..parse.stats import TAIL_SCHEMA
 from ..sources import DEFAULT_CHUNK, Source, expand
 from .catalog import (
     CATALOG,
     HEAD,
+    HOST_COLUMN,
     Catalog,
     FileEntry,
     Probe,
+    check_host,
+    default_host,
+    is_store,
     probe,
     schema_blob,
     schema_from,
@@ -57,7 +58,10 @@ from .catalog import (
     window_before,
 )
 from .filejob import PART_ROWS, FileJob, FileReport
+from .location import Location
+from .migrate import migrate
 from .parts import compact
+from .types import union_schema
 
 INGEST_KINDS = KINDS
 SETTLE = 60.0  # seconds without a write after which the last multi-line record of a file is final
@@ -67,10 +71,12 @@ SETTLE = 60.0  # seconds without a write after which the last multi-line record 
 class IngestResult:
     store: str
     kind: str
+    host: str = ""
     files: list[FileReport] = field(default_factory=list)
     seconds: float = 0.0
     garbage: int = 0  # part files of an interrupted ingest that were deleted
     merged: int = 0  # small part files merged into bigger ones
+    migrated: str = ""  # what upgrading an older store did (see mkslog.store.migrate)
 
     def _sum(self, attr: str) -> int:
         return sum(getattr(f, attr) for f in self.files)
@@ -109,6 +115,8 @@ class IngestResult:
             text += f"; {self.merged} small part(s) merged"
         if self.garbage:
             text += f"; {self.garbage} file(s) of an interrupted ingest removed"
+        if self.migrated:
+            text += f"; {self.migrated}"
         return text
 
 
@@ -116,9 +124,13 @@ class IngestResult:
 def ingest(paths=None, store: str | os.PathLike | None = None, *, kind: str = "access",
            format=None, config=None, wait: float = 0.0,
            chunk_size: int = DEFAULT_CHUNK, part_rows: int = PART_ROWS, workers: int = 2,
-           datefmt: str | None = None, source_tz: str | None = None, settle: float = SETTLE) -> IngestResult:
+           datefmt: str | None = None, source_tz: str | None = None, settle: float = SETTLE,
+           host: str | None = None) -> IngestResult:
     """Parse what is new in ``paths`` (default: the configured paths of ``kind``) into ``store``
-    (default: ``store`` in mkslog.toml). Waits up to ``wait`` seconds for another ingest.
+    (default: ``store`` in mkslog.toml; a folder or ``s3://bucket/prefix``) as the rows of ``host``
+    (default: ``[logs.<kind>] host``, else ``host`` in mkslog.toml, else this machine's name).
+    Waits up to ``wait`` seconds for another ingest of the same host; other hosts' ingests run
+    alongside. A store of an older version is migrated first (:mod:`mkslog.store.migrate`).
 
     Record kinds: ``datefmt`` for app logs (default: the config's), ``source_tz`` for timestamps
     without an offset (default: the config's ``source_timezone``, as :func:`mkslog.scan` uses);
@@ -134,12 +146,17 @@ def ingest(paths=None, store: str | os.PathLike | None = None, *, kind: str = "a
     if paths is None:
         datefmt = datefmt or cfg.get(f"logs.{config_key(kind)}.datefmt") or None
     source_tz = check_timezone(source_tz or cfg.get("source_timezone") or "UTC")
-    root = Path(store)
-    if root.is_dir() and not (root / CATALOG).exists() and any(p.name != ".lock" for p in root.iterdir()):
+    host = check_host(host) if host else default_host(cfg, kind)
+    loc = Location(store)
+    if not is_store(loc) and not loc.is_empty():
         raise StoreError(f"{store} is not empty and not an mkslog store: give a new or empty folder")
-    result = IngestResult(str(store), kind)
-    with store_lock(store, wait):
-        cat = Catalog(store, write=True)
+    result = IngestResult(str(store), kind, host)
+    if loc.is_file(CATALOG):  # a version-1 store: upgraded once, by whichever ingest comes first
+        with store_lock(loc, wait):
+            if loc.is_file(CATALOG):
+                result.migrated = migrate(loc, host).summary()
+    with store_lock(loc, wait, host=host):
+        cat = Catalog(loc, host, write=True)
         try:
             if kind != "access":
                 _check_source_tz(cat, kind, source_tz)
@@ -179,23 +196,24 @@ def _check_source_tz(cat: Catalog, kind: str, source_tz: str) -> None:
         cat.set_meta(key, source_tz)
         return
     raise StoreError(
-        f"the {kind} logs in {cat.root} were parsed with source_timezone {stored!r}, this ingest would use "
+        f"the {kind} logs of host {cat.host} in {cat.loc} were parsed with source_timezone {stored!r}, this ingest would use "
         f"{source_tz!r}: set source_timezone back to {stored!r}, or ingest into a new store (rows already "
         "stored are not parsed again)")
 
 
 def collect_garbage(cat: Catalog) -> int:
-    """Delete part files the catalog does not list (left by an interrupted ingest)."""
+    """Delete the part files of the catalog's host that it does not list (left by an interrupted
+    ingest of that host; other hosts' files are theirs)."""
     known = cat.part_paths()
     removed = 0
-    for kind_dir in cat.root.glob("kind=*"):
-        for path in sorted(kind_dir.rglob("*"), reverse=True):
-            rel = path.relative_to(cat.root).as_posix()
-            if path.is_file() and (path.name.endswith(".tmp") or (path.suffix == ".parquet" and rel not in known)):
-                path.unlink(missing_ok=True)
+    for kind in INGEST_KINDS:
+        folder = f"kind={kind}/log_host={cat.host}"
+        for rel in cat.loc.list(folder):
+            name = rel.rsplit("/", 1)[-1]
+            if name.endswith(".tmp") or (name.endswith(".parquet") and rel not in known):
+                cat.loc.delete(rel)
                 removed += 1
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+        cat.loc.prune_dirs(folder)
     return removed
 
 
@@ -324,7 +342,10 @@ class Ingest:
     def read(self, plan: _Plan, pool: Pool) -> FileReport:
         source = plan.probe.source
         parser = parser_for(source, self.kind, self.fmt, datefmt=self.datefmt, source_tz=self.source_tz)
-        self.schema = _union(self.schema, parser.schema)
+        if HOST_COLUMN in parser.schema:
+            raise StoreError(f"{source.path}: its format has a field {HOST_COLUMN!r}, the store's host partition: "
+                             "rename that field in the format")
+        self.schema = union_schema(self.schema, parser.schema)
         report = FileReport(source.path, plan.action)
         old = plan.entry
         if plan.action in ("appended", "rotated"):
@@ -348,17 +369,3 @@ class Ingest:
 def _set_identity(e: FileEntry, p: Probe) -> None:
     e.path, e.dev, e.ino, e.size, e.mtime_ns, e.compressed = (
         p.source.path, p.dev, p.ino, p.size, p.mtime_ns, int(p.compressed))
-
-
-def _union(stored: dict | None, new: dict) -> dict:
-    """The stored columns, then new format columns, then the multi-line columns (of multi-line
-    record kinds) and source/file/line_no: never narrower."""
-    if stored is None:
-        return new
-    last = {**MULTILINE_SCHEMA, **TAIL_SCHEMA}
-    merged = {k: v for k, v in stored.items() if k not in last}
-    for k, v in new.items():
-        if k not in last:
-            merged.setdefault(k, v)
-    merged.update({k: v for k, v in last.items() if k in stored or k in new})
-    return merged

@@ -2,8 +2,8 @@
 under a hidden temporary name and renamed into place (data and directory entry on disk) before
 the catalog lists it; and the merging of the small parts frequent ingests leave.
 
-Layout: ``DIR/kind=<kind>/date=<UTC day>/part-<uuid>.parquet``, rejected lines in
-``DIR/kind=<kind>/_rejects/part-<uuid>.parquet``; records without a timestamp in the date
+Layout: ``DIR/kind=<kind>/log_host=<host>/date=<UTC day>/part-<uuid>.parquet``, rejected lines in
+``DIR/kind=<kind>/log_host=<host>/_rejects/part-<uuid>.parquet``; records without a timestamp in the date
 partition :data:`NULL_DATE` (Hive's own name for a null partition value).
 
 >>> by_day(pl.DataFrame({"ts": [None], "line_no": [1]}, schema={"ts": pl.Datetime("us", "UTC"),
@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ..files import durable_rename
 from ..parse.stats import REJECT_SCHEMA
 from .catalog import Catalog, PartEntry
+from .location import Location
+from .types import portable_schema
 
 if TYPE_CHECKING:  # pyarrow loads when a part is written: a query over text never pays for it
     import pyarrow as pa
@@ -52,18 +52,26 @@ def by_day(df: pl.DataFrame) -> list[DayGroup]:
     return groups
 
 
-class PartWriter:
-    """A Parquet file of one day, written under a hidden temporary name and renamed on close."""
+def part_rel(host: str, kind: str, date: str | None) -> str:
+    """Where a new part goes: ``kind=<kind>/log_host=<host>/date=<day>/`` (``date=None``: the rejects).
 
-    def __init__(self, root: Path, kind: str, date: str, schema: pa.Schema):
-        self.rel = f"kind={kind}/date={date}/part-{uuid.uuid4().hex}.parquet"
-        self.final = root / self.rel
-        self.final.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.final.with_name(f".{self.final.name}.tmp")
-        self.schema, self.kind, self.date = schema, kind, date
+    >>> part_rel("web1", "access", "2026-11-23").rsplit("/", 1)[0]
+    'kind=access/log_host=web1/date=2026-11-23'
+    """
+    folder = "_rejects" if date is None else f"date={date}"
+    return f"kind={kind}/log_host={host}/{folder}/part-{uuid.uuid4().hex}.parquet"
+
+
+class PartWriter:
+    """A Parquet file of one day in portable types (:mod:`mkslog.store.types`), put in place on close."""
+
+    def __init__(self, loc: Location, host: str, kind: str, date: str, schema: pa.Schema):
+        self.rel = part_rel(host, kind, date)
+        self.loc, self.schema, self.kind, self.date = loc, schema, kind, date
+        self.out = loc.open_output(self.rel)
         import pyarrow.parquet as pq
 
-        self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+        self.writer = pq.ParquetWriter(self.out.stream, schema, compression="zstd")
         self.rows, self.min_ts, self.max_ts, self.first, self.last = 0, None, None, None, None
 
     def write(self, table: pa.Table, tmin, tmax, lmin: int, lmax: int) -> None:
@@ -78,7 +86,7 @@ class PartWriter:
 
     def close(self) -> PartEntry:
         self.writer.close()
-        durable_rename(self.tmp, self.final)
+        self.out.commit()
         return PartEntry(self.rel, 0, self.kind, self.date, 0, self.rows, self.min_ts, self.max_ts,
                          self.first, self.last, datetime.now(UTC).isoformat(timespec="seconds"))
 
@@ -86,29 +94,15 @@ class PartWriter:
         try:
             self.writer.close()
         finally:
-            self.tmp.unlink(missing_ok=True)
+            self.out.abort()
 
 
-def _write_rejects(root: Path, kind: str, rejects: pl.DataFrame) -> PartEntry:
-    rel = f"kind={kind}/_rejects/part-{uuid.uuid4().hex}.parquet"
-    final = root / rel
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.name}.tmp")
-    rejects.write_parquet(tmp, compression="zstd")
-    durable_rename(tmp, final)
-    lines = rejects.get_column("line_no")
-    return PartEntry(rel, 0, kind, None, 1, len(rejects), None, None, lines.min(), lines.max(),
-                     datetime.now(UTC).isoformat(timespec="seconds"))
+def write_rejects(loc: Location, host: str, kind: str, rejects: pl.DataFrame) -> PartEntry:
+    """The rejected lines of one checkpoint as a part of ``kind=<kind>/log_host=<host>/_rejects``."""
+    import pyarrow.parquet as pq
 
-
-def write_rejects(root: Path, kind: str, rejects: pl.DataFrame) -> PartEntry:
-    """The rejected lines of one checkpoint as a part of ``kind=<kind>/_rejects``."""
-    rel = f"kind={kind}/_rejects/part-{uuid.uuid4().hex}.parquet"
-    final = root / rel
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.name}.tmp")
-    rejects.write_parquet(tmp, compression="zstd")
-    durable_rename(tmp, final)
+    rel = part_rel(host, kind, None)
+    loc.write(rel, lambda out: pq.write_table(rejects.to_arrow(), out, compression="zstd"))
     lines = rejects.get_column("line_no")
     return PartEntry(rel, 0, kind, None, 1, len(rejects), None, None, lines.min(), lines.max(),
                      datetime.now(UTC).isoformat(timespec="seconds"))
@@ -129,13 +123,14 @@ def compact(cat: Catalog, kind: str, schema: dict, part_rows: int) -> int:
         if len(parts) < COMPACT_AT:
             continue
         parts.sort(key=lambda p: p.first_line)
-        files = [str(cat.root / p.path) for p in parts]
+        files = [cat.loc.uri(p.path) for p in parts]
         if rejects:
-            new = write_rejects(cat.root, kind, pl.read_parquet(files, schema=REJECT_SCHEMA))
+            new = write_rejects(cat.loc, cat.host, kind, pl.read_parquet(files, schema=REJECT_SCHEMA))
         else:
-            data = pl.scan_parquet(files, schema=schema, missing_columns="insert",
+            stored = portable_schema(schema)
+            data = pl.scan_parquet(files, schema=stored, missing_columns="insert",
                                    hive_partitioning=False).collect()
-            w = PartWriter(cat.root, kind, date, pl.DataFrame(schema=schema).to_arrow().schema)
+            w = PartWriter(cat.loc, cat.host, kind, date, pl.DataFrame(schema=stored).to_arrow().schema)
             known = [p.min_ts for p in parts if p.min_ts is not None]
             w.write(data.to_arrow(), min(known, default=None),
                     max((p.max_ts for p in parts if p.max_ts is not None), default=None),
@@ -147,9 +142,9 @@ def compact(cat: Catalog, kind: str, schema: dict, part_rows: int) -> int:
                 cat.drop_part(p.path)
             cat.add_part(new)
         for p in parts:
-            (cat.root / p.path).unlink(missing_ok=True)
+            cat.loc.delete(p.path)
         merged += len(parts)
     return merged
 
 
-__all__ = ["COMPACT_AT", "NULL_DATE", "PartWriter", "by_day", "compact", "write_rejects"]
+__all__ = ["COMPACT_AT", "NULL_DATE", "PartWriter", "by_day", "compact", "part_rel", "write_rejects"]
