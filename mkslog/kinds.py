@@ -9,7 +9,7 @@ report, SQL table names) takes them from here.
 >>> check_kind("apache")
 Traceback (most recent call last):
 ...
-mkslog.errors.FormatError: unknown log kind 'apache': use one of access, nginx-error, gunicorn-error, app, health, metrics, backup
+mkslog.errors.FormatError: unknown log kind 'apache': use one of access, nginx-error, gunicorn-error, app, health, metrics, backup, journal
 """
 
 from __future__ import annotations
@@ -17,15 +17,16 @@ from __future__ import annotations
 from .errors import FormatError
 
 #: Every kind of log mkslog reads, the web server's access log first.
-KINDS: tuple[str, ...] = ("access", "nginx-error", "gunicorn-error", "app", "health", "metrics", "backup")
+KINDS: tuple[str, ...] = ("access", "nginx-error", "gunicorn-error", "app", "health", "metrics", "backup",
+                          "journal")
 #: The kinds read as records (one or more lines each); ``access`` is one line per request.
 RECORD_KINDS: tuple[str, ...] = KINDS[1:]
 #: The kinds whose records may span several lines (tracebacks, dumps).
-MULTILINE_KINDS: tuple[str, ...] = ("nginx-error", "gunicorn-error", "app")
+MULTILINE_KINDS: tuple[str, ...] = ("nginx-error", "gunicorn-error", "app", "journal")
 #: mkslog's own logs: written by ``mkslog health`` and ``mkslog backup`` (see :mod:`mkslog.loglines`).
 OWN_KINDS: tuple[str, ...] = ("health", "metrics", "backup")
 #: The kinds that hold errors of the application stack (``mkslog errors``).
-ERROR_KINDS: tuple[str, ...] = ("app", "gunicorn-error", "nginx-error")
+ERROR_KINDS: tuple[str, ...] = ("app", "gunicorn-error", "nginx-error", "journal")
 
 
 def check_kind(kind: str) -> str:

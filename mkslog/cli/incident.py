@@ -119,7 +119,8 @@ def workers_cmd(paths, every, boots, window, since, until, tz, config_path, outp
 @click.option("--gap", default="10m", show_default=True,
               help="Repeats of one event no further apart than this are one row with a count.")
 @click.option("--source", "sources", multiple=True,
-              type=click.Choice(["access", "nginx-error", "gunicorn-error", "app", "health", "metrics", "backup"]),
+              type=click.Choice(["access", "nginx-error", "gunicorn-error", "app", "health", "metrics", "backup",
+                                 "journal"]),
               help="Only these logs (repeatable; default: every configured log).")
 @window_options
 @output_options
@@ -147,7 +148,37 @@ def timeline_cmd(burst_5xx, slow_ms, min_slow, gap, sources, since, until, tz, c
     run.emit(render_frame(df, output, run.title("Timeline")), out_file)
 
 
-INCIDENT_COMMANDS = (templates_cmd, upstreams_cmd, workers_cmd, timeline_cmd)
+@click.group("incident")
+def incident_group():
+    """Incident handling: preserve the logs of an incident window (the manual's first step)."""
+
+
+@incident_group.command("collect")
+@click.option("--ip", default=None, metavar="ADDR|CIDR",
+              help="Only this client's lines of the access and nginx error logs (the other logs: the whole window).")
+@click.option("--out", "out_dir", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Folder to create the bundle in.")
+@window_options
+def collect_cmd(ip, out_dir, since, until, tz, config_path):
+    """Copy the raw lines of --since..--until from every configured log, with the timeline and a
+    summary, into a dated read-only bundle with MANIFEST.json (sha256 of each file)."""
+    import json
+
+    from ..incident_bundle import collect_bundle
+
+    if not since or not until:
+        raise click.UsageError("give the incident window: --since and --until, e.g. --since '2026-11-18 13:55' "
+                               "--until '2026-11-18 14:30'")
+    run = QueryRun(config_path, since, until, tz)
+    bundle = collect_bundle(run.start, run.end, config=run.cfg, out_dir=out_dir, ip=ip, tz=run.tz)
+    manifest = json.loads((bundle / "MANIFEST.json").read_text(encoding="utf-8"))
+    for name, reason in manifest["left_out"].items():
+        click.echo(f"Note: {name} is left out ({safe_text(reason)})", err=True)
+    lines = sum(f.get("lines", 0) for f in manifest["files"] if f["path"].startswith("logs/"))
+    click.echo(f"{safe_text(str(bundle))}: {len(manifest['files'])} files, {lines} log lines (MANIFEST.json)")
+
+
+INCIDENT_COMMANDS = (templates_cmd, upstreams_cmd, workers_cmd, timeline_cmd, incident_group)
 
 
 def register_incident_commands(main: click.Group) -> None:

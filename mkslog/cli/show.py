@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import click
 
+from ..kinds import KINDS  # one list of kinds (the journal included), not a copy here
 from .common import config_option, safe_text
 from .filters import all_filter_options, cli_filters
 from .run import QueryRun
 
-KINDS = ["access", "nginx-error", "gunicorn-error", "app", "health", "metrics", "backup"]
 SEVERE = {"ERROR": "red", "CRITICAL": "red", "CRIT": "red", "ALERT": "red", "EMERG": "red", "FATAL": "red",
           "WARNING": "yellow", "WARN": "yellow"}
 

@@ -20,8 +20,8 @@ import polars as pl
 from ..errors import FormatError
 from ..formats import ACCESS_FORMATS, LogFormat, compile_format
 from ..formats.base import Field
-from ..formats.fixed import FIXED
 from ..formats.infer import infer_logging_format
+from ..formats.journal import RECORD_FORMATS
 from ..formats.nginx import compile_nginx
 from ..formats.pylogging import NAMED as LOGGING_NAMED
 from ..formats.pylogging import PyLogFormat, compile_logging
@@ -190,14 +190,14 @@ def detect_app_format(source: Source, datefmt: str | None = None) -> PyLogFormat
 _ACCESS_HINT = r'\[[0-9]{2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}\] "'
 
 #: On equal scores the earlier, more specific kind wins (a health line is also a backup line).
-_KIND_ORDER = ("health", "metrics", "gunicorn-error", "nginx-error", "access", "app", "backup")
+_KIND_ORDER = ("health", "metrics", "gunicorn-error", "nginx-error", "access", "app", "backup", "journal")
 
 
 def kind_scores(source: Source, lines: pl.Series | None = None) -> dict[str, float]:
     """For each kind, the fraction of sample lines (default: the first of ``source``) that start
     a record of it."""
     lines = sample_lines(source) if lines is None else lines
-    scores = {kind: _fraction(lines, FIXED[kind].start) for kind in FIXED}
+    scores = {kind: _fraction(lines, RECORD_FORMATS[kind].start) for kind in RECORD_FORMATS}
     scores["app"] = max(_fraction(lines, compile_logging(n).header_pattern()) for n in LOGGING_NAMED)
     if scores["app"] < 0.5:
         scores["app"] = max(scores["app"], _inferred(lines)[1])

@@ -72,7 +72,8 @@ from collections.abc import Iterable
 import polars as pl
 
 from ..errors import FormatError
-from ..formats.fixed import FIXED, RecordFormat
+from ..formats.fixed import RecordFormat
+from ..formats.journal import RECORD_FORMATS as FIXED
 from ..formats.pylogging import PyLogFormat, compile_logging
 from ..kinds import KINDS
 from ..sources import Chunk
@@ -240,8 +241,9 @@ def _multiline_records(frame: pl.DataFrame, rf: RecordFormat, source_tz: str,
     header = pl.col("__line").str.contains(TRACEBACK, literal=True)
     text = pl.concat_str(pl.when(header).then(pl.lit(TRACEBACK)), pl.col("detail"), separator="\n",
                          ignore_nulls=True)
-    # the last block of chained tracebacks; its exception line, not text after the block
-    block_end = text.str.extract_all(_TB_BLOCK).list.last().str.extract(r"([^\n]*)$")
+    # the last block of chained tracebacks; its exception line, not text after the block (indented
+    # in the journal's short-iso form, where every continuation line is)
+    block_end = text.str.extract_all(_TB_BLOCK).list.last().str.extract(r"([^\n]*)$").str.strip_chars_start()
     exc = block_end.str.extract_groups(rf"^{_EXC_LINE}")
     typed = typed.with_columns(fixes).with_columns(
         exc.struct.field("1").alias("exc_type"),
@@ -322,6 +324,21 @@ def _single_chunk(chunk: Chunk, rf: RecordFormat, stats: ParseStats, name: str, 
     return good
 
 
+def _stray_lines(flagged: pl.DataFrame, rf: RecordFormat, file: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A multi-line format with a ``continuation`` regex (in ``extra``: the journal's indented lines)
+    continues a record only with lines that match it; any other line that starts no record is a
+    reject, not glued onto the entry above. Returns the kept lines and the rejects."""
+    continuation = rf.extra.get("continuation")
+    if continuation is None:
+        return flagged, pl.DataFrame(schema=REJECT_SCHEMA)
+    stray = ~pl.col("start") & ~pl.col("line").str.contains(continuation)
+    reason = pl.when(pl.col("line") == "").then(pl.lit("empty line")).otherwise(
+        pl.lit(f"not a {rf.kind} line: expected {rf.expect}"))
+    rejects = flagged.filter(stray).select(pl.lit(file, pl.String).alias("file"), "line_no", "line",
+                                           reason.alias("reason"))
+    return flagged.filter(~stray), rejects.cast(REJECT_SCHEMA)
+
+
 def parse_record_chunk(chunk: Chunk, rf: RecordFormat, file: str, stats: ParseStats, *, source_tz: str,
                        schema: dict | None = None, columns: list[str] | None = None,
                        predicate: pl.Expr | None = None) -> pl.DataFrame:
@@ -339,8 +356,9 @@ def parse_record_chunk(chunk: Chunk, rf: RecordFormat, file: str, stats: ParseSt
     if rf.multiline:
         nbytes = len(chunk.data)
         flagged, invalid = record_starts(chunk, rf)
-        stats.add(file, lines=len(flagged), parsed=len(flagged), invalid_utf8=invalid, nbytes=nbytes,
-                  rejects=pl.DataFrame(schema=REJECT_SCHEMA))
+        flagged, rejects = _stray_lines(flagged, rf, file)
+        stats.add(file, lines=len(flagged) + len(rejects), parsed=len(flagged), invalid_utf8=invalid, nbytes=nbytes,
+                  rejects=rejects)
         _count_starts(flagged, chunk, stats, file)
         if flagged.is_empty():
             return pl.DataFrame(schema={c: schema[c] for c in (columns or schema)})

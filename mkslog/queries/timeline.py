@@ -11,7 +11,8 @@ What becomes an event:
 - app log: ERROR records and worse, with their exception type;
 - nginx error log: ``error`` and worse (upstream refused, timed out ...);
 - gunicorn error log: worker timeouts, SIGKILLs, crashes, failed boots, master starts, stops, signals;
-- health log: failed checks; metrics log: samples over the ``[thresholds]``; backup log: failures.
+- health log: failed checks; metrics log: samples over the ``[thresholds]``; backup log: failures;
+- journal (``journalctl`` output): ERROR entries and worse (priority 3 and below), with their exception type.
 
 Repeats of the same thing (one template, one source) no further than ``gap`` (10 minutes: the
 metrics sampling interval) apart are one event
@@ -37,7 +38,7 @@ from .common import collect
 from .errorlogs import WORKER_EVENTS, template
 
 #: The sources in the order they are listed when two events share a second.
-SOURCES = ("access", "nginx-error", "gunicorn-error", "app", "health", "metrics", "backup")
+SOURCES = ("access", "nginx-error", "gunicorn-error", "app", "health", "metrics", "backup", "journal")
 #: The gunicorn events that belong on a timeline (a routine worker boot or exit does not).
 GUNICORN_TIMELINE = tuple(n for n, _ in WORKER_EVENTS if n not in ("boots", "exits"))
 _LEVEL = {"WARN": "WARNING", "CRIT": "CRITICAL", "EMERG": "CRITICAL", "ALERT": "CRITICAL", "FATAL": "CRITICAL"}
@@ -160,7 +161,7 @@ def _collapse(raw: pl.DataFrame, gap: timedelta) -> pl.DataFrame:
 def timeline_events(*, access: pl.LazyFrame | None = None, app: pl.LazyFrame | None = None,
                     nginx_error: pl.LazyFrame | None = None, gunicorn_error: pl.LazyFrame | None = None,
                     health: pl.LazyFrame | None = None, metrics: pl.LazyFrame | None = None,
-                    backup: pl.LazyFrame | None = None, every: str = "1m", burst_5xx: int = 5,
+                    backup: pl.LazyFrame | None = None, journal: pl.LazyFrame | None = None, every: str = "1m", burst_5xx: int = 5,
                     slow_ms: float = 1000.0, min_slow: int = 3, limits: dict[str, float] | None = None,
                     gap: str = "10m", tz: str | None = None) -> pl.DataFrame:
     """The events of the frames given, merged in time order: ts, until, source, level, summary,
@@ -186,11 +187,13 @@ def timeline_events(*, access: pl.LazyFrame | None = None, app: pl.LazyFrame | N
     if backup is not None:
         failed = (pl.col("event") == "failed") if "event" in backup.collect_schema() else at_least("ERROR")
         raw.append(_records(backup, "backup", failed | at_least("ERROR"), _first_line()))
+    if journal is not None:
+        raw.append(_records(journal, "journal", at_least("ERROR"), _exception(journal)))
     frames = [f for f in raw if f.height]
     events = _collapse(pl.concat(frames), parse_duration(gap)) if frames else _collapse(pl.DataFrame(schema=_RAW),
                                                                                           parse_duration(gap))
     zone = tz or next((f.collect_schema()["ts"].time_zone for f in (access, nginx_error, gunicorn_error, app, health,
-                                                                    metrics, backup) if f is not None), None)
+                                                                    metrics, backup, journal) if f is not None), None)
     if zone:
         events = events.with_columns(pl.col("ts", "until").dt.convert_time_zone(zone))
     return events
