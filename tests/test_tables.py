@@ -106,7 +106,7 @@ def test_markdown_output_of_the_cli_runs_no_html(tmp_path):
     log = tmp_path / "script.log"
     log.write_text(f'203.0.113.9 - - [20/Nov/2026:10:00:00 +0900] "GET /{SCRIPT} HTTP/1.1" 404 5 "-" "{SCRIPT}" '
                    "0.010 0.010\n", encoding="utf-8")
-    out = CliRunner().invoke(main, ["endpoints", str(log), "--raw", "--format", "timed", "--output", "markdown"])
+    out = CliRunner().invoke(main, ["endpoints", str(log), "--raw", "--format", "timed", "--as", "markdown"])
     assert out.exit_code == 0, out.output
     assert "<script>" not in out.output and "| /&lt;script&gt;alert(1)&lt;/script&gt; | 1 |" in out.output
 
