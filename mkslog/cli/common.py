@@ -130,7 +130,9 @@ def check_output_dir(path: str | None) -> str | None:
     existing = os.path.abspath(path)
     while not os.path.exists(existing):
         existing = os.path.dirname(existing)
-    if not os.path.isdir(existing) or not os.access(existing, os.W_OK):
+    if not os.path.isdir(existing):
+        raise OutputError(f"cannot create {path}: {existing} is a file, not a folder (give a folder)")
+    if not os.access(existing, os.W_OK):
         raise OutputError(f"cannot create or write {path}: {existing} is not writable (give a folder you may "
                           "write to)")
     return path

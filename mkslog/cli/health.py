@@ -180,7 +180,7 @@ def metrics_command(
 @click.option("--host", help="Server to check (default: health.cert_host).")
 @click.option("--port", type=int, help="TLS port (default: health.cert_port, 443).")
 @click.option(
-    "--warn-days", type=int, help="Warn when fewer days than this are left (default: health.warn_days, 21)."
+    "--warn-days", type=click.IntRange(min=0), help="Warn when fewer days than this are left (default: health.warn_days, 21)."
 )
 @click.option(
     "--cafile",

@@ -5,6 +5,8 @@ library function plus a presenter; library modules are imported inside the comma
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from .backup import backup_group
@@ -74,6 +76,11 @@ def parse_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, to,
     attach_progress(stats)
     if records_to:
         export(lf, records_to)
+        try:  # records from nothing (an empty input, every line rejected) are an error, not an empty file
+            stats.check_answerable(required=True)
+        except Exception:
+            os.remove(records_to)
+            raise
     else:
         lf.select("line_no").collect(engine="streaming")
     table_file = out_file if tables and out_file != records_to else None
