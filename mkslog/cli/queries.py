@@ -8,7 +8,7 @@ commands that also read the app log (``logins``, ``suspects``, ``summary``) take
 ``--app-log``, else, when no PATHS are given, from ``[logs.app]`` if those files exist.
 
 >>> from click.testing import CliRunner  # doctest: +SKIP
->>> CliRunner().invoke(main, ["endpoints", "--top", "5", "--output", "json", "access.log"])  # doctest: +SKIP
+>>> CliRunner().invoke(main, ["endpoints", "--top", "5", "--as", "json", "access.log"])  # doctest: +SKIP
 """
 
 from __future__ import annotations
