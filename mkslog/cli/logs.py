@@ -76,7 +76,7 @@ def output_options(func: Callable) -> Callable:
 
     wrapper = click.option("--out", "old_out", type=click.Path(dir_okay=False), hidden=True,
                            help="Old spelling of -o/--output FILE.")(wrapper)
-    wrapper = click.option("-o", "--output", "out_path", type=click.Path(), default=None,
+    wrapper = click.option("-o", "--output", "out_path", type=click.Path(), default=None, metavar="FILE",
                            help="Write the answer to FILE (atomically) instead of stdout; its extension "
                                 "(.json, .csv, .md) sets the format unless --as is given.")(wrapper)
     return click.option("--as", "as_format", type=click.Choice(OUTPUT_FORMATS), default=None,

@@ -58,10 +58,10 @@ access_options = options(
     client_option,
 )
 window_options = options(
-    click.option("--since", help="Start: a date, datetime, yesterday, today, 7d, 2h, 'last week', 'this week', "
+    click.option("--since", metavar="WHEN", help="Start: a date, datetime, yesterday, today, 7d, 2h, 'last week', 'this week', "
                                  "2026-W47 ... (in the display timezone)."),
-    click.option("--until", help="End (exclusive end of the day/week named): same forms as --since."),
-    click.option("--tz", help="Display timezone, e.g. Asia/Tokyo or UTC (default: the config's timezone)."),
+    click.option("--until", metavar="WHEN", help="End (exclusive end of the day/week named): same forms as --since."),
+    click.option("--tz", metavar="ZONE", help="Display timezone, e.g. Asia/Tokyo or UTC (default: the config's timezone)."),
     click.option("--store", type=click.Path(file_okay=False), expose_value=False,
                  callback=lambda ctx, _param, value: ctx.meta.__setitem__("mkslog_store", value),
                  help="Read the logs from this Parquet store (written by `mkslog ingest`) instead of the text "
@@ -72,7 +72,7 @@ window_options = options(
 
 def top_option(what: str) -> Callable:
     """``-n/--top N``: how many rows, :data:`TOP_DEFAULT` unless given, in every command."""
-    return click.option("-n", "--top", "top_n", type=click.IntRange(min=1), default=TOP_DEFAULT, show_default=True,
+    return click.option("-n", "--top", "top_n", type=click.IntRange(min=1), default=TOP_DEFAULT, show_default=True, metavar="N",
                         help=f"How many {what} to show.")
 
 
