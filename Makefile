@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint notebook bench clean
+.PHONY: demo font test lint notebook bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# Japanese reports embed a CJK font from the system (mkslog/report/fonts.py): install Debian's
+# fonts-ipaexfont-gothic when none is there and this is a root shell with apt-get, else say how.
+font:
+	@$(PY) -c "from mkslog.report.fonts import find_font; raise SystemExit(find_font() is None)" 2>/dev/null \
+	|| { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	       apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-ipaexfont-gothic; \
+	     else echo "no Japanese font: apt-get install fonts-ipaexfont-gothic (or set [report] font in mkslog.toml)"; fi; }
+
+demo: $(STAMP) font
 	$(PY) -m mkslog demo --config mkslog.example.toml
 	$(PY) -m mkslog report --week 2026-W47 --config mkslog.example.toml
 

@@ -1,7 +1,10 @@
-"""Parse speed, side by side in one run: the floor (wc -l), the manual's awk pipeline, GoAccess,
-mkslog top-ips and a full typed mkslog parse, on one generated N-line `timed` log.
+"""Parse speed, side by side in one run, on one generated N-line `timed` log: the floor (wc -l),
+a bare polars scan (first token, no validation), DuckDB, gawk in one pass, the manual's awk
+pipeline and GoAccess against mkslog top-ips (every line validated against the whole format),
+mkslog's per-endpoint latency and a full typed mkslog parse.
 
-    .venv/bin/python bench/parse_speed.py --lines 10000000
+    .venv/bin/python bench/parse_speed.py --lines 10000000      # also --lines 30000000
+    .venv/bin/python -m pip install duckdb                       # the DuckDB peer (bench extra)
 
 Prints wall time, lines/s, MB/s, peak RSS of each and the ratios. The log is cached in bench/out/.
 Each command runs in its own child process, measured by a wrapper that has only that child, so
@@ -82,15 +85,31 @@ def main() -> None:
         print(f"generated {log} in {time.perf_counter() - t:.1f} s")
     size_mb = log.stat().st_size / 1e6
     py = sys.executable
+    here = Path(__file__).parent
     runs: dict[str, tuple[list[str] | str, bool]] = {
         "wc -l (floor)": (["wc", "-l", str(log)], False),
+        "bare polars top IPs": ([py, str(here / "bare_polars_top_ips.py"), str(log)], False),
+        "gawk one pass": (["gawk", "{n[$1]++} END {for (k in n) print n[k], k}", str(log)], False),
         "awk top IPs": (f"awk '{{print $1}}' '{log}' | sort | uniq -c | sort -rn | head", True),
         "mkslog top-ips": ([py, "-m", "mkslog", "top-ips", str(log), "--format", "timed"], False),
+        "mkslog latency --by endpoint": ([py, "-m", "mkslog", "latency", str(log), "--format", "timed",
+                                          "--by", "endpoint"], False),
         "mkslog full typed parse": ([py, "-c",
             "import mkslog, polars as pl, sys; s=mkslog.ParseStats(); "
             f"r=mkslog.scan({str(log)!r}, 'timed', stats=s).select(pl.all().null_count()).collect(engine='streaming'); "
             "print(s.summary())"], False),
     }
+    try:
+        import duckdb  # noqa: F401
+
+        runs["DuckDB top IPs"] = ([py, "-c", "import duckdb, sys; print(duckdb.sql(\"SELECT regexp_extract(line, "
+                                   "'^[^ ]+') AS ip, count(*) AS n FROM read_csv(?, columns={'line': 'VARCHAR'}, "
+                                   "delim=chr(1), quote='', escape='', header=false) GROUP BY ip ORDER BY n DESC "
+                                   "LIMIT 10\", params=[sys.argv[1]]).fetchall())", str(log)], False)
+    except ImportError:
+        print("DuckDB not installed (pip install duckdb): skipped")
+    if not shutil.which("gawk"):
+        runs.pop("gawk one pass")
     if not args.skip_goaccess and shutil.which("goaccess"):
         runs["GoAccess"] = (["goaccess", str(log), "--log-format", GOACCESS_TIMED, "--date-format", "%d/%b/%Y",
                              "--time-format", "%T", "--no-global-config", "-o", str(OUT / "goaccess.json")], False)
@@ -104,11 +123,12 @@ def main() -> None:
         results[name] = seconds
         print(f"{name:<26}{seconds:>9.2f}{args.lines / seconds:>14,.0f}{size_mb / seconds:>9.0f}{rss:>14,.0f}")
     top = results["mkslog top-ips"]
-    print("\nratios (how many times faster mkslog top-ips is):")
-    for name in ("awk top IPs", "GoAccess"):
+    print("\nratios (the peer's time / mkslog top-ips' time: above 1, mkslog is faster):")
+    for name in ("bare polars top IPs", "DuckDB top IPs", "gawk one pass", "awk top IPs", "GoAccess"):
         if name in results:
-            print(f"  vs {name:<12} {results[name] / top:6.1f}x")
-    print(f"  full typed parse: {args.lines / results['mkslog full typed parse']:,.0f} lines/s")
+            print(f"  vs {name:<22} {results[name] / top:6.2f}")
+    full = results["mkslog full typed parse"]
+    print(f"  full typed parse: {args.lines / full:,.0f} lines/s, {results['awk top IPs'] / full:.2f}x the awk pipeline")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ _LAZY = {
     "scan_error_logs": "frame",
     "ingest": "store",
     "ParseStats": "parse",
+    "sql": "logsql",
+    "Filters": "filters",
 }
 
 __all__ = ["Config", "MkslogError", "load_config", *_LAZY]

@@ -30,7 +30,8 @@ from .errors import ConfigError
 from .loglines import machine_timezone, machine_timezone_origin
 
 #: Keys whose values are file paths (or lists of paths / globs), resolved against the config's folder.
-PATH_KEYS = {"paths", "root", "data_dir", "env_file", "log", "metrics_log", "state_file", "store", "alert_log", "out"}
+PATH_KEYS = {"paths", "root", "data_dir", "env_file", "log", "metrics_log", "state_file", "store", "alert_log", "out",
+             "extra_paths"}
 
 DEFAULTS: dict[str, Any] = {
     "timezone": "Asia/Tokyo",  # display timezone of reports and CLI output
@@ -66,6 +67,8 @@ DEFAULTS: dict[str, Any] = {
         "suspect_min_requests": 20,  # the 4xx ratio counts only for addresses with this many requests
     },
     "queries": {"login_path": "/api/v1/auth/login"},
+    # `suspects --deny`: addresses and networks never written to a block list
+    "security": {"allowlist": ["127.0.0.0/8", "::1/128"]},
     "backup": {
         "root": "/var/backups/mirai-knowledge-system",
         "data_dir": "/var/lib/mirai-knowledge-system/data",
@@ -74,6 +77,8 @@ DEFAULTS: dict[str, Any] = {
         "log": "/var/backups/mirai-knowledge-system/backup.log",
         "retention_days": {"daily": 30, "weekly": 84, "monthly": 365, "manual": 0},
         "min_free_mb": 100,
+        "extra_paths": [],  # further parts to back up when present, e.g. ["/etc/letsencrypt"]
+        "email": [],  # the manual's BACKUP_EMAIL: mailed on success and failure (via the [alerts] SMTP server)
     },
     "health": {
         "url": "http://localhost:5000/api/v1/health",
@@ -86,7 +91,10 @@ DEFAULTS: dict[str, Any] = {
         "cert_host": "",
         "cert_port": 443,
         "warn_days": 21,
-        "disk_path": "/",
+        # the paths whose disk use `health metrics` checks: a path or a list; empty: every mounted real
+        # filesystem (df's /dev/... lines); per-mount thresholds in [health.disk_thresholds] ("/var" = 90)
+        "disk_path": "",
+        "disk_thresholds": {},
         "cpu_interval": 1.0,  # seconds psutil samples the CPU for
     },
     "alerts": {
@@ -100,6 +108,8 @@ DEFAULTS: dict[str, Any] = {
         "timeout": 10.0,  # seconds for the SMTP conversation
     },
     "report": {"out": "reports", "top_n": 10},
+    # `mkslog logs prune`: the age of rotated logs that go, and the log of what went
+    "retention": {"older_than": "30d", "log": "/var/log/mirai-knowledge-system/retention.log"},
 }
 
 SEARCH_PATHS = ("mkslog.toml", "~/.config/mkslog/mkslog.toml", "/etc/mkslog/mkslog.toml")

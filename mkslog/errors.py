@@ -54,3 +54,11 @@ class HealthError(MkslogError):
 
 class OutputError(MkslogError):
     """An answer could not be written where it was asked to go (a missing or read-only folder)."""
+
+
+class DatabaseError(BackupError, HealthError):
+    """A database URL or the PostgreSQL client is wrong (shared by backup and health db)."""
+
+
+class FilterError(QueryError):
+    """A filter (--status, --path, --ip, --where ...) is malformed or names a column the log lacks."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 
 import polars as pl
@@ -24,6 +25,8 @@ from polars.io.plugins import register_io_source
 
 from .config import as_config
 from .errors import ConfigError, FormatError
+from .filters import Filters
+from .filters import apply as apply_filters
 from .formats.base import FORWARDED_COLUMNS, first_address
 from .kinds import ERROR_KINDS, check_kind
 from .parse import pipeline
@@ -123,6 +126,8 @@ def scan(
     source_tz: str | None = None,
     client: str | None = None,
     chunk_size: int = DEFAULT_CHUNK,
+    filters: Filters | dict | None = None,
+    where: str | None = None,
 ) -> pl.LazyFrame:
     """A LazyFrame over logs: files, globs, rotated sets (oldest first), ``.gz``, ``-`` for stdin.
 
@@ -139,8 +144,15 @@ def scan(
     - ``source_tz``: zone of timestamps without an offset (default: ``source_timezone``).
     - ``client`` (access): ``remote`` or ``forwarded`` (the first forwarded-for address), default
       ``client_address`` of the config; every query that groups by client follows it.
+    - ``filters``: a :class:`mkslog.filters.Filters` or a dict of its fields (``{"status": "5xx",
+      "path": ["/api/*", "!/api/v1/health"], "ip": "10.1.0.0/24", "bots": "none", "level": "WARNING"}``);
+      ``where``: an SQL condition (``"status >= 500 AND path LIKE '/api/%'"``). Both are pushed into
+      the scan like the window, before ``ts`` takes the display zone (``where`` sees ``ts`` in UTC).
     - ``stats=ParseStats()`` receives line counts, rejects and warnings while it is collected.
     """
+    spec = Filters.of(filters)
+    if where:
+        spec = replace(spec, where=f"({spec.where}) AND ({where})" if spec.where else where)
     if kind is not None:
         check_kind(kind)
     cfg = as_config(config)
@@ -158,7 +170,8 @@ def scan(
         lf = _text_frame(plans, kind, stats, chunk_size, client_mode(client, cfg) if kind == "access" else None)
     if kind == "access":
         lf = with_client(lf, client_mode(client, cfg))
-    return in_timezone(between(lf, start, end), check_timezone(tz) if tz else None)
+    lf = apply_filters(between(lf, start, end), spec, f"{kind} log")  # before the zone: pushed into the parse
+    return in_timezone(lf, check_timezone(tz) if tz else None)
 
 
 def _text_frame(plans: list[Plan], kind: str, stats: ParseStats, chunk_size: int,
@@ -222,12 +235,13 @@ _ERROR_COLUMNS = ("ts", "level", "message", "detail", "exc_type", "exc_message",
 def scan_error_logs(paths: PathsLike = None, kind: str | None = None, *, format: str | None = None,
                     datefmt: str | None = None, config=None, stats: ParseStats | None = None,
                     source_tz: str | None = None, tz: str | None = None, since: When = None,
-                    until: When = None, store: str | os.PathLike | None = None) -> pl.LazyFrame:
+                    until: When = None, store: str | os.PathLike | None = None,
+                    filters: Filters | dict | None = None) -> pl.LazyFrame:
     """The records of error-bearing logs of any of :data:`mkslog.kinds.ERROR_KINDS`, each file read
     as the kind it is (detected, or ``kind``), in one frame: ts, level (as each kind logs it:
     nginx's ``CRIT``, gunicorn's ``CRITICAL`` ...), message, detail, exc_type, exc_message, kind,
     source, file, line_no. ``paths=None`` reads the configured logs (or store) of ``kind``
-    (default ``app``). ``format``/``datefmt`` apply to app logs.
+    (default ``app``). ``format``/``datefmt`` apply to app logs; ``filters`` (see :func:`scan`) to each.
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "error.log")
@@ -252,7 +266,7 @@ def scan_error_logs(paths: PathsLike = None, kind: str | None = None, *, format:
     for k, group in groups.items():
         lf = scan(group, format if k == "app" else None, kind=k, config=config, stats=stats,
                   datefmt=datefmt if k == "app" else None, source_tz=source_tz, tz=tz, since=since,
-                  until=until, store=store)
+                  until=until, store=store, filters=filters)
         have = lf.collect_schema()
         cols = [pl.col(c) if c in have else pl.lit(None, pl.String).alias(c) for c in _ERROR_COLUMNS]
         frames.append(lf.select(*cols, pl.lit(k).alias("kind")))

@@ -1,4 +1,5 @@
-"""Time filters for ``--since`` / ``--until``: words, durations, dates, ISO weeks -> UTC instants.
+"""Time filters for ``--since`` / ``--until``: words, durations, dates, ISO weeks -> UTC instants,
+and the reports' periods (:class:`Period`: a day, an ISO week, a month or a range).
 
 Every spec names an interval ``[start, end)`` in the display timezone: a date is that whole day,
 ``2026-11`` that month, ``2026-W47`` that ISO week (Monday to Monday), ``yesterday``/``today``
@@ -19,6 +20,7 @@ a value without an offset is read in the display timezone. Standard library and 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -176,4 +178,118 @@ def _prev_month(first: date) -> date:
     return date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
 
 
-__all__ = ["interval", "parse_duration", "time_range", "zone", "EXAMPLES"]
+PERIOD_KINDS = ("day", "week", "month", "range")
+_WEEK_WORDS = {"last": "last week", "this": "this week"}
+_DAY_WORDS = {"last": "yesterday", "this": "today"}
+_MONTH_WORDS = {"last": "last month", "this": "this month"}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A report's period ``[start, end)`` (UTC instants) in the display timezone ``tz``: a local
+    day, an ISO week, a calendar month or any range. ``label`` names it in file names.
+
+    >>> p = resolve_period("month", "2026-11", "Asia/Tokyo")
+    >>> p.label, p.previous().label, p.last_day.isoformat(), len(p.days())
+    ('2026-11', '2026-10', '2026-11-30', 30)
+    """
+
+    kind: str
+    label: str
+    start: datetime
+    end: datetime
+    tz: str
+
+    @property
+    def first_day(self) -> date:
+        """The first local date of the period."""
+        return self.start.astimezone(zone(self.tz)).date()
+
+    @property
+    def last_day(self) -> date:
+        """The last local date of the period (the one its last instant falls on)."""
+        return (self.end.astimezone(zone(self.tz)) - timedelta(microseconds=1)).date()
+
+    def days(self) -> list[date]:
+        """Every local date the period touches, in order."""
+        n = (self.last_day - self.first_day).days + 1
+        return [self.first_day + timedelta(days=i) for i in range(n)]
+
+    def previous(self) -> Period:
+        """The period before: the day, ISO week or calendar month before, or a range of the same
+        length that ends where this one starts.
+
+        >>> resolve_period("week", "2027-W01", "UTC").previous().label
+        '2026-W53'
+        >>> resolve_period("range", "2026-11-16/2026-11-18", "UTC").previous().label
+        '2026-11-13_2026-11-15'
+        """
+        if self.kind == "day":
+            return resolve_period("day", (self.first_day - timedelta(days=1)).isoformat(), self.tz)
+        if self.kind == "week":
+            year, week, _ = (self.first_day - timedelta(days=7)).isocalendar()
+            return resolve_period("week", f"{year}-W{week:02d}", self.tz)
+        if self.kind == "month":
+            before = _prev_month(self.first_day.replace(day=1))
+            return resolve_period("month", f"{before.year}-{before.month:02d}", self.tz)
+        return range_period(self.start - (self.end - self.start), self.start, self.tz)
+
+
+def resolve_period(kind: str, spec: str, tz: str = "UTC", *, now: datetime | None = None) -> Period:
+    """``kind`` (day, week, month) and its spec -> :class:`Period` in ``tz``. ``last`` and ``this``
+    name the period before the current one and the current one; a day is ``2026-11-18`` or
+    ``yesterday``, a week ``2026-W47``, a month ``2026-11``. For ``range``, spec is ``SINCE/UNTIL``
+    (anything ``--since``/``--until`` take).
+
+    >>> now = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+    >>> [resolve_period(k, "last", "Asia/Tokyo", now=now).label for k in ("day", "week", "month")]
+    ['2026-11-24', '2026-W47', '2026-10']
+    """
+    if kind not in PERIOD_KINDS:
+        raise TimeSpecError(f"unknown period kind {kind!r}: use one of {', '.join(PERIOD_KINDS)}")
+    text = " ".join(str(spec).strip().lower().split())
+    if kind == "range":
+        since, _, until = str(spec).partition("/")
+        start, end = time_range(since or None, until or None, tz=tz, now=now)
+        if start is None or end is None:
+            raise TimeSpecError(f"a range needs both --since and --until (got {spec!r})")
+        return range_period(start, end, tz)
+    words = {"day": _DAY_WORDS, "week": _WEEK_WORDS, "month": _MONTH_WORDS}[kind]
+    start, end = interval(words.get(text, text), tz=tz, now=now)
+    first = start.astimezone(zone(tz))
+    local_end = end.astimezone(zone(tz))
+    whole_days = first.time() == local_end.time() == datetime.min.time() and end > start
+    if kind == "week":
+        if not whole_days or first.weekday() != 0 or (local_end.date() - first.date()).days != 7:
+            raise TimeSpecError(f"not a week: {spec!r} (give last, this or an ISO week such as 2026-W47)")
+        year, week, _ = first.date().isocalendar()
+        return Period("week", f"{year}-W{week:02d}", start, end, str(tz))
+    if kind == "month":
+        if not whole_days or first.day != 1 or local_end.date() != _next_month(first.date()):
+            raise TimeSpecError(f"not a month: {spec!r} (give last, this or a month such as 2026-11)")
+        return Period("month", f"{first:%Y-%m}", start, end, str(tz))
+    if not whole_days or (local_end.date() - first.date()).days != 1:
+        raise TimeSpecError(f"not a day: {spec!r} (give yesterday, today or a date such as 2026-11-18)")
+    return Period("day", first.date().isoformat(), start, end, str(tz))
+
+
+def range_period(start: datetime, end: datetime, tz: str = "UTC") -> Period:
+    """The period ``[start, end)``; its label is its first and last local day when it runs from
+    midnight to midnight, else its bounds to the minute.
+
+    >>> range_period(datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 16, 12, 30, tzinfo=UTC)).label
+    '2026-11-16T0000_2026-11-16T1230'
+    """
+    if start >= end:
+        raise TimeSpecError(f"the range {start.isoformat()} to {end.isoformat()} is empty: since must be before until")
+    zi = zone(tz)
+    a, b = start.astimezone(zi), end.astimezone(zi)
+    if a.time() == b.time() == datetime.min.time():
+        label = f"{a.date().isoformat()}_{(b - timedelta(days=1)).date().isoformat()}"
+    else:
+        label = f"{a:%Y-%m-%dT%H%M}_{b:%Y-%m-%dT%H%M}"
+    return Period("range", label, start.astimezone(UTC), end.astimezone(UTC), str(tz))
+
+
+__all__ = ["interval", "parse_duration", "time_range", "zone", "EXAMPLES", "PERIOD_KINDS", "Period",
+           "range_period", "resolve_period"]

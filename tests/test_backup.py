@@ -119,26 +119,43 @@ def test_backup_log_lines_have_the_manual_format(tmp_path, data_dir, env_file):
     flip_middle_byte(archive)
     verify_backup(made.path, log=BackupLog(root / "backup.log"))
     messages = log_messages(root / "backup.log")[5:]
-    assert messages[:2] == ["Starting weekly backup",
-                            f"ERROR: Weekly backup failed: data directory not found: {tmp_path / 'gone'} "
-                            "(give --data-dir or set backup.data_dir in mkslog.toml)"]
-    assert messages[2].startswith(f"ERROR: Verification failed: {made.path}: data_20261116_020001.tar.gz: ")
-    assert len(messages) == 3
+    assert messages[:3] == ["Starting weekly backup",
+                            f"WARNING: Data directory not found, skipped: {tmp_path / 'gone'} "
+                            "(give --data-dir or set backup.data_dir in mkslog.toml)",
+                            f"ERROR: Weekly backup failed: nothing to back up: Data directory not found, skipped: "
+                            f"{tmp_path / 'gone'} (check backup.data_dir, backup.env_file and backup.extra_paths "
+                            "in mkslog.toml)"]
+    assert messages[3].startswith(f"ERROR: Verification failed: {made.path}: data_20261116_020001.tar.gz: ")
+    assert len(messages) == 4
 
 
-def test_missing_data_dir_exits_1_with_a_clear_message(tmp_path, config):
-    result = cli("create", "--kind", "daily", "--config", config, "--data-dir", tmp_path / "nope")
+def test_missing_data_dir_is_a_warning_the_rest_is_backed_up_and_exit_3(tmp_path, config):
+    """As in the manual's backup.sh: a missing part is a warning in backup.log, the env file is still
+    backed up, and the exit status (3) says the backup is partial."""
+    result = cli("create", "--kind", "daily", "--config", config, "--data-dir", tmp_path / "nope", "--json")
+    assert result.exit_code == 3, result.output
+    doc = json.loads(result.stdout)
+    assert doc["status"] == "partial" and [f["name"] for f in doc["files"]] == [".env.production"]
+    assert doc["warnings"] == [f"Data directory not found, skipped: {tmp_path / 'nope'}"]
+    assert result.stderr == f"Warning: Data directory not found, skipped: {tmp_path / 'nope'}\n"
+    messages = log_messages(tmp_path / "backups" / "backup.log")
+    assert messages[1] == (f"WARNING: Data directory not found, skipped: {tmp_path / 'nope'} (give --data-dir "
+                           "or set backup.data_dir in mkslog.toml)")
+    assert messages[-1] == f"WARNING: Daily backup partial: Data directory not found, skipped: {tmp_path / 'nope'}"
+    check = verify_backup(doc["path"])  # the manifest records the missing part: the backup verifies
+    assert check.ok, check.problems
+    text = cli("create", "--kind", "daily", "--config", config, "--data-dir", tmp_path / "nope")
+    assert text.exit_code == 3 and "Daily backup created (partial): " in text.stdout
+
+
+def test_nothing_at_all_to_back_up_exits_1_and_writes_nothing(tmp_path, config):
+    result = cli("create", "--kind", "daily", "--config", config, "--data-dir", tmp_path / "nope",
+                 "--env-file", tmp_path / "no.env", "--json")
     assert result.exit_code == 1
-    assert result.stdout == ""
-    assert result.stderr == (f"Error: data directory not found: {tmp_path / 'nope'} (give --data-dir or set "
-                             "backup.data_dir in mkslog.toml)\n")
+    assert json.loads(result.stdout)["status"] == "failed"
+    assert result.stderr.startswith(f"Error: nothing to back up: Data directory not found, skipped: "
+                                    f"{tmp_path / 'nope'}; Config file not found, skipped: {tmp_path / 'no.env'} ")
     assert not (tmp_path / "backups" / "daily").exists()  # nothing written for a doomed backup
-    as_json = cli("create", "--kind", "daily", "--config", config, "--data-dir", tmp_path / "nope", "--json")
-    assert as_json.exit_code == 1
-    assert json.loads(as_json.stdout) == {
-        "status": "failed", "kind": "daily", "root": str(tmp_path / "backups"),
-        "error": f"data directory not found: {tmp_path / 'nope'} (give --data-dir or set backup.data_dir in "
-                 "mkslog.toml)"}
 
 
 def test_not_enough_free_space_is_refused_before_writing(tmp_path, data_dir):

@@ -547,19 +547,58 @@ def test_metrics_over_thresholds_exit_1_and_alert(smtp, tmp_path):
     assert doc["status"] == "over"
     assert doc["thresholds"] == {"cpu": 0.0, "memory": 0.0, "disk": 0.0}
     # Memory and disk in use are always above 0 %; an idle CPU may really measure 0.0 %.
-    assert {"memory", "disk"} <= set(doc["over"])
+    assert {"memory", f"disk:{tmp_path}"} <= set(doc["over"])
     assert re.match(METRICS_LINE, doc["log_line"])
     assert read_lines(tmp_path / "logs/metrics.log") == [doc["log_line"]]
     host = socket.gethostname()
     subjects = sorted(m["Subject"] for m in collector.messages)
     assert len(subjects) == len(doc["over"])
     assert f"ALERT: memory {doc['memory']:.1f} % over 0 % on {host}" in subjects
-    assert f"ALERT: disk {doc['disk']} % over 0 % on {host}" in subjects
+    assert f"ALERT: disk {doc['disk']} % over 0 % on {host} ({tmp_path})" in subjects
     assert [a["key"] for a in doc["alerts"]] == [f"metrics:{name}" for name in doc["over"]]
     alert_lines = read_lines(tmp_path / "logs/alerts.log")
     assert any(
-        re.fullmatch(rf"{TS} - ALERT: disk \d+ % over 0 % on {re.escape(host)}", a) for a in alert_lines
+        re.fullmatch(rf"{TS} - ALERT: disk \d+ % over 0 % on {re.escape(host)} \({re.escape(str(tmp_path))}\)", a)
+        for a in alert_lines
     )
+
+
+def test_metrics_checks_every_disk_path_given_each_with_its_threshold(smtp, tmp_path):
+    """--disk-path twice checks both (it used to keep the last); [health.disk_thresholds] sets one mount's
+    threshold, the others take thresholds.disk; one alert per disk over its own threshold."""
+    collector, port = smtp
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    cfg = write_config(tmp_path, smtp_port=port, thresholds={"cpu": 100, "memory": 100, "disk": 100})
+    with open(cfg, "a") as fh:
+        fh.write(f'\n[health.disk_thresholds]\n"{logs}" = 0\n')
+    result = run("health", "metrics", "--cpu-interval", "0.1", "--disk-path", str(tmp_path), "--disk-path",
+                 str(logs), "--json", "--config", str(cfg))
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    assert [(d["path"], d["threshold"], d["over"]) for d in doc["disks"]] == [
+        (str(tmp_path), 100.0, False), (str(logs), 0.0, True)]
+    assert doc["over"] == [f"disk:{logs}"]
+    assert [a["key"] for a in doc["alerts"]] == [f"metrics:disk:{logs}"]
+    assert [m["Subject"] for m in collector.messages] == [
+        f"ALERT: disk {doc['disks'][1]['percent']} % over 0 % on {socket.gethostname()} ({logs})"]
+
+
+def test_metrics_without_disk_path_checks_every_mounted_real_filesystem(tmp_path):
+    import psutil
+
+    cfg = write_config(tmp_path, thresholds={"cpu": 100, "memory": 100, "disk": 100})
+    result = run("health", "metrics", "--cpu-interval", "0.1", "--json", "--config", str(cfg))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    real = sorted({p.mountpoint for p in psutil.disk_partitions() if p.device.startswith("/dev/")
+                   and p.fstype not in ("squashfs", "iso9660", "udf", "erofs")} or {"/"})
+    assert sorted(d["mount"] for d in doc["disks"]) == real
+    usage = {d["mount"]: d["percent"] for d in doc["disks"]}
+    assert doc["disk"] == max(usage.values())  # metrics.log records the fullest
+    for mount, percent in usage.items():
+        du = psutil.disk_usage(mount)
+        assert abs(percent - disk_percent(du.used, du.free)) <= 1
 
 
 def test_metrics_bad_disk_path(tmp_path):

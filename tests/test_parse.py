@@ -217,3 +217,19 @@ def test_top_ips_on_the_generated_week_agree_with_the_manuals_awk_pipeline():
     got = top_ips(mkslog.scan(str(folder / "mirai-knowledge-system-access.log*"), stats=stats), len(expected))
     assert stats.total.rejected == 0
     assert got.select("remote_addr", "requests").rows() == expected
+
+
+def test_a_file_of_rejects_is_counted_whole_and_listed_up_to_the_cap(tmp_path):
+    """Memory stays bounded on a file of the wrong format: every line is counted as rejected, the
+    first MAX_KEPT_REJECTS are listed with their reason, and a warning says the rest are not."""
+    from mkslog.parse.stats import MAX_KEPT_REJECTS
+
+    n = MAX_KEPT_REJECTS + 2345
+    path = write(tmp_path / "x.log", "".join(f"not an access line {i}\n" for i in range(n)))
+    stats = mkslog.ParseStats()
+    mkslog.scan(path, "timed", stats=stats).select(pl.len()).collect(engine="streaming")
+    assert (stats.total.lines, stats.total.parsed, stats.total.rejected) == (n, 0, n)
+    listed = stats.rejects()
+    assert len(listed) == MAX_KEPT_REJECTS
+    assert listed["line_no"].to_list()[:2] == [1, 2] and listed["line"][0] == "not an access line 0"
+    assert any(f"first {MAX_KEPT_REJECTS:,} are listed" in w for w in stats.warnings)

@@ -254,7 +254,7 @@ def test_untrusted_text_is_escaped_and_missing_logs_are_one_line(evil_logs, tmp_
     for svg in (base64.b64decode(m).decode("utf-8") for m in SVG_IMG.findall(text)):
         assert "<script" not in svg and "<img" not in svg
     for log in ("application log", "health-check log", "metrics log", "backup log"):
-        assert f"No {log} for this week: section skipped" in text
+        assert f"No {log} for this period: section skipped" in text
     assert "1 rejected" in text
 
 

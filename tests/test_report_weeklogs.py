@@ -34,7 +34,7 @@ def test_frames_hold_the_week_and_the_week_before_and_missing_logs_say_why(tmp_p
     assert logs.access.collect_schema()["ts"].time_zone == "Asia/Tokyo"
     assert logs.metrics is None and logs.missing["metrics"] == "the log files are empty"
     assert logs.health is None and "health.log" in logs.missing["health"]
-    assert "No metrics log for this week" in str(logs.missing_note("metrics", "en"))
+    assert "No metrics log for this period" in str(logs.missing_note("metrics", "en"))
     quality = data_quality(logs).filter(pl.col("log") == "access").row(0, named=True)
     assert (quality["lines"], quality["parsed"], quality["rejected"]) == (4, 3, 1)
     assert rejects(logs)["line"].to_list() == ["not an access line"]

@@ -133,7 +133,8 @@ def _one(backup: Path, names: list[str], prefix: str, suffix: str) -> Path:
     matches = [n for n in names if n.startswith(prefix) and n.endswith(suffix)]
     if len(matches) != 1:
         raise BackupError(f"{backup} holds {len(matches)} {prefix}*{suffix} files, expected one "
-                          + ("(this backup has no database dump)" if prefix == "database_" else ""))
+                          + ("(this backup has no database dump)" if prefix == "database_" else
+                             "(the data directory was missing when this backup ran)" if not matches else ""))
     return backup / matches[0]
 
 

@@ -115,7 +115,10 @@ def _missing_parts(manifest: dict, expected: dict) -> list[str]:
     """
     problems = []
     archives = [name for name in expected if is_data_archive(name)]
-    if len(archives) != 1:
+    data_missing = any(m.get("part") == "data" for m in manifest.get("missing") or [] if isinstance(m, dict))
+    if data_missing and not archives:
+        pass  # the data directory was missing when the backup ran: the manifest says so, nothing is lost
+    elif len(archives) != 1:
         problems.append(f"MANIFEST.json lists {len(archives)} data archives ({', '.join(sorted(archives))}), "
                         "expected one" if archives else
                         "MANIFEST.json lists no data archive (data_*.tar.gz): there is nothing to restore")

@@ -101,7 +101,7 @@ def check_command(
     ctx.exit(0 if result.healthy else 1)
 
 
-@health_group.command("metrics", short_help="CPU, memory, disk use: exit 1 over a threshold.")
+@health_group.command("metrics", short_help="CPU, memory, every disk's use: exit 1 over a threshold.")
 @click.option(
     "--log",
     "log_path",
@@ -109,7 +109,9 @@ def check_command(
     help="metrics.log to append to (default: health.metrics_log).",
 )
 @click.option(
-    "--disk-path", help="Mount point or folder whose disk use counts (default: health.disk_path, /)."
+    "--disk-path", "disk_paths", multiple=True,
+    help="Mount point or folder whose disk use counts; repeat for several (default: health.disk_path, "
+    "else every mounted real filesystem).",
 )
 @click.option(
     "--cpu-interval", type=float, help="Seconds to sample CPU use over (default: health.cpu_interval, 1)."
@@ -120,21 +122,24 @@ def check_command(
 def metrics_command(
     ctx: click.Context,
     log_path: str | None,
-    disk_path: str | None,
+    disk_paths: tuple[str, ...],
     cpu_interval: float | None,
     config_path: str | None,
     as_json: bool,
 ) -> None:
-    """Measure CPU, memory and disk use: exit 0 under the thresholds, 1 when one is over.
+    """Measure CPU, memory and the use of every disk: exit 0 under the thresholds, 1 when one is over.
 
-    Thresholds are thresholds.cpu/memory/disk in mkslog.toml (80/85/85 %); a value strictly
-    above its threshold alerts. Appends the manual's line to metrics.log:
+    Thresholds are thresholds.cpu/memory/disk in mkslog.toml (80/85/85 %), and per mount
+    [health.disk_thresholds] ("/var/lib/postgresql" = 90); a value strictly above its threshold
+    alerts, once per metric and per mount. Appends the manual's line to metrics.log, its Disk
+    the fullest filesystem checked:
 
     \b
     2025-01-06 09:30:00,CPU:12.5,Memory:40.1,Disk:63
     """
     from ..config import load_config
     from ..health.alerts import AlertSettings
+    from ..health.disks import disk_thresholds
     from ..health.metrics import collect_metrics, thresholds_from
 
     cfg = load_config(config_path)
@@ -142,25 +147,37 @@ def metrics_command(
     limits = thresholds_from(cfg.get("thresholds", {}))
     log_path = log_path or cfg.get("health.metrics_log")
     interval = cpu_interval if cpu_interval is not None else float(cfg.get("health.cpu_interval", 1.0))
-    metrics = collect_metrics(disk_path or cfg.get("health.disk_path") or "/", interval)
+    configured = cfg.get("health.disk_path") or []
+    metrics = collect_metrics(list(disk_paths) or ([configured] if isinstance(configured, str) else configured),
+                              interval)
+    disk_limits = disk_thresholds(metrics.disks, limits["disk"], cfg.get("health.disk_thresholds"))
     line = metrics.log_line(settings.zone)  # in source_timezone, the zone the metrics reader reads it in
     _append(log_path, line)
     host = socket.gethostname()
     over = metrics.breaches(limits)
+    disks_over = metrics.disk_breaches(disk_limits)
     outcomes = []
-    for name, value in metrics.values().items():
+    for name in over:
         text = metrics.summary(name, limits[name], host)
-        facts = {"metric": name, "value": value, "threshold": limits[name], "disk_path": metrics.disk_path}
+        facts = {"metric": name, "value": getattr(metrics, name), "threshold": limits[name]}
         outcomes.append(_notify(settings, f"metrics:{name}", over[name], text, facts))
+    for disk in metrics.disks:
+        text = metrics.disk_summary(disk, disk_limits[disk.path], host)
+        facts = {"metric": "disk", "value": disk.percent, "threshold": disk_limits[disk.path], **disk.as_dict()}
+        outcomes.append(_notify(settings, f"metrics:disk:{disk.path}", disks_over[disk.path], text, facts))
+    failing = any(over.values()) or any(disks_over.values())
     if as_json:
         echo_json(
             {
                 "check": "metrics",
-                "status": "over" if any(over.values()) else "ok",
+                "status": "over" if failing else "ok",
                 **metrics.values(),
                 "disk_path": metrics.disk_path,
+                "disks": [{**d.as_dict(), "threshold": disk_limits[d.path], "over": disks_over[d.path]}
+                          for d in metrics.disks],
                 "thresholds": limits,
-                "over": [name for name, flag in over.items() if flag],
+                "over": [name for name, flag in over.items() if flag]
+                + [f"disk:{path}" for path, flag in disks_over.items() if flag],
                 "log": log_path,
                 "log_line": line,
                 "alerts": [_alert_json(o) for o in outcomes if o is not None],
@@ -170,10 +187,13 @@ def metrics_command(
     else:
         for name in over:
             mark = "  OVER" if over[name] else ""
-            where = f", {safe_text(metrics.disk_path)}" if name == "disk" else ""
-            click.echo(f"{name:<7}{metrics.shown(name):>6} %  (threshold {limits[name]:g} %{where}){mark}")
+            click.echo(f"{name:<7}{metrics.shown(name):>6} %  (threshold {limits[name]:g} %){mark}")
+        for disk in metrics.disks:
+            mark = "  OVER" if disks_over[disk.path] else ""
+            click.echo(f"{'disk':<7}{disk.percent:>6} %  (threshold {disk_limits[disk.path]:g} %, "
+                       f"{safe_text(disk.path)}){mark}")
         _echo_outcomes(outcomes, settings.zone)
-    ctx.exit(1 if any(over.values()) else 0)
+    ctx.exit(1 if failing else 0)
 
 
 @health_group.command("cert", short_help="Days until a TLS certificate expires: exit 1 when near.")
@@ -227,6 +247,43 @@ def cert_command(
         click.echo(f"{result.status.upper()}: {safe_text(result.summary())}")
         _echo_outcomes([outcome], settings.zone)
     ctx.exit(0 if result.ok else 1)
+
+
+@health_group.command("db", short_help="PostgreSQL's slowest statements (pg_stat_statements).")
+@click.option("--url", help="PostgreSQL URL (default: MKS_DATABASE_URL in backup.env_file, else "
+              "backup.database_url).")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many statements.")
+@config_option
+@json_option
+def db_command(url: str | None, top: int, config_path: str | None, as_json: bool) -> None:
+    """The statements with the highest mean time, from pg_stat_statements (old and new column names).
+
+    Exit 1 with a message saying how to install it when the extension is missing.
+    """
+    from dataclasses import asdict
+
+    from ..backup.pg import resolve_database_url
+    from ..config import load_config
+    from ..errors import HealthError
+    from ..health.db import slow_queries
+    from ..text import one_line
+
+    cfg = load_config(config_path)
+    url = resolve_database_url(url, cfg.get("backup.env_file"), cfg.get("backup.database_url"))
+    if not url:
+        raise HealthError("no database URL: give --url, or set MKS_DATABASE_URL in the env file or "
+                          "backup.database_url in mkslog.toml")
+    rows = slow_queries(url, top)
+    if as_json:
+        echo_json([asdict(r) for r in rows])
+        return
+    click.echo(f"{'mean_ms':>12} {'calls':>10} {'total_ms':>14}  query")
+    for r in rows:
+        text = one_line(" ".join(r.query.split()))  # SQL over several lines: one row
+        click.echo(f"{r.mean_ms:>12.2f} {r.calls:>10} {r.total_ms:>14.2f}  "
+                   f"{safe_text(text[:117] + '...' if len(text) > 120 else text)}")
+    if not rows:
+        click.echo("(no statements recorded yet)")
 
 
 # --------------------------------------------------------------------------------------------

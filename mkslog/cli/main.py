@@ -21,8 +21,11 @@ from .common import (
 )
 from .health import health_group
 from .logs import attach_progress, log_options, output_options, terminal, warn_rejects, write_output
+from .logs_admin import logs_group
 from .queries import register_query_commands
 from .report import register_report_command
+from .show import show_cmd
+from .sql import sql_cmd
 from .store import register_store_commands
 
 
@@ -34,9 +37,12 @@ def main() -> None:
 
 main.add_command(backup_group)
 main.add_command(health_group)
+main.add_command(logs_group)
 register_query_commands(main)
 register_report_command(main)
 register_store_commands(main)
+main.add_command(sql_cmd)
+main.add_command(show_cmd)
 
 
 @main.command("parse")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import click
 
 from .common import safe_text
+from .filters import access_filter_options, records_where_option
 from .logs import output_options, terminal
 from .run import (
     LEVELS,
@@ -50,6 +51,7 @@ from .run import (
                                  f"message (--top alone: {TOP_DEFAULT}).")
 @click.option("--zeros", is_flag=True, help="Also list the hours (days) without errors between the first and last.")
 @window_options
+@records_where_option
 @output_options
 def errors_cmd(paths, kind, log_format, datefmt, by, level, top_n, zeros, since, until, tz, config_path, output,
                out_file):
@@ -77,6 +79,7 @@ def errors_cmd(paths, kind, log_format, datefmt, by, level, top_n, zeros, since,
 @click.option("--every", default="1d", show_default=True, callback=lambda c, p, v: check_every(v),
               help="Bucket size: 15m, 1h, 1d, 1w ...")
 @window_options
+@access_filter_options
 @output_options
 def traffic_cmd(paths, format_name, log_format, nginx_conf, every, since, until, tz, config_path, output, out_file):
     """Requests, unique client addresses, 4xx and 5xx per day (or --every) - the manual's accesses per day."""
@@ -93,6 +96,7 @@ def traffic_cmd(paths, format_name, log_format, nginx_conf, every, since, until,
 @access_options
 @top_option("addresses")
 @window_options
+@access_filter_options
 @output_options
 def top_ips_cmd(paths, format_name, log_format, nginx_conf, top_n, since, until, tz, config_path, output, out_file):
     """Client addresses with the most requests (the manual's awk | sort | uniq -c | sort -rn | head)."""
@@ -110,6 +114,7 @@ def top_ips_cmd(paths, format_name, log_format, nginx_conf, top_n, since, until,
 @top_option("endpoints")
 @click.option("--raw", is_flag=True, help="Keep ids, uuids and hashes in the paths (no folding into {id}, {uuid}, {hash}).")
 @window_options
+@access_filter_options
 @output_options
 def endpoints_cmd(paths, format_name, log_format, nginx_conf, top_n, raw, since, until, tz, config_path, output,
                   out_file):
@@ -130,6 +135,7 @@ def endpoints_cmd(paths, format_name, log_format, nginx_conf, top_n, raw, since,
               help="Per endpoint (busiest first), per hour, or per status code; overall when not given.")
 @top_option("endpoints with --by endpoint")
 @window_options
+@access_filter_options
 @output_options
 def latency_cmd(paths, format_name, log_format, nginx_conf, by, top_n, since, until, tz, config_path, output,
                 out_file):
@@ -151,6 +157,7 @@ def latency_cmd(paths, format_name, log_format, nginx_conf, by, top_n, since, un
 @click.option("--by-endpoint", is_flag=True, help="Count the slow requests per endpoint instead of listing them.")
 @top_option("requests (or endpoints)")
 @window_options
+@access_filter_options
 @output_options
 def slow_cmd(paths, format_name, log_format, nginx_conf, over, by_endpoint, top_n, since, until, tz, config_path,
              output, out_file):
@@ -172,6 +179,7 @@ def slow_cmd(paths, format_name, log_format, nginx_conf, over, by_endpoint, top_
 @paths_argument
 @access_options
 @window_options
+@access_filter_options
 @output_options
 def status_cmd(paths, format_name, log_format, nginx_conf, since, until, tz, config_path, output, out_file):
     """Requests per status code with its class (2xx/3xx/4xx/5xx) and their shares."""
@@ -193,6 +201,7 @@ def status_cmd(paths, format_name, log_format, nginx_conf, since, until, tz, con
 @click.option("--login-path", help="The login endpoint (default: queries.login_path in the config, /api/v1/auth/login).")
 @top_option("rows")
 @window_options
+@access_filter_options
 @output_options
 def logins_cmd(paths, format_name, log_format, nginx_conf, app_logs, by, only_401, login_path, top_n, since, until,
                tz, config_path, output, out_file):
@@ -221,20 +230,35 @@ def logins_cmd(paths, format_name, log_format, nginx_conf, app_logs, by, only_40
 @access_options
 @app_log_option
 @top_option("addresses")
+@click.option("--deny", type=click.Choice(["nginx", "ufw"]), help="Write a block list of the addresses instead: "
+              "an nginx `deny` include or `ufw deny from` lines (to -o FILE; mkslog never applies it).")
+@click.option("--allow", "allow", multiple=True, help="An address or network never to block (repeatable; "
+              "default: security.allowlist, loopback).")
 @window_options
+@access_filter_options
 @output_options
-def suspects_cmd(paths, format_name, log_format, nginx_conf, app_logs, top_n, since, until, tz, config_path, output,
-                 out_file):
+def suspects_cmd(paths, format_name, log_format, nginx_conf, app_logs, top_n, deny, allow, since, until, tz,
+                 config_path, output, out_file):
     """Addresses with a request burst, many 4xx, failed logins or scanner probes, each with the reason.
 
     Thresholds: thresholds.suspect_requests_per_hour, suspect_4xx_ratio, suspect_login_failures and
-    suspect_min_requests in the config."""
+    suspect_min_requests in the config. --deny nginx|ufw -o FILE writes them as a block list."""
     from ..queries import suspect_limits, suspicious_ips
 
     run = QueryRun(config_path, since, until, tz)
     access = run.access(paths, format_name, log_format, nginx_conf)
     app = run.optional_app(app_logs, paths)
     df = suspicious_ips(access, app, **suspect_limits(run.cfg)).head(top_n)
+    if deny:
+        from ..present.denylist import deny_list
+
+        allowed = list(allow) or list(run.cfg.get("security.allowlist") or [])
+        made = deny_list(df["remote_addr"].to_list(), deny, allow=allowed,
+                         reasons=dict(zip(df["remote_addr"].to_list(), df["reason"].to_list(), strict=True)))
+        for addr, why in made.left_out.items():
+            click.echo(f"Note: not blocking {safe_text(addr)}: {why}", err=True)
+        run.emit(made.text, out_file)
+        return
     if output in ("table", "markdown"):  # the reason names the first paths; the full list is in JSON/CSV
         df = df.drop("scanner_paths")
     run.emit(render_frame(df, output, run.title("Suspicious client addresses")), out_file, empty=df.is_empty())
@@ -260,6 +284,7 @@ def check_address(_ctx, _param, value: str) -> str:
 @click.option("--every", default="1h", show_default=True, callback=lambda c, p, v: check_every(v),
               help="Timeline bucket size.")
 @window_options
+@access_filter_options
 @output_options
 def ip_cmd(addr, paths, format_name, log_format, nginx_conf, section, every, since, until, tz, config_path, output,
            out_file):
@@ -290,6 +315,7 @@ def ip_cmd(addr, paths, format_name, log_format, nginx_conf, section, every, sin
 @access_options
 @app_log_option
 @window_options
+@access_filter_options
 @output_options
 def summary_cmd(paths, format_name, log_format, nginx_conf, app_logs, since, until, tz, config_path, output, out_file):
     """One screen: requests, unique IPs, 5xx rate, p50/p95/p99, top IP and endpoint, app errors, rejects."""

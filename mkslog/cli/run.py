@@ -12,6 +12,7 @@ from collections.abc import Callable
 import click
 
 from .common import config_option, safe_text
+from .filters import cli_filters
 from .logs import attach_progress, terminal, warn_rejects, write_output
 
 #: A bucket size polars can truncate to: a positive whole number and a unit (0 would crash polars).
@@ -100,7 +101,7 @@ class QueryRun:
         if store and paths:
             raise click.UsageError("give log PATHS or --store, not both")
         lf = scan(list(paths) or None, fmt, kind=kind, since=self.start, until=self.end, tz=self.tz, store=store,
-                  stats=stats, config=self.cfg, **options)
+                  stats=stats, config=self.cfg, filters=cli_filters(kind), **options)
         attach_progress(stats)
         if self.unwindowed is None:
             self.unwindowed = lambda: scan(list(paths) or None, fmt, kind=kind, tz=self.tz, store=store,
@@ -127,7 +128,8 @@ class QueryRun:
         store = click.get_current_context().meta.get("mkslog_store")
         stats = self._stats(True)
         lf = scan_error_logs(list(paths) or None, kind, format=log_format, datefmt=datefmt, config=self.cfg,
-                             stats=stats, since=self.start, until=self.end, tz=self.tz, store=store)
+                             stats=stats, since=self.start, until=self.end, tz=self.tz, store=store,
+                             filters=cli_filters(kind or "app"))
         attach_progress(stats)
         if self.unwindowed is None:
             self.unwindowed = lambda: scan_error_logs(
@@ -145,6 +147,8 @@ class QueryRun:
             self.stats.append(stats)
             self.required.append(required)
         return stats
+
+    new_stats = _stats  # for commands in other modules (sql, show) that open logs themselves
 
     def optional_app(self, app_logs, access_paths):
         """``--app-log``, else the configured app log when no access PATHS were given and it exists."""

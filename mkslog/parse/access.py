@@ -79,7 +79,10 @@ def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None,
         else:
             typed = lines.with_columns(extract.alias("__m")).unnest("__m")
         converters = fmt.converters(fields)
-        typed = typed.with_columns(pl.col(first).is_not_null().alias("__ok"), *converters)
+        # lazily, for polars' common-subexpression elimination: a converter's outputs share their
+        # work (the request line's split feeds method, path, query and protocol; the timestamp's
+        # local part and offset feed ts and utc_offset), which an eager with_columns computes once per output
+        typed = typed.lazy().with_columns(pl.col(first).is_not_null().alias("__ok"), *converters).collect()
         outputs = [e.meta.output_name() for e in converters]
     else:
         typed = lines.with_columns(pl.col("line").str.contains(fmt.pattern(set())).alias("__ok"))
@@ -138,7 +141,10 @@ def parse_chunk(
 ) -> pl.DataFrame:
     """Parse one chunk: typed rows of the full ``schema`` (or only ``columns``), rejects and counts
     into ``stats``."""
-    series, invalid = split_lines(chunk.data)
+    data = chunk.release()
+    nbytes = len(data)
+    series, invalid = split_lines(data)
+    del data
     lines = pl.DataFrame({"line": series})
     schema = schema or frame_schema(formats)
     needed = None if columns is None else set(columns) - set(TAIL_SCHEMA)
@@ -163,7 +169,7 @@ def parse_chunk(
         pl.lit(file).alias("file"), "line_no", "line", diagnose(formats, remaining["line"]).alias("reason")
     ) if len(remaining) else pl.DataFrame(schema=REJECT_SCHEMA)
     stats.add(file, lines=len(lines), parsed=len(lines) - len(remaining), invalid_utf8=invalid,
-              nbytes=len(chunk.data), rejects=rejects)
+              nbytes=nbytes, rejects=rejects)
     if predicate is not None:
         result = result.filter(predicate)
     return result

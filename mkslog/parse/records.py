@@ -151,16 +151,20 @@ def kind_schema(kind: str, format: str | None = None, datefmt: str | None = None
 
 
 def _lines(chunk: Chunk) -> tuple[pl.DataFrame, int]:
-    series, invalid = split_lines(chunk.data)  # as written: escapes are kept (presenters make them inert)
+    """The chunk's lines (line_no, line) and its count of invalid UTF-8 lines; the chunk's bytes
+    are released (:meth:`Chunk.release`) once split."""
+    series, invalid = split_lines(chunk.release())  # as written: escapes are kept (presenters make them inert)
     frame = pl.DataFrame({"line": series}).with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + chunk.first_line).alias("line_no")
     )
     return frame.select("line_no", "line"), invalid
 
 
-def _typed(frame: pl.DataFrame, rf: RecordFormat, source_tz: str, extra: list[pl.Expr]) -> pl.DataFrame:
+def _typed(frame: pl.DataFrame, rf: RecordFormat, source_tz: str, extra: list[pl.Expr],
+           columns: list[str] | None = None) -> pl.DataFrame:
     """The typed columns of ``rf`` from the lines in ``frame`` (nulls where a line does not match),
-    plus the ``extra`` expressions over ``frame``'s own columns and ``__ok`` (the line matched)."""
+    plus the ``extra`` expressions over ``frame``'s own columns and ``__ok`` (the line matched).
+    ``columns``: convert only these (and what records need: ts, message, tail fields); None: all."""
     if rf.rest is None:
         matched = frame.with_columns(pl.col("line").str.extract_groups(rf.pattern).alias("__m")).unnest("__m")
         first = min(re.compile(rf.pattern).groupindex.items(), key=lambda kv: kv[1])[0]
@@ -176,7 +180,12 @@ def _typed(frame: pl.DataFrame, rf: RecordFormat, source_tz: str, extra: list[pl
     matched = matched.with_columns(ok.alias("__ok"))
     if rf.partial is not None:
         matched = _fill_partial(matched, rf.partial)
-    return matched.select(*rf.convert(source_tz), *extra, "__ok")
+    converters = rf.convert(source_tz)
+    if columns is not None:
+        keep = set(columns) | {"ts", "message"} | (set(re.compile(rf.tail).groupindex) if rf.tail else set())
+        converters = [e for e in converters if e.meta.output_name() in keep]
+    # lazily, for common-subexpression elimination across a converter's outputs (ts and utc_offset)
+    return matched.lazy().select(*converters, *extra, "__ok").collect()
 
 
 def _fill_partial(matched: pl.DataFrame, regex: str) -> pl.DataFrame:
@@ -191,13 +200,23 @@ def _fill_partial(matched: pl.DataFrame, regex: str) -> pl.DataFrame:
     return matched.with_row_index("__i").update(filled, on="__i").sort("__i").drop("__i")
 
 
-def _multiline_records(frame: pl.DataFrame, rf: RecordFormat, source_tz: str) -> pl.DataFrame:
-    """Records from lines (line_no, line, start) whose first line starts a record (or is an orphan)."""
+#: The columns that need a record's continuation lines; a query that reads none of them (``errors``
+#: counts ts and level) is answered from the first lines alone, without gluing the rest on.
+NEEDS_CONTINUATION = frozenset({"detail", "exc_type", "exc_message", "n_lines"})
+
+
+def _multiline_records(frame: pl.DataFrame, rf: RecordFormat, source_tz: str,
+                       columns: list[str] | None = None) -> pl.DataFrame:
+    """Records from lines (line_no, line, start) whose first line starts a record (or is an orphan).
+    ``columns``: the columns asked for (None: all); the continuation lines are glued on only when
+    one of them needs it."""
     head = pl.col("start") | (pl.int_range(pl.len()) == 0)
     flagged = frame.with_columns(head.alias("__head")).with_columns(pl.col("__head").cum_sum().alias("__rid"))
     heads = flagged.filter(pl.col("__head")).select("__rid", "line_no", "line", (~pl.col("start")).alias("orphan"))
     conts = flagged.filter(~pl.col("__head"))
-    if len(conts):
+    tail_columns = set(re.compile(rf.tail).groupindex) if rf.tail else set()
+    glue = columns is None or bool(set(columns) & (NEEDS_CONTINUATION | tail_columns))
+    if len(conts) and glue:
         agg = conts.group_by("__rid", maintain_order=True).agg(
             pl.col("line").str.join("\n").alias("detail"),
             pl.len().cast(pl.Int64).alias("__n"),
@@ -208,7 +227,7 @@ def _multiline_records(frame: pl.DataFrame, rf: RecordFormat, source_tz: str) ->
         recs = heads.with_columns(pl.lit(None, pl.String).alias("detail"), pl.lit(None, pl.Int64).alias("__n"),
                                   pl.lit(None, pl.String).alias("__last"))
     typed = _typed(recs, rf, source_tz, [pl.col("line_no"), pl.col("line").alias("__line"), pl.col("orphan"),
-                                         pl.col("detail"), pl.col("__n"), pl.col("__last")])
+                                         pl.col("detail"), pl.col("__n"), pl.col("__last")], columns)
     fixes: list[pl.Expr] = [pl.coalesce(pl.col("message"), pl.col("__line")).alias("message")]
     if rf.tail:
         tail = pl.col("__last").str.extract_groups(rf.tail)
@@ -267,7 +286,8 @@ def _count_starts(flagged: pl.DataFrame, chunk: Chunk, stats: ParseStats, name: 
     """Count record starts, lines that begin with a timestamp yet start none, and (in a file's
     first chunk) the lines of its orphan record: the evidence of a format that does not fit."""
     start = flagged.get_column("start")
-    missed = flagged.filter(~pl.col("start") & pl.col("line").str.contains(TS_PREFIX)).select("line_no", "line")
+    # continuation lines only: the timestamp test runs on the few lines that start no record
+    missed = flagged.filter(~pl.col("start")).filter(pl.col("line").str.contains(TS_PREFIX)).select("line_no", "line")
     orphan = 0
     if chunk.offset == 0:
         first = start.arg_true()
@@ -284,6 +304,7 @@ def check_record_starts(stats: ParseStats, name: str, rf: RecordFormat) -> None:
 
 
 def _single_chunk(chunk: Chunk, rf: RecordFormat, stats: ParseStats, name: str, source_tz: str) -> pl.DataFrame:
+    nbytes = len(chunk.data)
     lines, invalid = _lines(chunk)
     typed = _typed(lines, rf, source_tz, [pl.col("line_no"), pl.col("line").alias("__line")])
     ok = pl.col("__ok") & pl.col("ts").is_not_null()
@@ -296,7 +317,7 @@ def _single_chunk(chunk: Chunk, rf: RecordFormat, stats: ParseStats, name: str, 
         .otherwise(pl.lit(f"invalid timestamp (no such time in {source_tz})"))
     )
     rejects = bad.select(pl.lit(name, pl.String).alias("file"), "line_no", line.alias("line"), reason.alias("reason"))
-    stats.add(name, lines=len(lines), parsed=len(good), invalid_utf8=invalid, nbytes=len(chunk.data),
+    stats.add(name, lines=len(lines), parsed=len(good), invalid_utf8=invalid, nbytes=nbytes,
               rejects=rejects)
     return good
 
@@ -316,13 +337,14 @@ def parse_record_chunk(chunk: Chunk, rf: RecordFormat, file: str, stats: ParseSt
     """
     schema = schema or schema_of([rf])
     if rf.multiline:
+        nbytes = len(chunk.data)
         flagged, invalid = record_starts(chunk, rf)
-        stats.add(file, lines=len(flagged), parsed=len(flagged), invalid_utf8=invalid, nbytes=len(chunk.data),
+        stats.add(file, lines=len(flagged), parsed=len(flagged), invalid_utf8=invalid, nbytes=nbytes,
                   rejects=pl.DataFrame(schema=REJECT_SCHEMA))
         _count_starts(flagged, chunk, stats, file)
         if flagged.is_empty():
             return pl.DataFrame(schema={c: schema[c] for c in (columns or schema)})
-        frame = _multiline_records(flagged, rf, source_tz)
+        frame = _multiline_records(flagged, rf, source_tz, columns)
     else:
         frame = _single_chunk(chunk, rf, stats, file, source_tz)
     return _finish(frame, schema=schema, rf=rf, file=file, columns=columns, predicate=predicate)

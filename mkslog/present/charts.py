@@ -37,16 +37,23 @@ FONT = "Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, IPAexGothic, sans-se
 STATUS_COLORS = {"1xx": "#9e9e9e", "2xx": "#2e7d32", "3xx": "#1565c0", "4xx": "#ef6c00", "5xx": "#c62828"}
 METRIC_COLORS = {"cpu": "#1565c0", "memory": "#6a1b9a", "disk": "#ef6c00"}
 DEFAULT_THRESHOLDS = {"cpu": 80.0, "memory": 85.0, "disk": 85.0}
+#: Cells with a count of zero: a light grey that no colour scale uses.
+ZERO_COLOR = "#eeeeee"
 
 
-def use_theme() -> None:
-    """Register and enable the ``mkslog`` Altair theme (fonts, sizes); call once per kernel."""
+def use_theme(font: str | None = None) -> None:
+    """Register and enable the ``mkslog`` Altair theme (fonts, sizes); call once per kernel.
+    ``font``: a family to put first (the report's embedded font, so labels are measured with it).
+    Legend titles and labels get room enough not to be cut ("Errors" in Japanese is short, a
+    metric name is not)."""
+    family = f"{font}, {FONT}" if font else FONT
 
     @alt.theme.register("mkslog", enable=True)
     def _theme() -> alt.theme.ThemeConfig:
-        return {"config": {"font": FONT, "view": {"stroke": None},
-                           "title": {"fontSize": 14, "anchor": "start"},
-                           "axis": {"labelFontSize": 11, "titleFontSize": 12}}}
+        return {"config": {"font": family, "view": {"stroke": None},
+                           "title": {"fontSize": 14, "anchor": "start", "limit": 0},
+                           "axis": {"labelFontSize": 11, "titleFontSize": 12, "titleLimit": 0},
+                           "legend": {"titleLimit": 0, "labelLimit": 0, "titleFontSize": 12}}}
 
 
 #: Every control character (C0, DEL, C1), and how :func:`mkslog.text.one_line` shows each.
@@ -104,21 +111,34 @@ def _time_x(col: str, lang: str, fmt: str = "%m/%d %H:%M") -> alt.X:
                  axis=alt.Axis(format=fmt, labelAngle=0, tickCount=8))
 
 
-def traffic(df: pl.DataFrame, *, ts: str = "ts", value: str = "requests", lang: str = "en") -> alt.Chart:
-    """Requests over time as an area chart (one row per time bucket).
+#: The colour of the period before, drawn faint behind this period.
+PREVIOUS_COLOR = "#9e9e9e"
+
+
+def traffic(df: pl.DataFrame, *, ts: str = "ts", value: str = "requests", lang: str = "en",
+            previous: pl.DataFrame | None = None) -> alt.Chart | alt.LayerChart:
+    """Requests over time as an area chart (one row per time bucket). ``previous``: the period
+    before on the same time axis (:func:`mkslog.report.compare.shift_previous`), a faint line.
 
     >>> from datetime import datetime
     >>> df = pl.DataFrame({"ts": [datetime(2026, 11, 16, 9), datetime(2026, 11, 16, 10)], "requests": [5, 7]})
-    >>> traffic(df).mark.type
-    'area'
+    >>> traffic(df).mark.type, len(traffic(df, previous=df).layer)
+    ('area', 2)
     """
     data = _wallclock_ms(df.select(ts, value), ts)
     few = data.height < 24  # a line needs two points: mark each bucket when there are only a few
-    return (
-        _chart(data, title=t("chart.traffic", lang), width=WIDTH, height=220)
+    y = alt.Y(f"{value}:Q", title=t("label.requests", lang))
+    area = (
+        _chart(data, title=None if previous is not None else t("chart.traffic", lang), width=WIDTH, height=220)
         .mark_area(line=True, point=few, opacity=0.35, interpolate="step-after")
-        .encode(x=_time_x(ts, lang), y=alt.Y(f"{value}:Q", title=t("label.requests", lang)))
+        .encode(x=_time_x(ts, lang), y=y)
     )
+    if previous is None:
+        return area
+    before = (_chart(_wallclock_ms(previous.select(ts, value), ts))
+              .mark_line(color=PREVIOUS_COLOR, opacity=0.7, strokeWidth=1, strokeDash=[3, 2], interpolate="step-after")
+              .encode(x=_time_x(ts, lang), y=y))
+    return alt.layer(before, area, title=one_line(t("chart.traffic", lang)))
 
 
 def status_mix(df: pl.DataFrame, *, category: str = "class", value: str = "requests",
@@ -209,7 +229,7 @@ def error_heatmap(df: pl.DataFrame, *, ts: str = "ts", value: str = "count", lan
         pl.col(ts).dt.date().alias("date"),
         pl.col(ts).dt.hour().alias("hour"),
         pl.col(value),
-    ).group_by("day", "date", "hour").agg(pl.col(value).sum()).sort("date", "hour")
+    ).group_by("day", "date", "hour").agg(pl.when(pl.col(value).count() > 0).then(pl.col(value).sum())).sort("date", "hour")
     days = data.unique("date", maintain_order=True).get_column("day").to_list()
     return (
         _chart(data.drop("date"), title=t("chart.errors", lang), width=WIDTH, height=max(60, 26 * len(days)))
@@ -217,15 +237,23 @@ def error_heatmap(df: pl.DataFrame, *, ts: str = "ts", value: str = "count", lan
         .encode(
             x=alt.X("hour:O", title=t("label.hour", lang), scale=alt.Scale(domain=list(range(24)))),
             y=alt.Y("day:O", sort=days, title=t("label.day", lang)),
-            color=alt.Color(f"{value}:Q", title=t("label.errors", lang), scale=alt.Scale(scheme="orangered")),
+            # sqrt: one error an hour stands out from none; zero is grey, never the scale's colour
+            # (an all-zero week drew solid orange); nulls (days the log does not cover) are not drawn
+            color=alt.condition(alt.datum[value] > 0,
+                                alt.Color(f"{value}:Q", title=t("label.errors", lang),
+                                          scale=alt.Scale(scheme="orangered", type="sqrt", domainMin=0,
+                                                          domainMax=max(1, int(data[value].max() or 0)))),
+                                alt.value(ZERO_COLOR)),
             tooltip=["day", "hour", value],
         )
     )
 
 
 def resource_usage(df: pl.DataFrame, thresholds: Mapping[str, float] | None = None, *, ts: str = "ts",
-                   metrics: Sequence[str] = ("cpu", "memory", "disk"), lang: str = "en") -> alt.LayerChart:
-    """CPU, memory and disk (%) over time, with each threshold as a dashed line of the metric's colour.
+                   metrics: Sequence[str] = ("cpu", "memory", "disk"), lang: str = "en",
+                   previous: pl.DataFrame | None = None) -> alt.LayerChart:
+    """CPU, memory and disk (%) over time, with each threshold as a dashed line of the metric's colour;
+    ``previous`` (the period before on this period's axis) as faint lines of the same colours.
 
     ``thresholds`` defaults to the operations manual's 80 / 85 / 85 %.
 
@@ -248,7 +276,14 @@ def resource_usage(df: pl.DataFrame, thresholds: Mapping[str, float] | None = No
     y = alt.Y("percent:Q", title=t("label.percent", lang), scale=alt.Scale(domain=[0, 100]))
     lines = _chart(long).mark_line(strokeWidth=1.5).encode(x=_time_x(ts, lang), y=y, color=color)
     marks = _chart(rules).mark_rule(strokeDash=[6, 4], strokeWidth=1.5).encode(y=y, color=color)
-    return alt.layer(lines, marks, title=one_line(t("chart.resources", lang)), width=WIDTH, height=240)
+    layers = [lines, marks]
+    if previous is not None and previous.height:
+        before = (_wallclock_ms(previous.select(ts, *metrics), ts)
+                  .unpivot(index=ts, on=list(metrics), variable_name="metric", value_name="percent")
+                  .with_columns(pl.col("metric").replace_strict(names)))
+        layers.insert(0, _chart(before).mark_line(strokeWidth=1, opacity=0.3).encode(x=_time_x(ts, lang), y=y,
+                                                                                      color=color))
+    return alt.layer(*layers, title=one_line(t("chart.resources", lang)), width=WIDTH, height=240)
 
 
 def availability(df: pl.DataFrame, *, start: str = "start", end: str = "end", ok: str = "ok",

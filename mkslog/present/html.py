@@ -62,8 +62,7 @@ def heading(key: str, lang: str = "en", level: int = 2, **fields) -> Html:
     >>> str(heading("section.traffic", "en"))
     '<h2 id="section-traffic">Traffic per hour</h2>'
     """
-    anchor = key.replace(".", "-").replace("_", "-")
-    return Html(f'<h{level} id="{esc(anchor)}">{esc(i18n.t(key, lang, **fields))}</h{level}>')
+    return Html(f'<h{level} id="{esc(anchor(key))}">{esc(i18n.t(key, lang, **fields))}</h{level}>')
 
 
 def text(value: str, css: str = "mks-note") -> Html:
@@ -84,13 +83,44 @@ def missing(log: str, detail: str, lang: str = "en") -> Html:
     """The one line a section shows instead of failing when its log is missing.
 
     >>> str(missing("metrics", "no file matches /var/log/x.log", "en"))
-    '<p class="mks-missing">No metrics log for this week: section skipped (no file matches /var/log/x.log).</p>'
+    '<p class="mks-missing">No metrics log for this period: section skipped (no file matches /var/log/x.log).</p>'
     """
     return text(i18n.t("missing", lang, log=i18n.t(f"log.{log}", lang), detail=detail), css="mks-missing")
 
 
-def cell(value, column: str, lang: str = "en") -> tuple[str, str]:
-    """(css class, escaped text) of one table cell, formatted for ``lang``."""
+def float_digits(values: pl.Series) -> int:
+    """The decimals of a float column: one precision for the whole column, from its largest value
+    (0 from 100 up, 1 from 10, else 2), so ``45`` and ``1,736`` stand as ``45`` and ``1,736``.
+
+    >>> float_digits(pl.Series([45.0, 1736.2])), float_digits(pl.Series([0.012, 3.4])), float_digits(pl.Series([12.5]))
+    (0, 2, 1)
+    """
+    top = values.drop_nulls().drop_nans().abs().max() if values.len() else None
+    if top is None:
+        return 1
+    return 0 if top >= 100 else 1 if top >= 10 else 2
+
+
+def rank_cell(value) -> tuple[str, str]:
+    """(css class, text) of a ``rank_change`` cell: ▲ up, ▼ down, = the same, null new this period.
+
+    >>> [rank_cell(v) for v in (2, -1, 0)]
+    [('num mks-up', '▲2'), ('num mks-down', '▼1'), ('num', '=')]
+    """
+    if value > 0:
+        return "num mks-up", f"▲{value}"
+    if value < 0:
+        return "num mks-down", f"▼{-value}"
+    return "num", "="
+
+
+def cell(value, column: str, lang: str = "en", digits: int = 1) -> tuple[str, str]:
+    """(css class, escaped text) of one table cell, formatted for ``lang``; ``digits``: the
+    decimals of a float (the column's, from :func:`float_digits`)."""
+    if column == "rank_change":
+        return ("text mks-new", esc(i18n.t("state.new", lang))) if value is None else rank_cell(value)
+    if column == "new":
+        return ("text mks-new", esc(i18n.t("state.new", lang))) if value else ("text", "")
     if value is None:
         return "num", "–"
     if isinstance(value, bool):
@@ -104,7 +134,7 @@ def cell(value, column: str, lang: str = "en") -> tuple[str, str]:
     if isinstance(value, float):
         if column in PERCENT_COLUMNS:
             return "num", esc(i18n.fmt_pct(value, lang))
-        return "num", esc(i18n.fmt_float(value, lang, 1))
+        return "num", esc(i18n.fmt_float(value, lang, digits))
     if isinstance(value, datetime):
         return "text", esc(i18n.fmt_table_datetime(value, lang))
     if isinstance(value, date):
@@ -132,15 +162,36 @@ def table(df: pl.DataFrame, lang: str = "en", *, rows: int | None = None, empty_
     extra = "".join(f' {esc(k)}="{esc(v)}"' for k, v in (attrs or {}).items())
     head = "".join(f'<th class="{"num" if dtype.is_numeric() else "text"}">{esc(i18n.label(c, lang))}</th>'
                    for c, dtype in shown.schema.items())
+    digits = {c: float_digits(shown[c]) for c, dtype in shown.schema.items() if dtype.is_float()}
     body = []
     for record in shown.iter_rows():
         cells = []
         for column, value in zip(shown.columns, record, strict=True):
-            css, content = cell(value, column, lang)
+            css, content = cell(value, column, lang, digits.get(column, 1))
             cells.append(f'<td class="{css}" data-col="{esc(column)}">{content}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return Html(f'<table class="mks-table"{extra}><thead><tr>{head}</tr></thead>'
                 f'<tbody>{"".join(body)}</tbody></table>')
 
 
-__all__ = ["Html", "cell", "esc", "heading", "missing", "note", "table", "text"]
+def anchor(key: str) -> str:
+    """The id :func:`heading` gives the heading of ``key``.
+
+    >>> anchor("section.top")
+    'section-top'
+    """
+    return key.replace(".", "-").replace("_", "-")
+
+
+def toc(keys, lang: str = "en") -> Html:
+    """A table of contents: a link to the heading of each key (``section.traffic`` ...).
+
+    >>> str(toc(["section.traffic"], "en"))
+    '<nav class="mks-toc"><strong>Contents</strong><ol><li><a href="#section-traffic">Traffic per hour</a></li></ol></nav>'
+    """
+    items = "".join(f'<li><a href="#{esc(anchor(k))}">{esc(i18n.t(k, lang))}</a></li>' for k in keys)
+    return Html(f'<nav class="mks-toc"><strong>{esc(i18n.t("toc", lang))}</strong><ol>{items}</ol></nav>')
+
+
+__all__ = ["Html", "anchor", "cell", "esc", "float_digits", "heading", "missing", "note", "rank_cell", "table",
+           "text", "toc"]

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 
+from .period_messages import PERIOD_MESSAGES
+
 LANGS = ("en", "ja")
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -24,9 +26,9 @@ MESSAGES: dict[str, dict[str, str]] = {
               "ja": "Mirai Knowledge System 週次ログレポート {week}"},
     "period": {"en": "Period: {start} to {end} ({tz}); generated {now}.",
                "ja": "対象期間: {start} 〜 {end}（{tz}）。作成日時: {now}。"},
-    "missing": {"en": "No {log} for this week: section skipped ({detail}).",
-                "ja": "この週の{log}がないため、このセクションは省略しました（{detail}）。"},
-    "empty": {"en": "Nothing to show for this week.", "ja": "この週は該当するデータがありません。"},
+    "missing": {"en": "No {log} for this period: section skipped ({detail}).",
+                "ja": "この期間の{log}がないため、このセクションは省略しました（{detail}）。"},
+    "empty": {"en": "Nothing to show for this period.", "ja": "この期間は該当するデータがありません。"},
     "none_found": {"en": "None found.", "ja": "該当なし。"},
     # section headings
     "section.headline": {"en": "Headline figures", "ja": "主要指標"},
@@ -207,6 +209,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "state.failed": {"en": "failed", "ja": "失敗"},
 }
 
+MESSAGES.update(PERIOD_MESSAGES)
+
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -221,7 +225,7 @@ def t(key: str, lang: str = "en", **fields) -> str:
     """The message ``key`` in ``lang`` with ``fields`` filled in (English when ``lang`` lacks it).
 
     >>> t("missing", "en", log="metrics log", detail="no file")
-    'No metrics log for this week: section skipped (no file).'
+    'No metrics log for this period: section skipped (no file).'
     """
     entry = MESSAGES[key]
     text = entry.get(lang) or entry["en"]

@@ -15,22 +15,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..errors import QueryError
+from ..filters import at_least  # one severity scale for queries and filters
 from .common import collect, require_columns
 from .traffic import fill_buckets
-
-#: Logging levels by severity; ``level="ERROR"`` selects ERROR and everything more severe.
-LEVELS = {"DEBUG": 10, "INFO": 20, "NOTICE": 25, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50, "CRIT": 50,
-          "FATAL": 50, "ALERT": 60, "EMERG": 70}
-
-
-def at_least(level: str) -> pl.Expr:
-    """A filter for records at ``level`` or more severe (``ERROR`` -> ERROR, CRITICAL, FATAL ...)."""
-    key = level.upper()
-    if key not in LEVELS:
-        raise QueryError(f"unknown level {level!r}: choose one of {', '.join(LEVELS)}")
-    names = [name for name, rank in LEVELS.items() if rank >= LEVELS[key]]
-    return pl.col("level").str.to_uppercase().is_in(names)
 
 
 def error_counts(app_lf: pl.LazyFrame, every: str = "1h", level: str = "ERROR", fill: bool = True) -> pl.DataFrame:

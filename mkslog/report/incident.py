@@ -22,7 +22,7 @@ def app_errors_near(app: pl.LazyFrame, access: pl.LazyFrame, ip: str, *, window:
     mention ``ip`` in their text, and those within ``window`` of a 5xx answer to it (the app log
     does not carry the client address of a failed request; the time ties the two together).
     Columns: ts, level, logger, message, exc_type, match (``mentions ip`` / ``near a 5xx``)."""
-    from ..queries.app import at_least
+    from ..filters import at_least
     from ..timespec import parse_duration
 
     span = parse_duration(window)
@@ -46,4 +46,44 @@ def app_errors_near(app: pl.LazyFrame, access: pl.LazyFrame, ip: str, *, window:
     return out.filter(pl.col("match").is_not_null()).select("ts", "level", "logger", "message", "exc_type", "match")
 
 
-__all__ = ["app_errors_near"]
+#: Bucket sizes for one client's timeline, smallest first.
+BUCKETS = (("1m", 60), ("5m", 300), ("10m", 600), ("30m", 1800), ("1h", 3600), ("6h", 21600), ("1d", 86400))
+
+
+def activity_every(access: pl.LazyFrame, ip: str, *, buckets: int = 48) -> str:
+    """A bucket size that draws one client's requests as a shape, not a dot: the smallest of
+    :data:`BUCKETS` that splits the span of its requests into at most ``buckets`` (a one-hour burst
+    is 1-minute buckets; a week of visits, hours).
+
+    >>> from datetime import datetime
+    >>> lf = pl.LazyFrame({"ts": [datetime(2026, 11, 18, 10, 0), datetime(2026, 11, 18, 10, 59)], "remote_addr": ["a", "a"]})
+    >>> activity_every(lf, "a")
+    '5m'
+    """
+    first, last = (access.filter(pl.col("remote_addr") == ip)
+                   .select(pl.col("ts").min().alias("a"), pl.col("ts").max().alias("b")).collect().row(0))
+    span = 0 if first is None else (last - first).total_seconds()
+    return next((name for name, seconds in BUCKETS if span / seconds <= buckets), BUCKETS[-1][0])
+
+
+def padded_timeline(timeline: pl.DataFrame, every: str, ts: str = "ts") -> pl.DataFrame:
+    """``timeline`` (``ip_activity``'s, one row per bucket with requests) with the empty buckets
+    between its rows and one on each side as zeros, so a burst rises from zero and falls back.
+
+    >>> from datetime import datetime
+    >>> df = pl.DataFrame({"ts": [datetime(2026, 11, 18, 10)], "requests": [40]})
+    >>> padded_timeline(df, "1h")["requests"].to_list()
+    [0, 40, 0]
+    """
+    if timeline.is_empty():
+        return timeline
+    from ..queries.traffic import fill_buckets
+    from ..timespec import parse_duration
+
+    step = parse_duration(every)
+    edges = pl.DataFrame({ts: [timeline[ts].min() - step, timeline[ts].max() + step]},
+                         schema={ts: timeline.schema[ts]})
+    return fill_buckets(pl.concat([timeline, edges], how="diagonal"), every, ts)
+
+
+__all__ = ["BUCKETS", "activity_every", "app_errors_near", "padded_timeline"]

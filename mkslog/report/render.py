@@ -44,21 +44,28 @@ _SVG_TITLE = re.compile(r'role-title-text[^>]*>\s*<text[^>]*>([^<]*)</text>')
 
 
 def render(notebook: str | os.PathLike, parameters: dict[str, Any] | None, out_html: str | os.PathLike, *,
-           timeout: float = 600, cwd: str | os.PathLike | None = None, title: str | None = None) -> Path:
+           timeout: float = 600, cwd: str | os.PathLike | None = None, title: str | None = None,
+           font: str | os.PathLike | None | bool = None, progress: bool = False) -> Path:
     """Run ``notebook`` with ``parameters`` and write ``out_html`` plus the executed ``.ipynb`` beside it.
 
     ``timeout``: seconds any one cell may run. ``cwd``: the kernel's working directory (default: the
     notebook's folder, so its relative paths work). ``title``: the page title (default: the HTML
-    file's name). Returns the HTML path.
+    file's name). ``font``: the CJK font file the page and its charts carry (default: the system's,
+    :func:`mkslog.report.fonts.require_font`; False: none). ``progress``: a progress line on stderr
+    (cells run of all). Returns the HTML path.
     """
+    from .fonts import require_font
+
     notebook, out_html = Path(notebook), Path(out_html)
     if not notebook.is_file():
         raise ReportError(f"notebook not found: {notebook} (give the path of an .ipynb file)")
+    lang = str((parameters or {}).get("lang") or _default_parameter(notebook, "lang") or "en")
+    font = None if font is False else Path(font) if font not in (None, True) else require_font(None, lang)
     out_html.parent.mkdir(parents=True, exist_ok=True)
-    executed = _execute(notebook, parameters or {}, out_html, timeout=timeout, cwd=Path(cwd or notebook.parent))
+    executed = _execute(notebook, parameters or {}, out_html, timeout=timeout, cwd=Path(cwd or notebook.parent),
+                        progress=progress)
     try:
-        lang = str((parameters or {}).get("lang") or _default_parameter(notebook, "lang") or "en")
-        page = to_html(_read_notebook(executed), lang=lang, title=title or out_html.stem)
+        page = to_html(_read_notebook(executed), lang=lang, title=title or out_html.stem, font=font)
         atomic_write(out_html, page)
         os.chmod(executed, 0o666 & ~current_umask())  # mkstemp made it 0600: give it a plain open()'s mode
         os.replace(executed, out_html.with_suffix(".ipynb"))
@@ -70,7 +77,8 @@ def render(notebook: str | os.PathLike, parameters: dict[str, Any] | None, out_h
     return out_html
 
 
-def _execute(notebook: Path, parameters: dict[str, Any], out_html: Path, *, timeout: float, cwd: Path) -> Path:
+def _execute(notebook: Path, parameters: dict[str, Any], out_html: Path, *, timeout: float, cwd: Path,
+             progress: bool = False) -> Path:
     """Run the notebook into a temporary .ipynb beside ``out_html``; return its path."""
     import shutil
 
@@ -84,7 +92,7 @@ def _execute(notebook: Path, parameters: dict[str, Any], out_html: Path, *, time
     try:
         papermill.execute_notebook(
             str(notebook), tmp, parameters=parameters, kernel_name="python3", language="python",
-            progress_bar=False, log_output=False, request_save_on_cell_execute=False, cwd=str(cwd),
+            progress_bar=_progress(out_html) if progress else False, log_output=False, request_save_on_cell_execute=False, cwd=str(cwd),
             execution_timeout=timeout, kernel_manager_class=_kernel_manager_class(sockets, kernel_log),
         )
     except PapermillExecutionError as exc:
@@ -104,6 +112,11 @@ def _execute(notebook: Path, parameters: dict[str, Any], out_html: Path, *, time
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
     return Path(tmp)
+
+
+def _progress(out_html: Path) -> dict:
+    """papermill's progress bar (tqdm, on stderr): which report, cells run of all, time taken."""
+    return {"desc": f"mkslog report {out_html.stem}", "unit": "cell", "ascii": True, "ncols": 90, "leave": False}
 
 
 def _default_parameter(notebook: Path, name: str):
@@ -166,8 +179,9 @@ def _read_notebook(path: Path):
     return nbformat.read(str(path), as_version=4)
 
 
-def strip_for_report(nb):
-    """A copy of ``nb`` without the parameters cells, stderr outputs, and code cells left with no output."""
+def strip_for_report(nb, font: Path | None = None):
+    """A copy of ``nb`` without the parameters cells, stderr outputs, and code cells left with no
+    output; with ``font``, each SVG chart carries the glyphs of its text (:func:`~mkslog.report.fonts.embed_in_svg`)."""
     import copy
 
     nb = copy.deepcopy(nb)
@@ -182,6 +196,10 @@ def strip_for_report(nb):
                 continue
             for output in cell.outputs:
                 _set_chart_alt(output)
+                if font is not None and output.get("data", {}).get("image/svg+xml"):
+                    from .fonts import embed_in_svg
+
+                    output["data"]["image/svg+xml"] = embed_in_svg(output["data"]["image/svg+xml"], font)
         cells.append(cell)
     nb.cells = cells
     return nb
@@ -197,8 +215,9 @@ def _set_chart_alt(output) -> None:
     meta.setdefault("alt", html.unescape(found.group(1)) if found else "chart")
 
 
-def to_html(nb, *, lang: str = "en", title: str = "mkslog report") -> str:
-    """An executed notebook as one self-contained HTML page (no inputs, prompts or external URLs)."""
+def to_html(nb, *, lang: str = "en", title: str = "mkslog report", font: Path | None = None) -> str:
+    """An executed notebook as one self-contained HTML page (no inputs, prompts or external URLs);
+    with ``font``, the page and its charts carry the glyphs they show."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
@@ -206,13 +225,18 @@ def to_html(nb, *, lang: str = "en", title: str = "mkslog report") -> str:
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
         language_code=lang if lang in ("en", "ja") else "en", theme="light",
     )
-    nb = strip_for_report(nb)
+    nb = strip_for_report(nb, font)
     nb.metadata["title"] = title
     try:
         body, _ = exporter.from_notebook_node(nb)
     except Exception as exc:  # a template or output nbconvert cannot handle
         raise ReportError(f"could not convert the executed notebook to HTML: {type(exc).__name__}: {exc}") from exc
-    return _strip_css_comments(body)
+    page = _strip_css_comments(body)
+    if font is not None:
+        from .fonts import embed_in_page
+
+        page = embed_in_page(page, font)
+    return page
 
 
 def _strip_css_comments(page: str) -> str:

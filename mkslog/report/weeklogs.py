@@ -1,13 +1,14 @@
-"""The configured logs of the report's week, read once: :class:`WeekLogs`, and the frame helpers
-of its sections (:func:`fill_week`, :func:`has_timing`).
+"""The configured logs of the report's period, read once: :class:`PeriodLogs` (``WeekLogs`` is the
+same class), and the frame helpers of its sections (:func:`fill_period`, :func:`has_timing`).
 
-:class:`WeekLogs` parses each configured log once, keeps the rows of the report's week and of the
-week before in a temporary Parquet file, and hands out LazyFrames over that file: the dozen queries
+:class:`PeriodLogs` parses each configured log once, keeps the rows of the report's period (a day,
+an ISO week, a month or a range: :class:`mkslog.timespec.Period`) and of the period before in a
+temporary Parquet file, and hands out LazyFrames over that file: the dozen queries
 of a report read columns, not text, and memory stays bounded (the parse streams into the file).
 A log that is not there (no file matches, unreadable, unknown format) is recorded in
 ``WeekLogs.missing`` and its frame is None, so its section can say so in one line.
 
->>> logs = WeekLogs("mkslog.example.toml", "2026-W47")  # doctest: +SKIP
+>>> logs = PeriodLogs("mkslog.example.toml", resolve_period("month", "2026-11"))  # doctest: +SKIP
 >>> logs.access.select("path").head(1).collect()  # doctest: +SKIP
 """
 
@@ -24,7 +25,8 @@ from ..config import Config, load_config
 from ..errors import MkslogError
 from ..kinds import OWN_KINDS
 from ..present.html import Html
-from .week import Week, resolve_week
+from ..timespec import Period
+from .week import resolve_week
 
 #: The logs the weekly report reads: the access log, the application log and mkslog's own logs.
 REPORT_KINDS: tuple[str, ...] = ("access", "app", *OWN_KINDS)
@@ -33,26 +35,26 @@ REPORT_KINDS: tuple[str, ...] = ("access", "app", *OWN_KINDS)
 REPORT_ACCESS_COLUMNS = ("ts", "remote_addr", "path", "status", "request_time")
 
 
-class WeekLogs:
-    """The configured logs of one week (and the week before, for comparisons), parsed once.
+class PeriodLogs:
+    """The configured logs of one period (and the period before, for comparisons), parsed once.
 
-    ``config``: a :class:`~mkslog.config.Config` or the path of an mkslog.toml. ``week``: a
-    :class:`Week` or a spec for :func:`resolve_week`. ``tz``: the display timezone (default: the
+    ``config``: a :class:`~mkslog.config.Config` or the path of an mkslog.toml. ``period``: a
+    :class:`~mkslog.timespec.Period`, or a week spec for :func:`~mkslog.report.week.resolve_week`. ``tz``: the display timezone (default: the
     config's ``timezone``). Frames have ``ts`` in that timezone, so hours and days are local.
     ``access_columns``: the access-log fields to keep (default: those the weekly report reads;
     None: all, e.g. for ``user_agent`` or ``method``).
     """
 
-    def __init__(self, config: Config | str | os.PathLike | None, week: Week | str, *, tz: str | None = None,
+    def __init__(self, config: Config | str | os.PathLike | None, period: Period | str, *, tz: str | None = None,
                  kinds: Iterable[str] = REPORT_KINDS, workdir: str | os.PathLike | None = None,
                  access_columns: Iterable[str] | None = REPORT_ACCESS_COLUMNS):
         self.access_columns = None if access_columns is None else list(access_columns)
         self.config = config if isinstance(config, Config) else load_config(config)
         self.tz = tz or self.config.get("timezone") or "UTC"
-        self.week = week if isinstance(week, Week) else resolve_week(week, self.tz)
-        self.previous_week = self.week.previous()
+        self.period = period if isinstance(period, Period) else resolve_week(period, self.tz)
+        self.previous_period = self.period.previous()
         if workdir is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="mkslog-week-")
+            self._tmp = tempfile.TemporaryDirectory(prefix="mkslog-period-")
             workdir = self._tmp.name
         self.workdir = Path(workdir)
         self.stats: dict = {}
@@ -68,8 +70,8 @@ class WeekLogs:
         stats = ParseStats()
         path = self.workdir / f"{kind}.parquet"
         try:  # the front door, as the CLI calls it: the window is pushed into the parse
-            lf = scan(None, kind=kind, config=self.config, stats=stats, since=self.previous_week.start,
-                      until=self.week.end)
+            lf = scan(None, kind=kind, config=self.config, stats=stats, since=self.previous_period.start,
+                      until=self.period.end)
             if kind == "access" and self.access_columns is not None:
                 lf = lf.select(c for c in self.access_columns if c in lf.collect_schema())
             lf.sink_parquet(path)
@@ -82,15 +84,61 @@ class WeekLogs:
             return
         self._files[kind] = path
 
+    @property
+    def week(self) -> Period:
+        """The period (the name from when every report was weekly)."""
+        return self.period
+
+    @property
+    def previous_week(self) -> Period:
+        return self.previous_period
+
     def frame(self, kind: str, *, previous: bool = False) -> pl.LazyFrame | None:
-        """The rows of ``kind`` in the week (or the week before), ``ts`` in the display timezone;
+        """The rows of ``kind`` in the period (or the period before), ``ts`` in the display timezone;
         None when that log is missing."""
         from ..queries import between, in_timezone
 
         if kind not in self._files:
             return None
-        week = self.previous_week if previous else self.week
-        return in_timezone(between(pl.scan_parquet(self._files[kind]), week.start, week.end), self.tz)
+        period = self.previous_period if previous else self.period
+        return in_timezone(between(pl.scan_parquet(self._files[kind]), period.start, period.end), self.tz)
+
+    def rows(self, kind: str, *, previous: bool = False) -> int:
+        """How many records of ``kind`` the period (or the period before) holds; 0 for a missing log."""
+        lf = self.frame(kind, previous=previous)
+        return 0 if lf is None else lf.select(pl.len()).collect().item()
+
+    def has_previous(self, kind: str = "access") -> bool:
+        """Whether the period before holds any record of ``kind``: without one there is nothing to
+        compare with, and the report says so once instead of a column of dashes."""
+        return self.rows(kind, previous=True) > 0
+
+    def days_with_data(self, kind: str) -> list:
+        """The local dates of the period on which ``kind`` has at least one record."""
+        lf = self.frame(kind)
+        if lf is None:
+            return []
+        return sorted(lf.select(pl.col("ts").dt.date().unique()).collect().to_series().drop_nulls().to_list())
+
+    def coverage(self) -> pl.DataFrame:
+        """log, first, last, records, days_without_data, newest_before: per log read, the first and
+        last record in the period, the period's days without any record, and (when the period is
+        empty) the newest record of the period before, so a banner can say where the logs end."""
+        rows = []
+        for kind in self._files:
+            lf = self.frame(kind)
+            first, last, n = lf.select(pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"),
+                                     pl.len()).collect().row(0)
+            days = set(self.days_with_data(kind))
+            newest = None
+            if not n:
+                newest = self.frame(kind, previous=True).select(pl.col("ts").max()).collect().item()
+            rows.append({"log": kind, "first": first, "last": last, "records": n,
+                         "days_without_data": [d for d in self.period.days() if d not in days],
+                         "newest_before": newest})
+        ts = pl.Datetime("us", self.tz)
+        return pl.DataFrame(rows, schema={"log": pl.String, "first": ts, "last": ts, "records": pl.Int64,
+                                          "days_without_data": pl.List(pl.Date), "newest_before": ts})
 
     @property
     def access(self) -> pl.LazyFrame | None:
@@ -126,17 +174,33 @@ class WeekLogs:
         return threshold(self.config, name)
 
 
-def fill_week(df: pl.DataFrame, logs: WeekLogs, every: str = "1h", ts: str = "ts") -> pl.DataFrame:
+def fill_period(df: pl.DataFrame, logs: PeriodLogs, every: str = "1h", ts: str = "ts", *,
+                kind: str | None = None, previous: bool = False) -> pl.DataFrame:
     """``df`` (one row per ``every`` bucket, as ``requests_over_time`` or ``error_counts`` give it)
-    on the whole week's grid of buckets: a bucket the log has no row for counts 0 (the queries fill
-    only between the first and the last row)."""
-    grid = pl.datetime_range(logs.week.start, logs.week.end, every, closed="left", time_unit="us",
+    on the whole period's grid of buckets: a bucket the log has no row for counts 0 (the queries
+    fill only between the first and the last row). With ``kind``, buckets on days that log has no
+    record at all stay null: a day the log does not cover is "no data", not "zero errors".
+    ``previous``: the grid of the period before (``df`` from its frame)."""
+    period = logs.previous_period if previous else logs.period
+    grid = pl.datetime_range(period.start, period.end, every, closed="left", time_unit="us",
                              time_zone="UTC", eager=True).dt.convert_time_zone(logs.tz).alias(ts).to_frame()
     # an empty df still brings its columns: a week without errors is a grid of zeros, not a grid
     # without a count column (which failed the report's errors cell)
     grid = grid.with_columns(pl.col(ts).cast(df.schema[ts]))
     filled = grid.join(df, on=ts, how="left")
-    return filled.with_columns(pl.col(c).fill_null(0) for c, t in df.schema.items() if c != ts and t.is_integer())
+    counts = [c for c, t in df.schema.items() if c != ts and t.is_integer()]
+    if kind is None:
+        return filled.with_columns(pl.col(c).fill_null(0) for c in counts)
+    lf = logs.frame(kind, previous=previous)
+    days = [] if lf is None else lf.select(pl.col("ts").dt.date().unique()).collect().to_series().to_list()
+    covered = pl.col(ts).dt.date().is_in(pl.Series(days, dtype=pl.Date).implode())
+    return filled.with_columns(pl.when(covered).then(pl.col(c).fill_null(0)).otherwise(None).alias(c)
+                               for c in counts)
+
+
+#: The names from when every report was weekly.
+WeekLogs = PeriodLogs
+fill_week = fill_period
 
 
 def has_timing(access: pl.LazyFrame) -> bool:
@@ -146,4 +210,5 @@ def has_timing(access: pl.LazyFrame) -> bool:
     return bool(access.select(pl.col("request_time").is_not_null().any()).collect().item())
 
 
-__all__ = ["REPORT_ACCESS_COLUMNS", "REPORT_KINDS", "WeekLogs", "fill_week", "has_timing"]
+__all__ = ["REPORT_ACCESS_COLUMNS", "REPORT_KINDS", "PeriodLogs", "WeekLogs", "fill_period", "fill_week",
+           "has_timing"]

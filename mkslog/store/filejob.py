@@ -63,10 +63,10 @@ class ParsedChunk:
 def parse_by_day(parser: Parser, chunk: Chunk, name: str, schema: dict) -> ParsedChunk:
     """Parse one chunk and cut it by day (in a worker thread: polars and Arrow release the GIL)."""
     st = ParseStats()
-    df = parser.parse(chunk, name, st, schema=schema)
+    end, head, tail = chunk.offset + len(chunk.data), chunk.data[:HEAD], chunk.data[-HEAD:]
+    df = parser.parse(chunk, name, st, schema=schema)  # releases the chunk's bytes
     t = st.total
-    return ParsedChunk(by_day(df), t.lines, t.parsed, t.invalid_utf8, st.rejects(), chunk.offset + len(chunk.data),
-                       chunk.data[:HEAD], chunk.data[-HEAD:])
+    return ParsedChunk(by_day(df), t.lines, t.parsed, t.invalid_utf8, st.rejects(), end, head, tail)
 
 
 class FileJob:

@@ -16,19 +16,21 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ..files import durable_rename
 from ..parse.stats import REJECT_SCHEMA
 from .catalog import Catalog, PartEntry
 
+if TYPE_CHECKING:  # pyarrow loads when a part is written: a query over text never pays for it
+    import pyarrow as pa
+
 COMPACT_AT = 8  # small parts of one file and day that are merged into one
 NULL_DATE = "__HIVE_DEFAULT_PARTITION__"  # records without a timestamp
 
-DayGroup = tuple[str, pa.Table, int | None, int | None, int, int]  # date, rows, ts min/max (us), first/last line
+DayGroup = tuple[str, "pa.Table", int | None, int | None, int, int]  # date, rows, ts min/max (us), first/last line
 
 
 def by_day(df: pl.DataFrame) -> list[DayGroup]:
@@ -59,6 +61,8 @@ class PartWriter:
         self.final.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = self.final.with_name(f".{self.final.name}.tmp")
         self.schema, self.kind, self.date = schema, kind, date
+        import pyarrow.parquet as pq
+
         self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
         self.rows, self.min_ts, self.max_ts, self.first, self.last = 0, None, None, None, None
 
