@@ -28,9 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "mkslog.example.toml"
 #: Commands that read logs and show times: they take the window and the zone.
 WINDOWED = {"errors", "traffic", "top-ips", "endpoints", "latency", "slow", "status", "logins", "suspects", "ip",
-            "summary"}
+            "summary", "sql"}
 #: Commands whose answer is a table in one of the four output formats.
 TABLES = WINDOWED | {"parse", "ingest"}
+#: ``show`` prints the log's own lines (raw) or the parsed fields in a table format, to stdout (a live view).
+SHOW_FORMATS = {"raw", "table", "json", "csv", "markdown"}
 
 
 def leaf_commands(group: click.Group = main, prefix: tuple[str, ...] = ()):
@@ -85,12 +87,15 @@ def test_every_command_uses_the_vocabulary(name):
         assert opts["--top"].default in (10, None)
     if "--as" in opts:  # the output format
         choices = set(opts["--as"].type.choices)
-        assert choices in ({"table", "json", "csv", "markdown"}, {"text", "json"})
+        assert choices in ({"table", "json", "csv", "markdown"}, {"text", "json"}, SHOW_FORMATS)
+        assert choices != SHOW_FORMATS or name == "show"
     if name in TABLES:
         assert {"--as", "--output"} <= set(opts)
     if name in WINDOWED:
         assert {"--since", "--until", "--tz", "--store", "--config"} <= set(opts)
-    if name.startswith(("backup ", "health ")) or name == "config":
+    if name == "show":  # the window and the zone, not the store (it reads the text logs it may follow)
+        assert {"--since", "--until", "--tz", "--as", "--config"} <= set(opts)
+    if name.startswith(("backup ", "health ", "logs ")) or name == "config":
         assert "--as" in opts
 
 
@@ -109,6 +114,9 @@ def test_the_old_spellings_still_work(tmp_path):
     assert (tmp_path / "new.csv").read_text().startswith("remote_addr,requests,share\n")
     assert runner.invoke(main, ["parse", str(log), "--to", str(tmp_path / "r.jsonl")]).exit_code == 0
     assert json.loads((tmp_path / "r.jsonl").read_text())["ts"].startswith("2026-11-19T")
+    old_show = runner.invoke(main, ["show", str(log), "--output", "json"])
+    assert old_show.exit_code == 0 and old_show.stdout == runner.invoke(main, ["show", str(log), "--as", "json"]).stdout
+    assert json.loads(old_show.stdout)[0]["remote_addr"] == "203.0.113.7"
     config = runner.invoke(main, ["config", "--json", "--config", str(CONFIG)])
     assert json.loads(config.stdout) == json.loads(runner.invoke(main, ["config", "--as", "json", "--config",
                                                                         str(CONFIG)]).stdout)
@@ -139,6 +147,10 @@ CASES = [
     ("slow --over -1s {t}/access.log", "give e.g. 500ms"),
     ("report --timeout 0 --config {c}", "x>=1"),
     ("ingest --wait -1 --store {t}/store {t}/access.log", "x>=0"),
+    ("logs prune --older-than 0d --config {c}", "must be a positive age"),
+    ("logs prune --older-than -1d --config {c}", "give e.g. 500ms"),
+    ("show --interval 0 {t}/access.log", "x>=0.05"),
+    ("health db -n 0 --url postgresql://127.0.0.1:9/x", "x>=1"),
     ("health check --timeout 0 --url http://127.0.0.1:9 --log {t}/h.log", "positive number of seconds"),
     ("health metrics --cpu-interval 0 --log {t}/m.log", "positive number of seconds"),
     ("health cert --host localhost --warn-days -1", "x>=0"),
@@ -160,6 +172,8 @@ CASES = [
     ("health check --url http://127.0.0.1:9 --log {t}/afile/h.log", "give another --log"),
     ("backup create --root {t}/afile --data-dir {t}", "is a file"),
     ("backup daily --root {t}/afile --data-dir {t}", "is a file"),
+    ("backup test-restore --root {t} --workdir {t}/afile", "is a file"),
+    ("sql 'SELECT * FROM access' --table access={t}/access.log -o {t}/afile/x.csv", "create it or give another path"),
     # unreadable inputs
     ("top-ips {t}/nope.log", "check the path"),
     ("top-ips '{t}/nope*.log'", "check the pattern"),
@@ -171,6 +185,11 @@ CASES = [
     ("demo --config {t}/nope.toml", "check the --config path"),
     ("report --notebook {t}/nope.ipynb --config {c} -o {t}/reports", "give the path of an .ipynb file"),
     ("backup verify {t}/nope", "mkslog backup list"),
+    ("backup test-restore {t}/nope", "mkslog backup list"),
+    ("show {t}/nope.log", "check the path"),
+    ("show --follow -", "not standard input"),
+    ("sql 'SELECT COUNT(*) FROM access' --table access={t}/nope.log", "check the path"),
+    ("logs du --config {t}/nope.toml", "check the --config path"),
     ("backup restore {t}/nope --to {t}/restored", "mkslog backup list"),
     ("backup list --root {t}/nope", "give --root"),
     ("backup prune --root {t}/nope", "give --root"),
@@ -184,12 +203,22 @@ CASES = [
     ("parse --stats --tz Mars/Base {t}/access.log", "give an IANA name"),
     ("report --week foo --config {c}", "an ISO week such as 2026-W47"),
     ("report --tz Mars/Base --config {c}", "give an IANA name"),
+    ("report --day foo --config {c}", "give yesterday, today or a date such as 2026-11-18"),
+    ("report --month 7d --config {c}", "a month such as 2026-11"),
+    ("report --since 2026-11-01 --config {c}", "needs both --since and --until"),
+    ("report --day yesterday --week last --config {c}", "give one period"),
+    ("show --since soonish {t}/access.log", "give one of"),
+    ("sql 'SELECT COUNT(*) FROM access' --table access={t}/access.log --tz Mars/Base", "give an IANA name"),
     ("sample --end someday", "give a day as YYYY-MM-DD"),
     # bad addresses
     ("ip not-an-ip {t}/access.log", "is not an IP address"),
     ("health check --url not-a-url --log {t}/h.log", "give a full http:// or https:// URL"),
     ("health cert --host localhost --port 0", "give 1-65535"),
     ("health cert --host ''", "pass --host"),
+    ("health db --url not-a-url", "write it as postgresql://"),
+    ("top-ips --ip 300.1.1.1 {t}/access.log", "give e.g. 203.0.113.7"),
+    ("show --exclude-ip 10.0.0.0/33 {t}/access.log", "give e.g. 203.0.113.7"),
+    ("suspects --deny nginx --allow not-an-addr {t}/access.log", "write e.g. 10.0.0.0/8"),
     # unknown formats
     ("top-ips --format nope {t}/access.log", "give one of"),
     ("top-ips --log-format '%(' {t}/access.log", "gunicorn access_log_format"),
@@ -198,6 +227,13 @@ CASES = [
     ("parse --kind bogus --stats {t}/access.log", "is not one of"),
     ("config --as yaml", "is not one of"),
     ("health metrics --as yaml", "is not one of"),
+    ("logs du --as yaml", "is not one of"),
+    ("show --as yaml {t}/access.log", "is not one of"),
+    ("suspects --deny iptables {t}/access.log", "is not one of"),
+    ("top-ips --status abc {t}/access.log", "give a code (404), a class (5xx)"),
+    ("endpoints --where 'nonsense (((' {t}/access.log", "e.g. \"status >= 500"),
+    ("sql 'SELECT 1' --table nope", "give TABLE=PATH"),
+    ("sql 'SELEC x' --table access={t}/access.log", "the query names none of the tables"),
     ("errors --top --by day {t}/access.log", "give one"),
     ("ip 203.0.113.7 --as csv {t}/access.log", "choose --section"),
     ("parse {t}/access.log", "say what to do"),
@@ -207,6 +243,8 @@ CASES = [
     ("status {t}/empty.log", "nothing to answer from"),
     ("errors {t}/empty.log", "give kind="),
     ("parse -o {t}/records.csv {t}/empty.log", "nothing to answer from"),
+    ("show {t}/empty.log", "give kind="),
+    ("sql 'SELECT COUNT(*) FROM access' --table access={t}/empty.log", "nothing to answer from"),
 ]
 
 

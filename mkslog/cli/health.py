@@ -252,7 +252,8 @@ def cert_command(
 @health_group.command("db", short_help="PostgreSQL's slowest statements (pg_stat_statements).")
 @click.option("--url", help="PostgreSQL URL (default: MKS_DATABASE_URL in backup.env_file, else "
               "backup.database_url).")
-@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many statements.")
+@click.option("-n", "--top", "top", type=click.IntRange(min=1), default=10, show_default=True, metavar="N",
+              help="How many statements to show (the highest mean time first).")
 @config_option
 @json_option
 def db_command(url: str | None, top: int, config_path: str | None, as_json: bool) -> None:

@@ -21,6 +21,7 @@ from .common import config_option, deprecated, output_dir_callback
 
 #: The --week and --month forms: the ones resolve_period reads for them (not --since's "yesterday" or "7d").
 WEEK = re.compile(r"^((last|this)( +week)?|\d{4}-W\d{2})$", re.IGNORECASE)
+DAY = re.compile(r"^(last|this|yesterday|today|\d{4}-\d{2}-\d{2})$", re.IGNORECASE)
 MONTH = re.compile(r"^((last|this)( +month)?|\d{4}-\d{2})$", re.IGNORECASE)
 
 
@@ -32,6 +33,17 @@ def check_week(value: str | None) -> str | None:
     """
     if value is not None and not WEEK.match(value.strip()):
         raise click.BadParameter(f"{value!r}: give last, this, or an ISO week such as 2026-W47", param_hint="--week")
+    return value.strip() if value is not None else None
+
+
+def check_day(value: str | None) -> str | None:
+    """Refuse a --day that is not a day, naming the forms --day takes.
+
+    >>> check_day("2026-11-18")
+    '2026-11-18'
+    """
+    if value is not None and not DAY.match(value.strip()):
+        raise click.BadParameter(f"{value!r}: give yesterday, today or a date such as 2026-11-18", param_hint="--day")
     return value.strip() if value is not None else None
 
 
@@ -90,7 +102,7 @@ def chosen_period(day, week, month, since, until, tz: str):
 
 
 @click.command("report")
-@click.option("--day", metavar="DAY", help="A day: yesterday, today or a date such as 2026-11-18 (the daily checklist).")
+@click.option("--day", metavar="DAY", callback=lambda _c, _p, v: check_day(v), help="A day: yesterday, today or a date such as 2026-11-18 (the daily checklist).")
 @click.option("--week", metavar="WEEK", callback=lambda _c, _p, v: check_week(v),
               help="last, this, or an ISO week such as 2026-W47 (weeks start on Monday in the display timezone). "
                    "The default: --week last.")
