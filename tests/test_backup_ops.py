@@ -73,7 +73,7 @@ def with_mail(config: Path, port: int) -> Path:
 
 
 def test_extra_part_is_backed_up_and_verifies(setup):
-    made = cli("create", "--kind", "daily", "--config", setup["config"], "--extra", setup["le"], "--json")
+    made = cli("create", "--kind", "daily", "--config", setup["config"], "--extra", setup["le"], "--as", "json")
     assert made.exit_code == 0, made.output
     doc = json.loads(made.stdout)
     extra = [f for f in doc["files"] if f["name"].startswith("extra_")]
@@ -144,11 +144,11 @@ def test_backup_mail_without_smtp_server_is_refused_up_front(setup):
 
 
 def test_restore_part_env_puts_the_env_file_back_with_mode_0600(setup):
-    made = json.loads(cli("create", "--kind", "daily", "--config", setup["config"], "--json").stdout)
+    made = json.loads(cli("create", "--kind", "daily", "--config", setup["config"], "--as", "json").stdout)
     original = setup["env"].read_bytes()
     setup["env"].write_text("SECRET_KEY=changed\n")
     setup["env"].chmod(0o644)
-    done = cli("restore", made["path"], "--part", "env", "--config", setup["config"], "--json")
+    done = cli("restore", made["path"], "--part", "env", "--config", setup["config"], "--as", "json")
     assert done.exit_code == 0, done.output
     doc = json.loads(done.stdout)
     assert setup["env"].read_bytes() == original
@@ -169,7 +169,7 @@ def test_test_restore_checks_every_file_logs_and_cleans_up(setup, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     before = snapshot(setup["data"])
-    result = cli("test-restore", "--config", setup["config"], "--workdir", work, "--json")
+    result = cli("test-restore", "--config", setup["config"], "--workdir", work, "--as", "json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     files = sum(1 for _ in (p for p in setup["data"].rglob("*") if p.is_file() and not p.is_symlink()))

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 import mkslog
 import mkslog.queries as q
 from mkslog.cli.main import main
+from mkslog.cli.run import shared_columns
 from mkslog.present.tables import render, render_record, render_sections
 from mkslog.sample import generate
 
@@ -78,29 +79,29 @@ def app(week) -> pl.LazyFrame:
     (["status"], lambda a, p: q.status_breakdown(a)),
     (["latency"], lambda a, p: q.latency_stats(a)),
     (["latency", "--by", "endpoint", "--top", "5"], lambda a, p: q.latency_stats(a, by="endpoint", n=5)),
-    (["latency", "--by", "hour"], lambda a, p: q.latency_stats(a, by="hour")),
+    (["latency", "--by", "hour"], lambda a, p: shared_columns(q.latency_stats(a, by="hour"))),
     (["latency", "--by", "status"], lambda a, p: q.latency_stats(a, by="status")),
-    (["slow"], lambda a, p: q.slow_requests(a, "1s", n=20)),
-    (["slow", "--over", "5s", "--by-endpoint"], lambda a, p: q.slow_requests(a, "5s", n=20, by_endpoint=True)),
+    (["slow"], lambda a, p: q.slow_requests(a, "1s", n=10)),
+    (["slow", "--over", "5s", "--by-endpoint"], lambda a, p: q.slow_requests(a, "5s", n=10, by_endpoint=True)),
     (["errors"], lambda a, p: q.error_counts(p, "1h", fill=False)),
     (["errors", "--by", "day", "--zeros"], lambda a, p: q.error_counts(p, "1d")),
     (["errors", "--level", "warning", "--by", "day"], lambda a, p: q.error_counts(p, "1d", level="WARNING", fill=False)),
     (["errors", "--top"], lambda a, p: q.top_errors(p, 10)),
     (["errors", "--top", "2"], lambda a, p: q.top_errors(p, 2)),
-    (["logins"], lambda a, p: q.failed_logins(p, a, n=20)),
+    (["logins"], lambda a, p: shared_columns(q.failed_logins(p, a, n=10))),
     (["logins", "--by", "user", "--top", "5"], lambda a, p: q.failed_logins(p, a, by="user", n=5)),
-    (["logins", "--401"], lambda a, p: q.unauthorized(a, n=20)),
-    (["suspects"], lambda a, p: q.suspicious_ips(a, p).head(20)),
+    (["logins", "--401"], lambda a, p: q.unauthorized(a, n=10)),
+    (["suspects"], lambda a, p: q.suspicious_ips(a, p).head(10)),
 ])
 def test_json_output_is_the_library_answer(week, access, app, args, query):
-    result = mks(week, *args, "--output", "json")
+    result = mks(week, *args, "--as", "json")
     assert result.stdout == render(query(access, app), "json")
     assert result.stderr == ""
     json.loads(result.stdout)
 
 
 def test_summary_json_is_one_object(week, access, app):
-    result = mks(week, "summary", "--output", "json")
+    result = mks(week, "summary", "--as", "json")
     expected = q.summary(access, app, stats=[mkslog.ParseStats()])  # no rejects: rejected_lines 0
     assert result.stdout == render_record(expected, "json")
     doc = json.loads(result.stdout)
@@ -110,7 +111,7 @@ def test_summary_json_is_one_object(week, access, app):
 
 def test_ip_json_is_one_object_of_sections(week, access):
     ip = week[1]["bruteforce_ip"]
-    result = mks(week, "ip", ip, "--output", "json")
+    result = mks(week, "ip", ip, "--as", "json")
     assert result.stdout == render_sections(q.ip_activity(access, ip), "json", records=("overview",))
     doc = json.loads(result.stdout)
     assert list(doc) == ["overview", "endpoints", "statuses", "timeline"]
@@ -120,33 +121,36 @@ def test_ip_json_is_one_object_of_sections(week, access):
 
 def test_ip_csv_needs_one_section(week, access):
     ip = week[1]["top_ip"]
-    result = mks(week, "ip", ip, "--section", "endpoints", "--output", "csv")
+    result = mks(week, "ip", ip, "--section", "endpoints", "--as", "csv")
     assert result.stdout == render(q.ip_activity(access, ip)["endpoints"], "csv")
-    bad = mks(week, "ip", ip, "--output", "csv", ok=False)
+    bad = mks(week, "ip", ip, "--as", "csv", ok=False)
     assert bad.exit_code == 2 and "choose --section" in bad.stderr
 
 
 def test_ip_without_requests_says_so(week):
-    result = mks(week, "ip", "192.0.2.254", "--output", "json")
+    result = mks(week, "ip", "192.0.2.254", "--as", "json")
     assert "no requests from 192.0.2.254" in result.stderr
     assert json.loads(result.stdout)["overview"] is None
 
 
 def test_explicit_paths_and_formats(week, access):
     paths = sorted(str(p) for p in week[0].glob(ACCESS_GLOB))
-    result = run("top-ips", *paths, "--format", "timed", "--output", "csv")
+    result = run("top-ips", *paths, "--format", "timed", "--as", "csv")
     assert result.stdout == render(q.top_ips(access, 10), "csv")
-    result = run("endpoints", *paths, "--log-format", mkslog.formats.nginx.NAMED["timed"], "--output", "json")
+    result = run("endpoints", *paths, "--log-format", mkslog.formats.nginx.NAMED["timed"], "--as", "json")
     assert result.stdout == render(q.top_endpoints(access, 10), "json")
 
 
 def test_logins_with_explicit_app_log(week, access, app):
     paths = sorted(str(p) for p in week[0].glob(ACCESS_GLOB))
     # The config only for its source_timezone: the sample's app log is Tokyo time, not the machine's.
-    result = mks(week, "logins", *paths, "--app-log", week[0] / "app" / "app.log", "--output", "json")
-    assert result.stdout == render(q.failed_logins(app, access, n=20), "json")
-    without_app = mks(week, "logins", *paths, "--output", "json")  # explicit PATHS, no --app-log: access log only
-    assert without_app.stdout == render(q.failed_logins(None, access, n=20), "json")
+    result = mks(week, "logins", *paths, "--app-log", week[0] / "app" / "app.log", "--as", "json")
+    assert result.stdout == render(shared_columns(q.failed_logins(app, access, n=10)), "json")
+    without_app = mks(week, "logins", *paths, "--as", "json")  # explicit PATHS, no --app-log: access log only
+    not_read = shared_columns(q.failed_logins(None, access, n=10)).with_columns(
+        pl.lit(None, pl.Int64).alias("app_failures"), pl.lit(None, pl.Int64).alias("users"))
+    assert without_app.stdout == render(not_read, "json")  # not read is null, not 0
+    assert "app log was not read" in without_app.stderr
 
 
 # --- time windows --------------------------------------------------------------------------------
@@ -165,15 +169,15 @@ def _day_counts(week, day: str) -> Counter:
 
 
 def test_since_until_select_one_local_day(week):
-    result = mks(week, "top-ips", "--since", "2026-11-19", "--until", "2026-11-19", "--top", "5", "--output", "json")
+    result = mks(week, "top-ips", "--since", "2026-11-19", "--until", "2026-11-19", "--top", "5", "--as", "json")
     expected = sorted(_day_counts(week, "2026-11-19").items(), key=lambda kv: (-kv[1], kv[0]))[:5]
     assert [(r["remote_addr"], r["requests"]) for r in json.loads(result.stdout)] == expected
 
 
 def test_iso_week_and_timezone(week):
-    whole = json.loads(mks(week, "summary", "--since", "2026-W47", "--until", "2026-W47", "--output", "json").stdout)
+    whole = json.loads(mks(week, "summary", "--since", "2026-W47", "--until", "2026-W47", "--as", "json").stdout)
     assert whole["requests"] == week[1]["requests"]
-    utc = json.loads(mks(week, "traffic", "--tz", "UTC", "--output", "json").stdout)
+    utc = json.loads(mks(week, "traffic", "--tz", "UTC", "--as", "json").stdout)
     assert utc[0]["ts"] == "2026-11-15T00:00:00+00:00"  # Monday 00:04 in Tokyo is Sunday in UTC
     assert sum(r["requests"] for r in utc) == week[1]["requests"]
 
@@ -199,13 +203,13 @@ def test_top_ips_table(week):
 def test_errors_table(week):
     assert mks(week, "errors", "--by", "day").stdout == (
         "ERROR records per day\n"
-        "ts                        count\n"
-        "2026-11-16 00:00:00+0900      2\n"
-        "2026-11-17 00:00:00+0900      1\n"
-        "2026-11-18 00:00:00+0900     24\n"
-        "2026-11-19 00:00:00+0900      4\n"
-        "2026-11-20 00:00:00+0900      1\n"
-        "2026-11-21 00:00:00+0900      1\n"
+        "ts                         count\n"
+        "2026-11-16T00:00:00+09:00      2\n"
+        "2026-11-17T00:00:00+09:00      1\n"
+        "2026-11-18T00:00:00+09:00     24\n"
+        "2026-11-19T00:00:00+09:00      4\n"
+        "2026-11-20T00:00:00+09:00      1\n"
+        "2026-11-21T00:00:00+09:00      1\n"
     )
 
 
@@ -224,13 +228,13 @@ def test_outage_status_table(week):
 
 
 def test_markdown_output(week):
-    text = mks(week, "latency", "--output", "markdown").stdout
+    text = mks(week, "latency", "--as", "markdown").stdout
     assert text.startswith("### Response time (ms)\n\n| count | mean_ms | p50_ms | p90_ms | p95_ms | p99_ms | max_ms |\n")
 
 
 def test_out_file(week, tmp_path):
     target = tmp_path / "status.csv"
-    result = mks(week, "status", "--output", "csv", "-o", target)
+    result = mks(week, "status", "--as", "csv", "-o", target)
     assert result.stdout == ""
     rows = list(csv.DictReader(io.StringIO(target.read_text())))
     assert sum(int(r["requests"]) for r in rows) == week[1]["requests"]
@@ -244,9 +248,9 @@ def test_out_file(week, tmp_path):
     (["top-ips", "--since", "soonish"], 1, "Error: cannot understand time 'soonish'"),
     (["top-ips", "--since", "today", "--until", "yesterday"], 1, "is not before --until"),
     (["top-ips", "--tz", "Mars/Base"], 1, "Error: unknown timezone 'Mars/Base'"),
-    (["traffic", "--every", "daily"], 2, "give a number and a unit"),
-    (["top-ips", "--output", "yaml"], 2, "Invalid value for '--output'"),
-    (["top-ips", "--top", "0"], 2, "Invalid value for '--top'"),
+    (["traffic", "--every", "daily"], 2, "give a positive whole number and a unit"),
+    (["top-ips", "--as", "yaml"], 2, "Invalid value for '--as'"),
+    (["top-ips", "--top", "0"], 2, "'--top': 0 is not in the range"),
     (["latency", "--by", "week"], 2, "Invalid value for '--by'"),
     (["slow", "--over", "quick"], 1, "Error: cannot understand duration 'quick'"),
     (["errors", "--level", "LOUD"], 2, "Invalid value for '--level'"),
@@ -271,11 +275,11 @@ def test_rejects_give_one_warning_line(tmp_path):
     log = tmp_path / "access.log"
     log.write_text('1.2.3.4 - - [20/Nov/2026:10:00:00 +0900] "GET / HTTP/1.1" 200 5 "-" "ua" 0.010 0.010\n'
                    "this is not an access log line\n")
-    result = run("top-ips", log, "--format", "timed", "--output", "json")
+    result = run("top-ips", log, "--format", "timed", "--as", "json")
     assert json.loads(result.stdout) == [{"remote_addr": "1.2.3.4", "requests": 1, "share": 1.0}]
     assert result.stderr == ("Warning: 1 of 2 lines did not parse and were left out; "
                              "see them with `mkslog parse --rejects PATHS`\n")
-    summary = run("summary", log, "--format", "timed", "--output", "json")
+    summary = run("summary", log, "--format", "timed", "--as", "json")
     assert json.loads(summary.stdout)["rejected_lines"] == 1 and summary.stderr.startswith("Warning: 1 of 2")
 
 
@@ -321,7 +325,7 @@ def test_control_characters_never_reach_the_terminal(hostile, output):
     ]
     seen = ""
     for args in commands:
-        result = run(*args, "--format", "timed", "--output", output)
+        result = run(*args, "--format", "timed", "--as", output)
         assert "\x1b" not in result.output and "\x07" not in result.output, args
         assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.output), args
         seen += result.stdout
@@ -330,12 +334,12 @@ def test_control_characters_never_reach_the_terminal(hostile, output):
 
 def test_csv_cells_are_guarded_against_formulas(hostile):
     access, app = hostile
-    ua = run("ip", "203.0.113.10", access, "--format", "timed", "--section", "overview", "--output", "csv").stdout
+    ua = run("ip", "203.0.113.10", access, "--format", "timed", "--section", "overview", "--as", "csv").stdout
     assert next(csv.DictReader(io.StringIO(ua)))["user_agents"] == "'" + FORMULA
-    users = run("logins", access, "--format", "timed", "--by", "user", "--app-log", app, "--output", "csv").stdout
+    users = run("logins", access, "--format", "timed", "--by", "user", "--app-log", app, "--as", "csv").stdout
     names = [row["username"] for row in csv.DictReader(io.StringIO(users))]
     assert "'" + FORMULA in names and FORMULA not in names
-    paths = run("endpoints", access, "--format", "timed", "--raw", "--output", "csv").stdout
+    paths = run("endpoints", access, "--format", "timed", "--raw", "--as", "csv").stdout
     cells = [row["endpoint"] for row in csv.DictReader(io.StringIO(paths))]
     assert "'=cmd|'%20/C%20calc'!A0" in cells and not any(c.startswith("=") for c in cells)
 
@@ -347,25 +351,25 @@ def test_parse_stats_and_rejects(tmp_path, week):
     log = tmp_path / "access.log"
     log.write_text('1.2.3.4 - - [20/Nov/2026:10:00:00 +0900] "GET / HTTP/1.1" 200 5 "-" "ua" 0.010 0.010\n'
                    "garbage\n")
-    stats = json.loads(run("parse", log, "--format", "timed", "--stats", "--output", "json").stdout)
+    stats = json.loads(run("parse", log, "--format", "timed", "--stats", "--as", "json").stdout)
     assert [(s["lines"], s["parsed"], s["rejected"]) for s in stats] == [(2, 1, 1)]
-    rejects = json.loads(run("parse", log, "--format", "timed", "--rejects", "--output", "json").stdout)
+    rejects = json.loads(run("parse", log, "--format", "timed", "--rejects", "--as", "json").stdout)
     assert [(r["line_no"], r["line"]) for r in rejects] == [(2, "garbage")]
     out = tmp_path / "out.csv"
-    result = run("parse", log, "--format", "timed", "--to", out)
+    result = run("parse", log, "--format", "timed", "-o", out)
     assert "2 lines read, 1 parsed, 1 rejected" in result.stderr
     assert out.read_text().count("\n") == 2  # header + one record
     assert run("parse", log, ok=False).exit_code == 2
 
 
 def test_config_json_shows_origins(week):
-    doc = json.loads(mks(week, "config", "--json").stdout)
+    doc = json.loads(mks(week, "config", "--as", "json").stdout)
     assert doc["values"]["timezone"] == {"value": TZ, "from": f"file {Path(week[2]).resolve()}"}
     assert doc["values"]["thresholds.cpu"]["from"] == "default"
 
 
 def test_sample_command(tmp_path):
-    result = run("sample", "--out", tmp_path / "s", "--days", "1", "--scale", "0.05")
+    result = run("sample", "-o", tmp_path / "s", "--days", "1", "--scale", "0.05")
     assert "nginx/mirai-knowledge-system-access.log" in result.stdout
     assert (tmp_path / "s" / "app" / "app.log").is_file()
 
@@ -409,7 +413,7 @@ def test_query_commands_are_registered():
 
 
 def test_timestamps_render_with_offsets(week):
-    first = json.loads(mks(week, "traffic", "--output", "json").stdout)[0]["ts"]
+    first = json.loads(mks(week, "traffic", "--as", "json").stdout)[0]["ts"]
     assert datetime.fromisoformat(first).utcoffset().total_seconds() == 9 * 3600
 
 

@@ -99,7 +99,7 @@ def test_combined_plus_request_time_is_detected_and_the_warning_names_the_format
     assert f"Warning: {stats.warnings[0]}" in result.output
     assert "gunicorn_timed" not in result.output
     # the suggested format, named, gives latencies
-    named = cli("latency", "--output", "json", "--log-format", suggested.replace("$extra_1", "$request_time"), ISUCON)
+    named = cli("latency", "--as", "json", "--log-format", suggested.replace("$extra_1", "$request_time"), ISUCON)
     assert named.exit_code == 0, named.output
     assert json.loads(named.output)[0]["count"] == 1876
 
@@ -122,17 +122,17 @@ def test_gunicorn_behind_a_proxy_counts_the_forwarded_client_by_default():
 
 def test_client_forwarded_on_the_query_commands(tmp_path, no_config):
     log = DATA / "nginx-main-behind-lb.log"
-    remote = json.loads(cli("top-ips", "--output", "json", "--format", "main", log).output)
+    remote = json.loads(cli("top-ips", "--as", "json", "--format", "main", log).output)
     assert [(r["remote_addr"], r["requests"]) for r in remote] == [("10.0.0.5", 4), ("10.0.0.6", 1)]
-    forwarded = json.loads(cli("top-ips", "--output", "json", "--client", "forwarded", log).output)
+    forwarded = json.loads(cli("top-ips", "--as", "json", "--client", "forwarded", log).output)
     assert [(r["remote_addr"], r["requests"]) for r in forwarded] == [
         ("203.0.113.7", 3), ("10.0.0.6", 1), ("198.51.100.23", 1)]
-    ip = json.loads(cli("ip", "203.0.113.7", "--client", "forwarded", "--section", "overview", "--output", "json",
+    ip = json.loads(cli("ip", "203.0.113.7", "--client", "forwarded", "--section", "overview", "--as", "json",
                         log).output)
     assert ip["requests"] == 3
-    logins = json.loads(cli("logins", "--401", "--client", "forwarded", "--output", "json", log).output)
+    logins = json.loads(cli("logins", "--401", "--client", "forwarded", "--as", "json", log).output)
     assert [(r["remote_addr"], r["requests"]) for r in logins] == [("198.51.100.23", 1)]
-    suspects = cli("suspects", "--client", "forwarded", "--output", "json", log)
+    suspects = cli("suspects", "--client", "forwarded", "--as", "json", log)
     assert suspects.exit_code == 0 and "10.0.0.5" not in suspects.output
 
 
@@ -142,7 +142,7 @@ def test_client_address_in_the_config_reaches_scan_and_the_report(tmp_path):
     config.write_text(f'client_address = "forwarded"\n[logs.access]\npaths = ["{log}"]\nformat = "main"\n')
     # the weekly report reads the configured logs like this
     assert top_ips(mkslog.scan(None, config=str(config)), 1)["remote_addr"].item() == "203.0.113.7"
-    assert cli("top-ips", "--output", "json", config=config).output.count("203.0.113.7") == 1
+    assert cli("top-ips", "--as", "json", config=config).output.count("203.0.113.7") == 1
     # a format without a forwarded field: remote_addr, and a warning says so
     result = cli("top-ips", "--format", "combined", CORPUS / "lnav__logfile_access_log.1", config=config)
     assert result.exit_code == 0
@@ -159,20 +159,20 @@ def test_errors_reads_each_error_log_as_its_kind(no_config):
     nginx_errors = len(re.findall(r"^\S+ \S+ \[(error|crit|alert|emerg)\]", nginx.read_text(), re.M))
     assert (gunicorn_errors, nginx_errors) == (4, 4)
     for paths, expected in (([gunicorn], 4), ([nginx], 4), ([gunicorn, nginx], 8)):
-        result = cli("errors", "--by", "day", "--output", "json", *paths)
+        result = cli("errors", "--by", "day", "--as", "json", *paths)
         assert result.exit_code == 0, result.output
         assert sum(r["count"] for r in json.loads(result.output)) == expected
-    critical = json.loads(cli("errors", "--level", "CRITICAL", "--by", "day", "--output", "json", nginx).output)
+    critical = json.loads(cli("errors", "--level", "CRITICAL", "--by", "day", "--as", "json", nginx).output)
     assert sum(r["count"] for r in critical) == 3  # crit, alert, emerg
-    top = json.loads(cli("errors", "--top", "5", "--output", "json", gunicorn).output)
+    top = json.loads(cli("errors", "--top", "5", "--as", "json", gunicorn).output)
     assert sorted((r["exc_type"] or "-", r["message"]) for r in top) == [
         ("-", "WORKER TIMEOUT (pid:815)"), ("-", "WORKER TIMEOUT (pid:822)"),
         ("-", "Worker (pid:815) was sent SIGKILL! Perhaps out of memory?"), ("SystemExit", "1")]
     # the real gunicorn error log of the corpus: no errors in it, and no complaint about its format
-    corpus = cli("errors", "--output", "json", GUNICORN_ERROR)
+    corpus = cli("errors", "--as", "json", GUNICORN_ERROR)
     assert corpus.exit_code == 0 and json.loads(corpus.output) == []
     # --kind forces the kind; an access log is refused with a reason
-    forced = cli("errors", "--kind", "gunicorn-error", "--by", "day", "--output", "json", gunicorn)
+    forced = cli("errors", "--kind", "gunicorn-error", "--by", "day", "--as", "json", gunicorn)
     assert sum(r["count"] for r in json.loads(forced.output)) == 4
     wrong = cli("errors", CORPUS / "lnav__logfile_access_log.1")
     assert wrong.exit_code == 1 and "is a(n) access log; errors reads app, gunicorn-error, nginx-error" in wrong.output
@@ -180,16 +180,16 @@ def test_errors_reads_each_error_log_as_its_kind(no_config):
 
 def test_datefmt_reaches_the_app_log_reader(no_config):
     app = DATA / "app-dmy-datefmt.log"
-    errors = cli("errors", "--by", "day", "--datefmt", DMY, "--output", "json", app)
+    errors = cli("errors", "--by", "day", "--datefmt", DMY, "--as", "json", app)
     assert errors.exit_code == 0, errors.output
     assert [(r["ts"][:10], r["count"]) for r in json.loads(errors.output)] == [("2026-11-18", 1), ("2026-11-19", 1)]
-    parsed = cli("parse", "--kind", "app", "--stats", "--datefmt", DMY, "--output", "json", app)
+    parsed = cli("parse", "--kind", "app", "--stats", "--datefmt", DMY, "--as", "json", app)
     assert [(r["format"], r["lines"], r["parsed"]) for r in json.loads(parsed.output)] == [("mks", 8, 8)]
     df = mkslog.read(str(app), kind="app", datefmt=DMY, source_tz="UTC")
     assert df["ts"].null_count() == 0 and len(df) == 4
     access = DATA / "nginx-main-behind-lb.log"
     for command in ("logins", "suspects", "summary"):
-        result = cli(command, "--app-log", str(app), "--datefmt", DMY, "--output", "json", access)
+        result = cli(command, "--app-log", str(app), "--datefmt", DMY, "--as", "json", access)
         assert result.exit_code == 0, (command, result.output)
-    summary = json.loads(cli("summary", "--app-log", str(app), "--datefmt", DMY, "--output", "json", access).output)
+    summary = json.loads(cli("summary", "--app-log", str(app), "--datefmt", DMY, "--as", "json", access).output)
     assert summary["app_errors"] == 2

@@ -24,7 +24,7 @@ def cli(*args):
 
 
 def suspects() -> list[dict]:
-    return json.loads(cli("suspects", "--config", CONFIG, "--output", "json").stdout)
+    return json.loads(cli("suspects", "--config", CONFIG, "--as", "json").stdout)
 
 
 @pytest.mark.parametrize("style, rule", [("nginx", r"deny ([0-9a-f.:]+);"), ("ufw", r"ufw deny from ([0-9a-f.:]+)")])

@@ -149,7 +149,7 @@ def test_helpers():
 def test_cli_filters_narrow_every_query(access):
     expected = sum(r["status"] >= 500 and r["ip"].startswith("10.") for r in access)
     result = CliRunner().invoke(main, ["status", "--config", CONFIG, "--status", "5xx", "--ip", "10.0.0.0/8",
-                                       "--output", "json"])
+                                       "--as", "json"])
     assert result.exit_code == 0, result.output
     assert sum(row["requests"] for row in json.loads(result.stdout)) == expected > 0
     bad = CliRunner().invoke(main, ["top-ips", "--config", CONFIG, "--ip", "not-an-ip"])
@@ -159,7 +159,7 @@ def test_cli_filters_narrow_every_query(access):
 
 def test_cli_errors_where_applies_to_the_records():
     result = CliRunner().invoke(main, ["errors", "--config", CONFIG, "--where", "message LIKE '%timeout%'",
-                                       "--by", "day", "--output", "json"])
+                                       "--by", "day", "--as", "json"])
     assert result.exit_code == 0, result.output
     app = [line for line in lines("sample_logs/app/app.log*") if (m := APP_START.match(line)) and
            m["level"] in ("ERROR", "CRITICAL") and "timeout" in line.split(": ", 1)[-1]]

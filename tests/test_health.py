@@ -698,7 +698,7 @@ def test_every_health_command_has_help():
     for command in ("check", "metrics", "cert"):
         result = run("health", command, "--help")
         assert result.exit_code == 0
-        assert "--json" in result.output and "--config" in result.output
+        assert "--as" in result.output and "--config" in result.output
 
 
 # --------------------------------------------------------------------------------------------

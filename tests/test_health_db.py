@@ -47,7 +47,7 @@ def test_slow_queries_new_column_names(cluster):
     assert len(slow) == 1 and slow[0].calls == 1 and slow[0].mean_ms >= 200
     assert rows[0] == slow[0]  # the slowest by mean time comes first
     assert [r.mean_ms for r in rows] == sorted((r.mean_ms for r in rows), reverse=True)
-    result = cli("--url", url(cluster, "mirai"), "--top", "1", "--json")
+    result = cli("--url", url(cluster, "mirai"), "-n", "1", "--as", "json")
     assert result.exit_code == 0, result.output
     [doc] = json.loads(result.stdout)
     assert doc["query"].startswith("SELECT pg_sleep") and doc["calls"] == 1

@@ -137,7 +137,7 @@ def test_cli_period_options_and_file_names():
 @pytest.mark.slow
 def test_a_monthly_report_of_the_sample_logs(tmp_path):
     out = tmp_path / "out"
-    result = CliRunner().invoke(CLI, ["report", "--month", "2026-11", "--config", str(CONFIG), "--out", str(out),
+    result = CliRunner().invoke(CLI, ["report", "--month", "2026-11", "--config", str(CONFIG), "-o", str(out),
                                       "--lang", "en", "--progress"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     html = out / "mks-monthly-2026-11.html"

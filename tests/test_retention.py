@@ -74,7 +74,7 @@ def test_prune_dry_run_lists_and_keeps_everything(tree):
 
 
 def test_prune_removes_only_old_rotated_members_inside_the_configured_folders(tree):
-    result = cli("logs", "prune", "--older-than", "30d", "--json", "--config", tree["config"])
+    result = cli("logs", "prune", "--older-than", "30d", "--as", "json", "--config", tree["config"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     gone = {"n2", "n3", "err_old", "app_dated"}
@@ -132,7 +132,7 @@ def test_bad_age_is_a_clear_error(tree):
 
 def test_du_sizes_the_log_folders_the_store_and_the_backups(tree, tmp_path):
     put(tmp_path / "backups/daily/20261116/data.tar.gz", 7000, 0)
-    result = cli("logs", "du", "--json", "--config", tree["config"])
+    result = cli("logs", "du", "--as", "json", "--config", tree["config"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert [(d["what"], Path(d["path"]).name, d["bytes"], d["files"], d["exists"]) for d in doc] == [

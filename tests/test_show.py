@@ -54,7 +54,7 @@ def test_show_multiline_records_whole_and_as_json():
     start = app.index(lines[0])
     assert app[start:start + len(lines)] == lines
     as_json = CliRunner().invoke(main, ["show", "--config", CONFIG, "--kind", "app", "--level", "ERROR", "-n", "1",
-                                        "--output", "json"])
+                                        "--as", "json"])
     record = json.loads(as_json.stdout)[0]
     assert record["level"] == "ERROR" and record["n_lines"] == len(lines)
 

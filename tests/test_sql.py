@@ -74,7 +74,7 @@ def test_wrong_queries_say_why(query, words):
 
 
 def test_cli_sql_json_and_errors():
-    result = CliRunner().invoke(main, ["sql", "--config", CONFIG, "--output", "json", "--status", "5xx",
+    result = CliRunner().invoke(main, ["sql", "--config", CONFIG, "--as", "json", "--status", "5xx",
                                        "SELECT COUNT(*) AS n FROM access"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [{"n": mkslog.scan(config=CONFIG, filters={"status": "5xx"})

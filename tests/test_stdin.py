@@ -35,7 +35,7 @@ def expected_top(n: int) -> list[dict]:
 @pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
 def test_top_ips_on_stdin_reads_every_line(compress):
     data = SHOP.read_bytes()
-    result = mkslog_cli("top-ips", "--top", "3", "--output", "json", "-",
+    result = mkslog_cli("top-ips", "--top", "3", "--as", "json", "-",
                         stdin=gzip.compress(data) if compress else data)
     assert result.returncode == 0, result.stderr
     assert result.stderr == b""
@@ -46,11 +46,11 @@ def test_top_ips_on_stdin_reads_every_line(compress):
 
 def test_errors_and_parse_on_gzip_stdin():
     data = gzip.compress(APP.read_bytes())
-    errors = mkslog_cli("errors", "--by", "day", "--output", "json", "-", stdin=data)
+    errors = mkslog_cli("errors", "--by", "day", "--as", "json", "-", stdin=data)
     assert errors.returncode == 0, errors.stderr
     expected = error_counts(mkslog.scan(str(APP), kind="app"), "1d", fill=False)
     assert sum(r["count"] for r in json.loads(errors.stdout)) == expected["count"].sum() > 0
-    parsed = mkslog_cli("parse", "--kind", "app", "--stats", "--output", "json", "-", stdin=data)
+    parsed = mkslog_cli("parse", "--kind", "app", "--stats", "--as", "json", "-", stdin=data)
     assert parsed.returncode == 0, parsed.stderr
     row = json.loads(parsed.stdout)[0]
     assert (row["file"], row["lines"], row["parsed"], row["bytes"]) == ("<stdin>", 165, 165, APP.stat().st_size)
@@ -58,7 +58,7 @@ def test_errors_and_parse_on_gzip_stdin():
 
 def test_truncated_gzip_on_stdin_keeps_its_lines_and_says_so():
     data = gzip.compress(SHOP.read_bytes())[:20000]
-    result = mkslog_cli("parse", "--stats", "--output", "json", "-", stdin=data)
+    result = mkslog_cli("parse", "--stats", "--as", "json", "-", stdin=data)
     assert result.returncode == 0
     row = json.loads(result.stdout)[0]
     assert 0 < row["lines"] < 1000 and row["lines"] == row["parsed"] + row["rejected"]
@@ -86,7 +86,7 @@ def test_named_pipe_is_detected_and_parsed_from_one_read(tmp_path, compress):
 
 
 def test_process_substitution_gets_every_line():
-    shell = f"PYTHONPATH='{ROOT}' '{sys.executable}' -m mkslog parse --stats --output json <(cat '{SHOP}')"
+    shell = f"PYTHONPATH='{ROOT}' '{sys.executable}' -m mkslog parse --stats --as json <(cat '{SHOP}')"
     result = subprocess.run(["bash", "-c", shell], capture_output=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     row = json.loads(result.stdout)[0]

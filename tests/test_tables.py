@@ -4,9 +4,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -106,7 +108,7 @@ def test_markdown_output_of_the_cli_runs_no_html(tmp_path):
     log = tmp_path / "script.log"
     log.write_text(f'203.0.113.9 - - [20/Nov/2026:10:00:00 +0900] "GET /{SCRIPT} HTTP/1.1" 404 5 "-" "{SCRIPT}" '
                    "0.010 0.010\n", encoding="utf-8")
-    out = CliRunner().invoke(main, ["endpoints", str(log), "--raw", "--format", "timed", "--output", "markdown"])
+    out = CliRunner().invoke(main, ["endpoints", str(log), "--raw", "--format", "timed", "--as", "markdown"])
     assert out.exit_code == 0, out.output
     assert "<script>" not in out.output and "| /&lt;script&gt;alert(1)&lt;/script&gt; | 1 |" in out.output
 
@@ -114,3 +116,36 @@ def test_markdown_output_of_the_cli_runs_no_html(tmp_path):
 def test_plain_tables_for_pipes_are_one_line_per_row():
     out = render(pl.DataFrame({"path": ["/a\nb\tc\x1b[2J"], "n": [1]}), "table", terminal=False)
     assert out.splitlines() == ["path             n", "/a\\nb\\tc\\x1b[2J  1"]
+
+
+# --- one precision per column, times as ISO with the offset (issue 17) ---------------------------
+
+
+def test_a_table_column_has_one_precision():
+    df = pl.DataFrame({"endpoint": ["/a", "/b", "/c"], "p99_ms": [1361.09, 267.7, 30006.0], "p50_ms": [48.0, 188.0, 26.0]})
+    lines = render(df, "table", terminal=False).splitlines()
+    assert lines == [
+        "endpoint     p99_ms  p50_ms",
+        "/a         1,361.09      48",
+        "/b           267.70     188",
+        "/c        30,006.00      26",
+    ]
+    assert render(df, "markdown").splitlines()[2] == "| /a | 1,361.09 | 48 |"
+
+
+def test_times_are_iso_with_the_offset_and_one_precision_everywhere():
+    tz = "Asia/Tokyo"
+    df = pl.DataFrame({
+        "remote_addr": ["198.51.100.23"],
+        # an access log time (seconds) beside an app log time (milliseconds), as in `logins`
+        "first_seen": pl.Series([datetime(2026, 11, 19, 3, 0, 9)]).dt.replace_time_zone(tz),
+        "last_seen": pl.Series([datetime(2026, 11, 19, 3, 59, 45, 371000)]).dt.replace_time_zone(tz),
+    })
+    expected = ["2026-11-19T03:00:09.000+09:00", "2026-11-19T03:59:45.371+09:00"]
+    assert render(df, "csv").splitlines()[1] == "198.51.100.23," + ",".join(expected)
+    doc = json.loads(render(df, "json"))[0]
+    assert [doc["first_seen"], doc["last_seen"]] == expected
+    assert render(df, "table", terminal=False).splitlines()[1].split()[1:] == expected
+    seconds = df.with_columns(pl.col("last_seen").dt.truncate("1s"))
+    assert json.loads(render(seconds, "json"))[0]["last_seen"] == "2026-11-19T03:59:45+09:00"
+    assert json.loads(render_record(df, "json"))["first_seen"] == expected[0]

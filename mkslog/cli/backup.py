@@ -2,7 +2,7 @@
 
 Each command resolves its defaults from mkslog.toml (``[backup]``, else the manual's paths), calls one
 function of :mod:`mkslog.backup` (create, verify, prune, restore), and prints a short text or, with
-``--json``, one JSON document. Failures raise BackupError, which MkslogGroup prints as ``Error: ...``
+``--as json``, one JSON document. Failures raise BackupError, which MkslogGroup prints as ``Error: ...``
 with exit code 1; a backup directory is not checked by click (``readable=False``), so that one the
 user cannot read gets the library's message saying how to fix it, not a usage error.
 """
@@ -64,7 +64,7 @@ def _emit(as_json: bool, doc: dict[str, Any], text: str) -> None:
 
 @contextmanager
 def _json_failure(as_json: bool, **context: Any) -> Iterator[None]:
-    """With --json, a failure still prints one JSON document (status "failed") before ``Error: ...``."""
+    """With --as json, a failure still prints one JSON document (status "failed") before ``Error: ...``."""
     try:
         yield
     except PartialBackupError as exc:

@@ -200,7 +200,7 @@ def metrics_command(
 @click.option("--host", help="Server to check (default: health.cert_host).")
 @click.option("--port", type=int, help="TLS port (default: health.cert_port, 443).")
 @click.option(
-    "--warn-days", type=int, help="Warn when fewer days than this are left (default: health.warn_days, 21)."
+    "--warn-days", type=click.IntRange(min=0), help="Warn when fewer days than this are left (default: health.warn_days, 21)."
 )
 @click.option(
     "--cafile",
@@ -252,7 +252,8 @@ def cert_command(
 @health_group.command("db", short_help="PostgreSQL's slowest statements (pg_stat_statements).")
 @click.option("--url", help="PostgreSQL URL (default: MKS_DATABASE_URL in backup.env_file, else "
               "backup.database_url).")
-@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="How many statements.")
+@click.option("-n", "--top", "top", type=click.IntRange(min=1), default=10, show_default=True, metavar="N",
+              help="How many statements to show (the highest mean time first).")
 @config_option
 @json_option
 def db_command(url: str | None, top: int, config_path: str | None, as_json: bool) -> None:

@@ -6,15 +6,17 @@ warnings.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import click
 
 from ..errors import OutputError
-from .common import config_option, safe_text
-
-output_choice = click.Choice(["table", "json", "csv", "markdown"])
+from ..text import one_line
+from .common import check_output_file, config_option, deprecated, safe_text
 
 
 def log_options(func: Callable) -> Callable:
@@ -35,15 +37,62 @@ def log_options(func: Callable) -> Callable:
     return func
 
 
+#: The output formats of tables (``--as``), and the one an output file's extension implies.
+OUTPUT_FORMATS = ("table", "json", "csv", "markdown")
+FORMAT_OF_SUFFIX = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown"}
+
+
+def output_format_for(as_format: str | None, out_file: str | None) -> str:
+    """The output format: ``--as`` when given, else the output file's extension, else a table.
+
+    >>> output_format_for(None, "top.csv"), output_format_for("json", "top.csv"), output_format_for(None, None)
+    ('csv', 'json', 'table')
+    """
+    if as_format:
+        return as_format
+    if out_file:
+        return FORMAT_OF_SUFFIX.get(os.path.splitext(out_file)[1].lower(), "table")
+    return "table"
+
+
 def output_options(func: Callable) -> Callable:
-    """--output table|json|csv|markdown and -o FILE."""
-    func = click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, readable=False), help="Write to FILE instead of stdout.")(func)
-    func = click.option("--output", "output", type=output_choice, default="table", show_default=True,
-                        help="table (aligned text when piped), json, csv or markdown.")(func)
-    return func
+    """``--as table|json|csv|markdown`` and ``-o/--output FILE`` (the format follows the file's
+    extension unless ``--as`` says otherwise). The command gets ``output`` (the format) and
+    ``out_file``. Old spellings, hidden for one release: ``--out FILE``, and ``--output FORMAT``
+    (a bare format name where the file goes)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, as_format, out_path, old_out, **kwargs):
+        out_file = out_path or old_out
+        if old_out:
+            deprecated("--out FILE", "-o/--output FILE")
+        if out_path in OUTPUT_FORMATS and not os.path.exists(out_path):  # the old `--output json`
+            deprecated(f"--output {out_path}", f"--as {out_path}")
+            as_format, out_file = as_format or out_path, old_out
+        check_output_file(out_file)
+        output = output_format_for(as_format, out_file)
+        click.get_current_context().meta["mkslog_out_file"] = out_file
+        return func(*args, output=output, out_file=out_file, **kwargs)
+
+    wrapper = click.option("--out", "old_out", type=click.Path(dir_okay=False, readable=False), hidden=True,
+                           help="Old spelling of -o/--output FILE.")(wrapper)
+    wrapper = click.option("-o", "--output", "out_path", type=click.Path(readable=False), default=None, metavar="FILE",
+                           help="Write the answer to FILE (atomically) instead of stdout; its extension "
+                                "(.json, .csv, .md) sets the format unless --as is given.")(wrapper)
+    return click.option("--as", "as_format", type=click.Choice(OUTPUT_FORMATS), default=None,
+                        help="Output format: table (aligned text when piped, the default), json, csv or "
+                             "markdown.")(wrapper)
 
 
-PROGRESS_MIN_BYTES = 200 * 1024 * 1024
+def terminal() -> bool | None:
+    """Whether a table may be drawn for a terminal: never when the answer goes to a file
+    (``-o``), else as stdout is (None: the presenter asks stdout)."""
+    ctx = click.get_current_context(silent=True)
+    return False if ctx is not None and ctx.meta.get("mkslog_out_file") else None
+
+
+#: Inputs from this size on get a progress bar on a terminal (a few seconds of parsing).
+PROGRESS_MIN_BYTES = 8 * 1024 * 1024
 
 
 def attach_progress(stats) -> None:
@@ -51,10 +100,8 @@ def attach_progress(stats) -> None:
     the files are those the scan resolved (``stats.inputs``), so nothing is globbed twice."""
     if not sys.stderr.isatty():
         return
-    import os
-
     files = [f for f in stats.inputs if f != "-" and os.path.isfile(f)]
-    total = sum(os.path.getsize(f) for f in files)
+    total = _size(files)
     if total < PROGRESS_MIN_BYTES:
         return
     from rich.console import Console
@@ -75,6 +122,27 @@ def attach_progress(stats) -> None:
     import atexit
 
     atexit.register(progress.stop)
+
+
+@contextlib.contextmanager
+def working(label: str, files: list[str] | None = None) -> Iterator[None]:
+    """A spinner with the elapsed time on stderr while a step without a byte count runs (an
+    ingest, a report's notebook): only when stderr is a terminal, and for ``files`` only when
+    they hold at least :data:`PROGRESS_MIN_BYTES`. Gone when the step ends."""
+    if not sys.stderr.isatty() or (files is not None and _size(files) < PROGRESS_MIN_BYTES):
+        yield
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn(one_line(label)), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as progress:
+        progress.add_task(label, total=None)
+        yield
+
+
+def _size(files: list[str]) -> int:
+    return sum(os.path.getsize(f) for f in files if f != "-" and os.path.isfile(f))
 
 
 def write_output(text: str, out_file: str | None) -> None:

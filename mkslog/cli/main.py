@@ -5,13 +5,23 @@ library function plus a presenter; library modules are imported inside the comma
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from .backup import backup_group
-from .common import MkslogGroup, config_option, echo_json
+from .common import (
+    MkslogGroup,
+    check_output_file,
+    config_option,
+    deprecated,
+    echo_json,
+    json_option,
+    output_dir_callback,
+)
 from .health import health_group
 from .incident import register_incident_commands
-from .logs import attach_progress, log_options, output_options, warn_rejects, write_output
+from .logs import attach_progress, log_options, output_options, terminal, warn_rejects, write_output
 from .logs_admin import logs_group
 from .panels import register_panel_commands
 from .queries import register_query_commands
@@ -41,57 +51,89 @@ register_panel_commands(main)
 
 @main.command("parse")
 @log_options
-@click.option("--to", "to", type=click.Path(dir_okay=False, readable=False),
-              help="Write the parsed records to FILE: .parquet, .csv or .jsonl (streamed, any size).")
+@click.option("--to", "to", type=click.Path(dir_okay=False, readable=False), hidden=True,
+              help="Old spelling of -o/--output FILE for the parsed records.")
 @click.option("--rejects", "show_rejects", is_flag=True, help="Show the lines that did not parse, with the reason.")
 @click.option("--stats", "show_stats", is_flag=True, help="Show lines read, parsed and rejected per file.")
 @click.option("--datefmt", help="strftime format of an app log's %(asctime)s when it is not logging's default.")
+@click.option("--tz", help="Display timezone of the ts column, e.g. Asia/Tokyo or UTC (default: the config's "
+                           "timezone).")
 @output_options
 def parse_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, to, show_rejects, show_stats, datefmt,
-              output, out_file):
-    """Parse logs into Parquet/CSV/JSON Lines, or show rejects and per-file counts."""
-    from ..parse.stats import ParseStats
-    from ..present.export import export
-    from ..present.tables import render
-
-    if not (to or show_rejects or show_stats):
-        raise click.UsageError("say what to do: --to FILE, --rejects or --stats")
-    stats = ParseStats()
+              tz, output, out_file):
+    """Parse logs into Parquet, CSV or JSON Lines (-o FILE.parquet|.csv|.jsonl, streamed, any size),
+    or show the rejected lines (--rejects) or per-file counts (--stats)."""
     from ..config import load_config
     from ..frame import scan
-    from ..parse.resolve import access_format
+    from ..parse.resolve import access_format, check_timezone
+    from ..parse.stats import ParseStats
+    from ..present.export import check_export_path, export
+    from ..present.tables import render
 
-    fmt = access_format(format_name, log_format, nginx_conf) if kind == "access" else log_format or format_name
-    lf = scan(list(paths) or None, fmt, kind=kind, config=load_config(config_path), stats=stats,
-              datefmt=datefmt if kind == "app" else None)
-    attach_progress(stats)
     if to:
-        export(lf, to)
+        deprecated("--to FILE", "-o/--output FILE")
+    tables = show_rejects or show_stats
+    records_to = to or (None if tables else out_file)
+    if not (records_to or tables):
+        raise click.UsageError("say what to do: -o FILE.parquet|.csv|.jsonl, --rejects or --stats")
+    if records_to:
+        check_export_path(check_output_file(records_to))
+    cfg = load_config(config_path)
+    stats = ParseStats()
+    fmt = access_format(format_name, log_format, nginx_conf) if kind == "access" else log_format or format_name
+    lf = scan(list(paths) or None, fmt, kind=kind, config=cfg, stats=stats,
+              tz=check_timezone(tz or cfg.get("timezone") or "UTC"), datefmt=datefmt if kind == "app" else None)
+    attach_progress(stats)
+    if records_to:
+        export(lf, records_to)
+        try:  # records from nothing (an empty input, every line rejected) are an error, not an empty file
+            stats.check_answerable(required=True)
+        except Exception:
+            os.remove(records_to)
+            raise
     else:
         lf.select("line_no").collect(engine="streaming")
+    table_file = out_file if tables and out_file != records_to else None
     if show_rejects:
         write_output(render(stats.rejects().select("file", "line_no", "reason", "line"), output,
-                            title="Rejected lines"), out_file)
+                            title="Rejected lines", terminal=terminal()), table_file)
     if show_stats:
-        write_output(render(stats.to_frame(), output, title="Parse statistics"), out_file)
-    if to:
-        click.echo(f"{stats.summary()}; wrote {to}", err=True)
+        write_output(render(stats.to_frame(), output, title="Parse statistics", terminal=terminal()), table_file)
+    if records_to:
+        click.echo(f"{stats.summary()}; wrote {records_to}", err=True)
     if not show_rejects:
         warn_rejects(stats)
 
 
+def check_end_day(_ctx, _param, value: str) -> str:
+    from datetime import date
+
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give a day as YYYY-MM-DD, e.g. 2026-11-22") from None
+    return value
+
+
 @main.command("sample")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, readable=False), default="sample_logs", show_default=True)
-@click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True)
-@click.option("--end", "end", default="2026-11-22", show_default=True, help="Last day (YYYY-MM-DD), local time.")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, readable=False), default="sample_logs", show_default=True,
+              callback=output_dir_callback, help="Folder to write the logs into (created when missing).")
+@click.option("--out", "old_out", type=click.Path(file_okay=False, readable=False), hidden=True, callback=output_dir_callback,
+              help="Old spelling of -o/--output DIR.")
+@click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True, help="How many days of logs.")
+@click.option("--end", "end", default="2026-11-22", show_default=True, callback=check_end_day,
+              help="Last day (YYYY-MM-DD), local time.")
 @click.option("--seed", type=int, default=47, show_default=True, help="Same seed, same bytes.")
 @click.option("--scale", type=click.FloatRange(min=0.01), default=1.0, show_default=True, help="Traffic multiplier.")
-def sample_cmd(out_dir, days, end, seed, scale):
+def sample_cmd(out_dir, old_out, days, end, seed, scale):
     """Write a realistic, deterministic set of the system's logs (all kinds, rotated like logrotate)."""
     from datetime import date
 
     from ..sample import generate
 
+    if old_out:
+        deprecated("--out DIR", "-o/--output DIR")
+        out_dir = old_out
     result = generate(out_dir, days=days, end=date.fromisoformat(end), seed=seed, scale=scale)
     for path, count in sorted(result["files"].items()):
         click.echo(f"{count['lines']:>8} lines  {out_dir}/{path}")
@@ -99,7 +141,7 @@ def sample_cmd(out_dir, days, end, seed, scale):
 
 @main.command("config")
 @config_option
-@click.option("--json", "as_json", is_flag=True, help="Print the effective config as JSON.")
+@json_option
 def config_cmd(config_path, as_json):
     """Print the effective configuration and where each value came from."""
     from ..config import load_config

@@ -8,7 +8,7 @@ commands that also read the app log (``logins``, ``suspects``, ``summary``) take
 ``--app-log``, else, when no PATHS are given, from ``[logs.app]`` if those files exist.
 
 >>> from click.testing import CliRunner  # doctest: +SKIP
->>> CliRunner().invoke(main, ["endpoints", "--top", "5", "--output", "json", "access.log"])  # doctest: +SKIP
+>>> CliRunner().invoke(main, ["endpoints", "--top", "5", "--as", "json", "access.log"])  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -17,15 +17,18 @@ import click
 
 from .common import safe_text
 from .filters import access_filter_options, records_where_option
-from .logs import output_options
+from .logs import output_options, terminal
 from .run import (
     LEVELS,
+    TOP_DEFAULT,
     QueryRun,
     access_options,
     app_log_option,
     check_every,
+    check_positive_duration,
     paths_argument,
     render_frame,
+    shared_columns,
     top_option,
     window_options,
 )
@@ -39,13 +42,13 @@ from .run import (
               help="Read every file as this kind (default: each file's kind is detected; [logs.app] without PATHS).")
 @click.option("--log-format", help="Python logging format of the app log (default: [logs.app] format, else detected).")
 @click.option("--datefmt", help="strftime format of the app log's %(asctime)s when it is not logging's default.")
-@click.option("--by", type=click.Choice(["hour", "day"]), default="hour", show_default=True,
-              help="Count per hour or per day (local to --tz).")
+@click.option("--by", type=click.Choice(["hour", "day"]), default=None,
+              help="Count per hour (the default) or per day (local to --tz); not with --top.")
 @click.option("--level", type=click.Choice(LEVELS, case_sensitive=False), default="ERROR", show_default=True,
               help="Count records at this level and above.")
-@click.option("--top", "top_n", type=click.IntRange(min=1), is_flag=False, flag_value=10, default=None,
-              help="Instead of counts over time, the N most frequent errors by exception type and message "
-                   "(--top alone: 10).")
+@click.option("-n", "--top", "top_n", type=click.IntRange(min=1), is_flag=False, flag_value=TOP_DEFAULT,
+              default=None, help=f"Instead of counts over time, the N most frequent errors by exception type and "
+                                 f"message (--top alone: {TOP_DEFAULT}).")
 @click.option("--zeros", is_flag=True, help="Also list the hours (days) without errors between the first and last.")
 @window_options
 @records_where_option
@@ -56,6 +59,10 @@ def errors_cmd(paths, kind, log_format, datefmt, by, level, top_n, zeros, since,
     gunicorn error and nginx error logs (nginx's error, crit, alert and emerg count as ERROR and above)."""
     from ..queries import error_counts, top_errors
 
+    if top_n and by:
+        raise click.UsageError("--top lists the most frequent errors and --by counts them over time: give one "
+                               "(e.g. --top 5 with --since/--until for a day's top errors)")
+    by = by or "hour"
     run = QueryRun(config_path, since, until, tz)
     lf = run.error_logs(paths, kind, log_format, datefmt)
     if top_n:
@@ -63,7 +70,7 @@ def errors_cmd(paths, kind, log_format, datefmt, by, level, top_n, zeros, since,
     else:
         df = error_counts(lf, "1h" if by == "hour" else "1d", level=level, fill=zeros)
         title = f"{level.upper()} records per {by}"
-    run.emit(render_frame(df, output, run.title(title)), out_file)
+    run.emit(render_frame(df, output, run.title(title)), out_file, empty=df.is_empty())
 
 
 @click.command("traffic")
@@ -81,13 +88,13 @@ def traffic_cmd(paths, format_name, log_format, nginx_conf, every, since, until,
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
     df = requests_over_time(lf, every)
-    run.emit(render_frame(df, output, run.title(f"Requests per {every}")), out_file)
+    run.emit(render_frame(df, output, run.title(f"Requests per {every}")), out_file, empty=df.is_empty())
 
 
 @click.command("top-ips")
 @paths_argument
 @access_options
-@top_option(10, "addresses")
+@top_option("addresses")
 @click.option("--group", metavar="V4[/V6]", default=None,
               help="Count networks, not addresses: an IPv4 prefix length (24), an IPv6 one (64; /32 for a short "
                    "one) or both (24/64).")
@@ -103,13 +110,13 @@ def top_ips_cmd(paths, format_name, log_format, nginx_conf, top_n, group, since,
     lf = run.access(paths, format_name, log_format, nginx_conf)
     df = top_ips(lf, top_n, group=group)
     what = f"networks (--group {group})" if group is not None else "client addresses"
-    run.emit(render_frame(df, output, run.title(f"Top {top_n} {what}")), out_file)
+    run.emit(render_frame(df, output, run.title(f"Top {top_n} {what}")), out_file, empty=df.is_empty())
 
 
 @click.command("endpoints")
 @paths_argument
 @access_options
-@top_option(10, "endpoints")
+@top_option("endpoints")
 @click.option("--raw", is_flag=True, help="Keep ids, uuids and hashes in the paths (no folding into {id}, {uuid}, {hash}).")
 @window_options
 @access_filter_options
@@ -122,7 +129,8 @@ def endpoints_cmd(paths, format_name, log_format, nginx_conf, top_n, raw, since,
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
     df = top_endpoints(lf, top_n, raw=raw)
-    run.emit(render_frame(df, output, run.title(f"Top {top_n} endpoints" + (" (raw paths)" if raw else ""))), out_file)
+    run.emit(render_frame(df, output, run.title(f"Top {top_n} endpoints" + (" (raw paths)" if raw else ""))), out_file,
+             empty=df.is_empty())
 
 
 @click.command("latency")
@@ -130,7 +138,7 @@ def endpoints_cmd(paths, format_name, log_format, nginx_conf, top_n, raw, since,
 @access_options
 @click.option("--by", type=click.Choice(["endpoint", "hour", "status"]), default=None,
               help="Per endpoint (busiest first), per hour, or per status code; overall when not given.")
-@top_option(20, "endpoints with --by endpoint")
+@top_option("endpoints with --by endpoint")
 @window_options
 @access_filter_options
 @output_options
@@ -141,8 +149,10 @@ def latency_cmd(paths, format_name, log_format, nginx_conf, by, top_n, since, un
 
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
-    df = latency_stats(lf, by=by, n=top_n if by == "endpoint" else None)
-    run.emit(render_frame(df, output, run.title("Response time (ms)" + (f" by {by}" if by else ""))), out_file)
+    df = shared_columns(latency_stats(lf, by=by, n=top_n if by == "endpoint" else None))
+    empty = df.is_empty() or df["count"].sum() == 0
+    run.emit(render_frame(df, output, run.title("Response time (ms)" + (f" by {by}" if by else ""))), out_file,
+             empty=empty)
 
 
 @click.command("slow")
@@ -150,7 +160,7 @@ def latency_cmd(paths, format_name, log_format, nginx_conf, by, top_n, since, un
 @access_options
 @click.option("--over", help="Threshold: 1s, 500ms, 2.5s ... (default: thresholds.slow_ms in the config, 1000 ms).")
 @click.option("--by-endpoint", is_flag=True, help="Count the slow requests per endpoint instead of listing them.")
-@top_option(20, "requests (or endpoints)")
+@top_option("requests (or endpoints)")
 @window_options
 @access_filter_options
 @output_options
@@ -160,13 +170,14 @@ def slow_cmd(paths, format_name, log_format, nginx_conf, over, by_endpoint, top_
     from ..queries import slow_ms, slow_requests
     from ..timespec import parse_duration
 
+    limit = check_positive_duration(over, "--over")
     run = QueryRun(config_path, since, until, tz)
-    limit = parse_duration(over) if over else parse_duration(slow_ms(run.cfg), default_unit="ms")
+    limit = limit or parse_duration(slow_ms(run.cfg), default_unit="ms")
     lf = run.access(paths, format_name, log_format, nginx_conf)
     df = slow_requests(lf, limit, n=top_n, by_endpoint=by_endpoint)
     ms = limit.total_seconds() * 1000
     what = "Endpoints with requests" if by_endpoint else f"Top {top_n} requests"
-    run.emit(render_frame(df, output, run.title(f"{what} slower than {ms:g} ms")), out_file)
+    run.emit(render_frame(df, output, run.title(f"{what} slower than {ms:g} ms")), out_file, empty=df.is_empty())
 
 
 @click.command("status")
@@ -182,7 +193,7 @@ def status_cmd(paths, format_name, log_format, nginx_conf, since, until, tz, con
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
     df = status_breakdown(lf)
-    run.emit(render_frame(df, output, run.title("Status codes")), out_file)
+    run.emit(render_frame(df, output, run.title("Status codes")), out_file, empty=df.is_empty())
 
 
 @click.command("logins")
@@ -193,7 +204,7 @@ def status_cmd(paths, format_name, log_format, nginx_conf, since, until, tz, con
               help="Failed logins per client address or per username (usernames come from the app log).")
 @click.option("--401", "only_401", is_flag=True, help="Instead: every 401 answer by client address and path.")
 @click.option("--login-path", help="The login endpoint (default: queries.login_path in the config, /api/v1/auth/login).")
-@top_option(20, "rows")
+@top_option("rows")
 @window_options
 @access_filter_options
 @output_options
@@ -207,19 +218,23 @@ def logins_cmd(paths, format_name, log_format, nginx_conf, app_logs, by, only_40
     access = run.access(paths, format_name, log_format, nginx_conf)
     if only_401:
         df = unauthorized(access, n=top_n)
-        run.emit(render_frame(df, output, run.title("401 Unauthorized by client address and path")), out_file)
+        run.emit(render_frame(df, output, run.title("401 Unauthorized by client address and path")), out_file,
+                 empty=df.is_empty())
         return
     app = run.optional_app(app_logs, paths)
     login_path = login_path or configured_login_path(run.cfg)
-    df = failed_logins(app, access, by=by, login_path=login_path, n=top_n)
-    run.emit(render_frame(df, output, run.title(f"Failed logins by {by}")), out_file)
+    df = shared_columns(failed_logins(app, access, by=by, login_path=login_path, n=top_n))
+    if app is None and by == "ip":  # not read is not zero: the table shows "-", JSON null
+        df = df.with_columns(df["app_failures"].clear(len(df)), df["users"].clear(len(df)))
+        click.echo("Note: the app log was not read: app_failures and users are unknown (give --app-log)", err=True)
+    run.emit(render_frame(df, output, run.title(f"Failed logins by {by}")), out_file, empty=df.is_empty())
 
 
 @click.command("suspects")
 @paths_argument
 @access_options
 @app_log_option
-@top_option(20, "addresses")
+@top_option("addresses")
 @click.option("--deny", type=click.Choice(["nginx", "ufw"]), help="Write a block list of the addresses instead: "
               "an nginx `deny` include or `ufw deny from` lines (to -o FILE; mkslog never applies it).")
 @click.option("--allow", "allow", multiple=True, help="An address or network never to block (repeatable; "
@@ -251,11 +266,22 @@ def suspects_cmd(paths, format_name, log_format, nginx_conf, app_logs, top_n, de
         return
     if output in ("table", "markdown"):  # the reason names the first paths; the full list is in JSON/CSV
         df = df.drop("scanner_paths")
-    run.emit(render_frame(df, output, run.title("Suspicious client addresses")), out_file)
+    run.emit(render_frame(df, output, run.title("Suspicious client addresses")), out_file, empty=df.is_empty())
+
+
+def check_address(_ctx, _param, value: str) -> str:
+    """ADDR must be an IPv4 or IPv6 address: anything else can only answer "no requests"."""
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an IP address: give one such as 203.0.113.7 or 2001:db8::1 "
+                                 "(see `mkslog top-ips` for the addresses in the logs)") from None
 
 
 @click.command("ip")
-@click.argument("addr")
+@click.argument("addr", callback=check_address)
 @paths_argument
 @access_options
 @click.option("--section", type=click.Choice(["all", "overview", "endpoints", "statuses", "timeline"]),
@@ -281,9 +307,9 @@ def ip_cmd(addr, paths, format_name, log_format, nginx_conf, section, every, sin
         click.echo(f"Note: no requests from {safe_text(addr)} in these logs" +
                    (" and time window" if run.start or run.end else ""), err=True)
     if section == "all":
-        text = render_sections(sections, output, title=title, records=("overview",))
+        text = render_sections(sections, output, title=title, records=("overview",), terminal=terminal())
     elif section == "overview":
-        text = render_record(sections["overview"], output, title=title)
+        text = render_record(sections["overview"], output, title=title, terminal=terminal())
     else:
         text = render_frame(sections[section], output, f"{title}: {section}")
     run.emit(text, out_file)
@@ -305,7 +331,8 @@ def summary_cmd(paths, format_name, log_format, nginx_conf, app_logs, since, unt
     access = run.access(paths, format_name, log_format, nginx_conf)
     app = run.optional_app(app_logs, paths)
     df = summary(access, app, stats=run.stats)  # the stats are complete once summary has read the logs
-    run.emit(render_record(df, output, title=run.title("Summary")), out_file)
+    run.emit(render_record(df, output, title=run.title("Summary"), terminal=terminal()), out_file,
+             empty=not df.height or not df["requests"][0])
 
 
 QUERY_COMMANDS = (errors_cmd, traffic_cmd, top_ips_cmd, endpoints_cmd, latency_cmd, slow_cmd, status_cmd,

@@ -12,11 +12,50 @@ failing cell exits with 1 and the cell's error, and an earlier report of that we
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
 
-from .common import config_option
+from .common import config_option, deprecated, output_dir_callback
+
+#: The --week and --month forms: the ones resolve_period reads for them (not --since's "yesterday" or "7d").
+WEEK = re.compile(r"^((last|this)( +week)?|\d{4}-W\d{2})$", re.IGNORECASE)
+DAY = re.compile(r"^(last|this|yesterday|today|\d{4}-\d{2}-\d{2})$", re.IGNORECASE)
+MONTH = re.compile(r"^((last|this)( +month)?|\d{4}-\d{2})$", re.IGNORECASE)
+
+
+def check_week(value: str | None) -> str | None:
+    """Refuse a --week that is not a week, naming the forms --week takes.
+
+    >>> check_week("2026-W47"), check_week(None)
+    ('2026-W47', None)
+    """
+    if value is not None and not WEEK.match(value.strip()):
+        raise click.BadParameter(f"{value!r}: give last, this, or an ISO week such as 2026-W47", param_hint="--week")
+    return value.strip() if value is not None else None
+
+
+def check_day(value: str | None) -> str | None:
+    """Refuse a --day that is not a day, naming the forms --day takes.
+
+    >>> check_day("2026-11-18")
+    '2026-11-18'
+    """
+    if value is not None and not DAY.match(value.strip()):
+        raise click.BadParameter(f"{value!r}: give yesterday, today or a date such as 2026-11-18", param_hint="--day")
+    return value.strip() if value is not None else None
+
+
+def check_month(value: str | None) -> str | None:
+    """Refuse a --month that is not a month, naming the forms --month takes.
+
+    >>> check_month("2026-11")
+    '2026-11'
+    """
+    if value is not None and not MONTH.match(value.strip()):
+        raise click.BadParameter(f"{value!r}: give last, this, or a month such as 2026-11", param_hint="--month")
+    return value.strip() if value is not None else None
 
 PACKAGE = Path(__file__).parents[1]
 #: Where the report notebook is: in the installed package (wheel), else in the source checkout.
@@ -63,34 +102,44 @@ def chosen_period(day, week, month, since, until, tz: str):
 
 
 @click.command("report")
-@click.option("--day", help="A day: yesterday, today or a date such as 2026-11-18 (the daily checklist).")
-@click.option("--week", help="last, this, or an ISO week such as 2026-W47 (weeks start on Monday in the "
-                             "display timezone). The default: --week last.")
-@click.option("--month", help="last, this, or a month such as 2026-11 (the monthly review).")
-@click.option("--since", help="Start of a range (anything --since takes elsewhere); needs --until.")
-@click.option("--until", help="End of a range (a date means the end of that day); needs --since.")
+@click.option("--day", metavar="DAY", callback=lambda _c, _p, v: check_day(v), help="A day: yesterday, today or a date such as 2026-11-18 (the daily checklist).")
+@click.option("--week", metavar="WEEK", callback=lambda _c, _p, v: check_week(v),
+              help="last, this, or an ISO week such as 2026-W47 (weeks start on Monday in the display timezone). "
+                   "The default: --week last.")
+@click.option("--month", metavar="MONTH", callback=lambda _c, _p, v: check_month(v),
+              help="last, this, or a month such as 2026-11 (the monthly review).")
+@click.option("--since", metavar="WHEN", help="Start of a range (anything --since takes elsewhere); needs --until.")
+@click.option("--until", metavar="WHEN", help="End of a range (a date means the end of that day); needs --since.")
 @config_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, readable=False),
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, readable=False), callback=output_dir_callback,
               help="Folder for the report (default: [report] out in mkslog.toml, else ./reports).")
+@click.option("--out", "old_out", type=click.Path(file_okay=False), hidden=True, callback=output_dir_callback,
+              help="Old spelling of -o/--output DIR.")
+@click.option("--tz", help="Display timezone: the week's days and every time in the report (default: the config's "
+                           "timezone).")
 @click.option("--lang", type=click.Choice(["en", "ja"]), help="Language of the report (default: lang in mkslog.toml).")
-@click.option("--notebook", type=click.Path(dir_okay=False, exists=True, readable=False),
+@click.option("--notebook", type=click.Path(dir_okay=False, readable=False),
               help="Run this notebook instead of the bundled weekly_report.ipynb (same parameters).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=600, show_default=True,
               help="Seconds any one notebook cell may run.")
 @click.option("--progress/--no-progress", default=None,
               help="A progress line on stderr while the notebook runs (default: when stderr is a terminal).")
-def report_cmd(day, week, month, since, until, config_path, out_dir, lang, notebook, timeout, progress):
+def report_cmd(day, week, month, since, until, config_path, out_dir, old_out, tz, lang, notebook, timeout, progress):
     """Write the HTML report of a day, a week, a month or a range (self-contained, opens offline)
     and the executed notebook beside it."""
     import sys
 
     from ..config import load_config
+    from ..parse.resolve import check_timezone
     from ..report.fonts import require_font
     from ..report.page import title_text
     from ..report.render import render
 
+    if old_out:
+        deprecated("--out DIR", "-o/--output DIR")
+        out_dir = out_dir or old_out
     cfg = load_config(config_path)
-    tz = cfg.get("timezone") or "UTC"
+    tz = check_timezone(tz or cfg.get("timezone") or "UTC")
     period = chosen_period(day, week, month, since, until, tz)
     lang = lang or cfg.get("lang") or "en"
     if lang not in ("en", "ja"):

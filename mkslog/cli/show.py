@@ -11,10 +11,12 @@ from __future__ import annotations
 import click
 
 from ..kinds import KINDS  # one list of kinds (the journal included), not a copy here
-from .common import config_option, safe_text
+from .common import config_option, deprecated, safe_text
 from .filters import all_filter_options, cli_filters
 from .run import QueryRun
 
+#: ``--as``: the log's own lines (raw), or the parsed fields in one of the table formats.
+SHOW_FORMATS = ["raw", "table", "json", "csv", "markdown"]
 SEVERE = {"ERROR": "red", "CRITICAL": "red", "CRIT": "red", "ALERT": "red", "EMERG": "red", "FATAL": "red",
           "WARNING": "yellow", "WARN": "yellow"}
 
@@ -46,17 +48,25 @@ def echo_lines(record: dict, lines: list[str]) -> None:
               help="Then follow the live file (the newest PATH) like tail -F until Ctrl-C.")
 @click.option("--interval", type=click.FloatRange(min=0.05), default=0.2, show_default=True,
               help="Seconds between two looks at the followed file.")
-@click.option("--output", type=click.Choice(["raw", "table", "json", "csv", "markdown"]), default="raw",
-              show_default=True, help="raw: the log's own lines; or the parsed fields.")
-@click.option("--since", help="Start (as for every query command).")
-@click.option("--until", help="End (as for every query command).")
-@click.option("--tz", help="Display timezone of ts (table/JSON/CSV).")
+@click.option("--as", "as_format", type=click.Choice(SHOW_FORMATS), default=None,
+              help="Output format: raw (the log's own lines, the default), or the parsed fields as table, json, "
+                   "csv or markdown.")
+@click.option("--output", "old_output", type=click.Choice(SHOW_FORMATS), hidden=True,
+              help="Old spelling of --as FORMAT.")
+@click.option("--since", metavar="WHEN", help="Start (as for every query command).")
+@click.option("--until", metavar="WHEN", help="End (as for every query command).")
+@click.option("--tz", metavar="ZONE", help="Display timezone of ts (table/JSON/CSV; default: the config's timezone).")
 @all_filter_options
 @config_option
-def show_cmd(paths, kind, format_name, last, follow, interval, output, since, until, tz, config_path):
+def show_cmd(paths, kind, format_name, last, follow, interval, as_format, old_output, since, until, tz, config_path):
     """The matching records of any log: its own lines or a table; -n N the last N; --follow like tail -F."""
     from ..present.tables import render
 
+    if old_output:
+        deprecated(f"--output {old_output}", f"--as {old_output}")
+    output = as_format or old_output or "raw"
+    if follow and list(paths)[-1:] == ["-"]:  # said before reading: stdin has no file to follow
+        raise click.UsageError("--follow needs a file to follow, not standard input")
     run = QueryRun(config_path, since, until, tz)
     kind = kind or (None if paths else "access")
     stats = run.new_stats(True)

@@ -9,7 +9,7 @@ import click
 from click.core import ParameterSource
 
 from .common import safe_text
-from .logs import log_options, output_options, write_output
+from .logs import log_options, output_options, terminal, working, write_output
 
 
 @click.command("ingest")
@@ -50,13 +50,17 @@ def ingest_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, st
                    part_rows=part_rows or PART_ROWS, host=host)
     kind_given = click.get_current_context().get_parameter_source("kind") != ParameterSource.DEFAULT
     if paths or kind_given:
-        results = [ingest(list(paths) or None, store_dir, kind=kind, format=fmt, **options)]
+        with working(f"ingesting {kind} logs"):
+            results = [ingest(list(paths) or None, store_dir, kind=kind, format=fmt, **options)]
         frame = results[0].to_frame()
     else:  # every configured kind; the access log as before when none is found
         kinds = configured_kinds(config_path) or ["access"]
-        results = [ingest(None, store_dir, kind=k, format=fmt if k == "access" else None, **options) for k in kinds]
+        results = []
+        for k in kinds:
+            with working(f"ingesting {k} logs ({len(results) + 1} of {len(kinds)} kinds)"):
+                results.append(ingest(None, store_dir, kind=k, format=fmt if k == "access" else None, **options))
         frame = pl.concat([r.to_frame().with_columns(pl.lit(r.kind, pl.String).alias("kind")) for r in results])
-    write_output(render(frame, output, title=f"Ingest into {results[0].store}"), out_file)
+    write_output(render(frame, output, title=f"Ingest into {results[0].store}", terminal=terminal()), out_file)
     for result in results:
         prefix = f"{result.kind}: " if len(results) > 1 else ""
         click.echo(safe_text(prefix + result.summary()), err=True)

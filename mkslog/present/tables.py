@@ -86,50 +86,42 @@ def _no_nan(value: Any) -> Any:
     return value
 
 
-#: The instants (epoch seconds, UTC) that are a Python datetime in every timezone: years 1 to 9999
-#: with a day to spare for the offset. A year 0 or 10000 that reached a result is beyond them.
-PY_FIRST, PY_LAST = -62135510400, 253402214399  # 0001-01-02T00:00:00Z, 9999-12-30T23:59:59Z
+def iso_time(value: datetime) -> str:
+    """One time as ISO 8601 with its offset, to the precision it has (seconds, ms or µs).
 
-
-def times_as_text(df: pl.DataFrame, *, iso: bool) -> pl.DataFrame:
-    """``df`` with each Datetime or Date column that holds a value Python has no datetime for (year
-    0, 10000) turned into text by polars, as the presenters write times: ISO 8601 (``iso``: JSON,
-    CSV) or ``YYYY-mm-dd HH:MM:SS+zzzz`` (tables). Other frames are returned as they are: the value
-    is shown as it is, never a crash.
-
-    >>> far = pl.DataFrame({"ts": ["0000-01-01T09:00:00Z", "2026-11-22T00:00:00.5Z"]})
-    >>> far = far.with_columns(pl.col("ts").str.to_datetime(time_zone="UTC"))
-    >>> times_as_text(far, iso=True)["ts"].to_list()
-    ['0000-01-01T09:00:00+00:00', '2026-11-22T00:00:00.500000+00:00']
-    >>> times_as_text(far, iso=False)["ts"].to_list()
-    ['0000-01-01 09:00:00+0000', '2026-11-22 00:00:00+0000']
+    >>> from zoneinfo import ZoneInfo
+    >>> iso_time(datetime(2026, 11, 19, 3, 0, 9, tzinfo=ZoneInfo("Asia/Tokyo")))
+    '2026-11-19T03:00:09+09:00'
     """
-    changes = []
-    for name, dtype in df.schema.items():
-        if not isinstance(dtype, pl.Datetime | pl.Date):
-            continue
-        col = pl.col(name)
-        seconds = col.dt.epoch("s")
-        if not df.select(((seconds < PY_FIRST) | (seconds > PY_LAST)).any()).item():
-            continue
-        if isinstance(dtype, pl.Date):
-            changes.append(col.dt.to_string("%Y-%m-%d"))
-            continue
-        zone = "%:z" if iso else "%z"
-        zone = zone if dtype.time_zone else ""
-        whole = f"%Y-%m-%dT%H:%M:%S{zone}" if iso else f"%Y-%m-%d %H:%M:%S{zone}"
-        if iso:  # as datetime.isoformat(): microseconds only when there are some
-            fraction = f"%Y-%m-%dT%H:%M:%S%.6f{zone}"
-            changes.append(pl.when(col.dt.microsecond() == 0).then(col.dt.to_string(whole))
-                           .otherwise(col.dt.to_string(fraction)).alias(name))
-        else:
-            changes.append(col.dt.to_string(whole))
-    return df.with_columns(changes) if changes else df
+    micro = value.microsecond
+    return value.isoformat(timespec="seconds" if micro == 0 else "milliseconds" if micro % 1000 == 0 else "microseconds")
+
+
+def times_as_text(df: pl.DataFrame) -> pl.DataFrame:
+    """Every datetime column as ISO 8601 text with its offset (``2026-11-19T03:00:09+09:00``), one
+    precision for all of them: seconds, unless a value has a fraction (then ms, or µs when needed),
+    so no column mixes ``09`` and ``09.120``, and ``first_seen`` and ``last_seen`` agree.
+
+    >>> t = pl.datetime_range(pl.datetime(2026, 1, 1, time_zone="UTC"), pl.datetime(2026, 1, 1, 0, 0, 1, time_zone="UTC"),
+    ...                       "500ms", eager=True)
+    >>> times_as_text(pl.DataFrame({"ts": t, "first": t.dt.truncate("1s")})).row(1)
+    ('2026-01-01T00:00:00.500+00:00', '2026-01-01T00:00:00.000+00:00')
+    """
+    times = [name for name, dtype in df.schema.items() if isinstance(dtype, pl.Datetime)]
+    if not times:
+        return df
+    micros = pl.concat([df[name].dt.microsecond().drop_nulls() for name in times])
+    frac = "" if (micros == 0).all() else "%.3f" if (micros % 1000 == 0).all() else "%.6f"
+    return df.with_columns(
+        pl.col(name).dt.to_string(f"%Y-%m-%dT%H:%M:%S{frac}" + ("%:z" if df.schema[name].time_zone else ""))
+        for name in times
+    )
 
 
 def render(df: pl.DataFrame, fmt: str = "table", *, title: str | None = None, terminal: bool | None = None) -> str:
-    """``df`` as text in one of :data:`FORMATS`."""
-    df = times_as_text(df, iso=fmt in ("json", "csv"))
+    """``df`` as text in one of :data:`FORMATS`; times as :func:`times_as_text` writes them."""
+    numbers = _decimals(df)  # before the times become text: a table's number columns keep their types
+    df = times_as_text(df)
     if fmt == "json":
         return to_json(df.to_dicts())
     if fmt == "csv":
@@ -145,20 +137,39 @@ def render(df: pl.DataFrame, fmt: str = "table", *, title: str | None = None, te
         head = ("| " + " | ".join(markdown_safe(c) for c in df.columns) + " |\n|"
                 + "|".join("---" for _ in df.columns) + "|\n")
         body = "".join(
-            "| " + " | ".join(markdown_safe(_cell(v, c)) for v, c in zip(row, df.columns, strict=True)) + " |\n"
-            for row in df.iter_rows()
+            "| " + " | ".join(markdown_safe(_cell(v, c, numbers.get(c))) for v, c in zip(row, df.columns, strict=True))
+            + " |\n" for row in df.iter_rows()
         )
         return (f"### {markdown_safe(title)}\n\n" if title else "") + head + body
     terminal = sys.stdout.isatty() if terminal is None else terminal
-    return _table(df, title, terminal)
+    return _table(df, title, terminal, numbers)
 
 
 #: Columns holding a fraction of 1, shown as percentages in tables (JSON and CSV keep the fraction).
 _RATIO = re.compile(r"(^|_)(share|rate|ratio)($|_)")
 
 
-def _cell(value: Any, column: str = "") -> str:
-    """The text of one cell for people, not yet escaped: each target escapes it its own way."""
+def _decimals(df: pl.DataFrame) -> dict[str, int]:
+    """Per float column, the decimals (0 to 3) that show every value of it to the millisecond-ish
+    precision of 3 places: one precision per column (``45``, ``302.9``, ``1,736`` become ``45.0``,
+    ``302.9``, ``1,736.0``), never ``45.000`` above ``1,736``.
+
+    >>> _decimals(pl.DataFrame({"a": [45.0, 302.9, 1736.0], "c": [0.12345, 1.0, 2.0], "n": [1, 2, 3]}))
+    {'a': 1, 'c': 3}
+    """
+    out = {}
+    for name, dtype in df.schema.items():
+        if not dtype.is_float():
+            continue
+        values = df[name].filter(df[name].is_finite())
+        at3 = values.round(3)
+        out[name] = next((d for d in range(3) if values.is_empty() or ((at3 - values.round(d)).abs() < 1e-9).all()), 3)
+    return out
+
+
+def _cell(value: Any, column: str = "", decimals: int | None = None) -> str:
+    """The text of one cell for people, not yet escaped: each target escapes it its own way.
+    ``decimals``: the column's precision (:func:`_decimals`); a lone value gets up to 3."""
     if value is None:
         return "-"
     if isinstance(value, float):
@@ -166,11 +177,13 @@ def _cell(value: Any, column: str = "") -> str:
             return "-"
         if _RATIO.search(column):
             return f"{value:.2%}"
-        return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
+        if decimals is None:
+            decimals = next(d for d in range(4) if d == 3 or abs(round(value, 3) - round(value, d)) < 1e-9)
+        return f"{value:,.{decimals}f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S%z")
+        return iso_time(value)
     if isinstance(value, list | tuple):
         return ", ".join(_cell(v) for v in value)
     return str(value)
@@ -186,6 +199,9 @@ def render_record(df: pl.DataFrame, fmt: str = "table", *, title: str | None = N
     requests  3
     top_ip    a
     """
+    df = times_as_text(df)
+    if fmt == "json":
+        return to_json(df.to_dicts()[0] if df.height else {})
     if fmt == "csv":
         return render(df, "csv")
     df = times_as_text(df, iso=fmt == "json")
@@ -202,7 +218,7 @@ def render_sections(sections: dict[str, pl.DataFrame], fmt: str = "table", *, ti
     of rows; a section named in ``records`` is one object, or null when empty); tables and
     Markdown print the sections one after another. CSV holds one table: render one section."""
     if fmt == "json":
-        sections = {name: times_as_text(df, iso=True) for name, df in sections.items()}
+        sections = {name: times_as_text(df) for name, df in sections.items()}
         doc = {name: (df.to_dicts()[0] if df.height else None) if name in records else df.to_dicts()
                for name, df in sections.items()}
         return to_json(doc)
@@ -218,7 +234,7 @@ def render_sections(sections: dict[str, pl.DataFrame], fmt: str = "table", *, ti
     return "\n".join(parts)
 
 
-def _table(df: pl.DataFrame, title: str | None, terminal: bool) -> str:
+def _table(df: pl.DataFrame, title: str | None, terminal: bool, numbers: dict[str, int]) -> str:
     # one line per row: newlines and tabs are shown escaped, like every other control character
     if terminal:
         from rich.console import Console
@@ -233,12 +249,13 @@ def _table(df: pl.DataFrame, title: str | None, terminal: bool) -> str:
             numeric = df.schema[col].is_numeric()
             table.add_column(Text(one_line(col)), justify="right" if numeric else "left")
         for row in df.iter_rows():
-            table.add_row(*(Text(one_line(_cell(v, c))) for v, c in zip(row, df.columns, strict=True)))
+            table.add_row(*(Text(one_line(_cell(v, c, numbers.get(c)))) for v, c in zip(row, df.columns, strict=True)))
         console = Console(file=io.StringIO(), force_terminal=True, width=max(80, _width()))
         console.print(table)
         return console.file.getvalue()
     # plain aligned text when piped: easy to grep and diff
-    cells = [[one_line(_cell(v, c)) for v, c in zip(row, df.columns, strict=True)] for row in df.iter_rows()]
+    cells = [[one_line(_cell(v, c, numbers.get(c))) for v, c in zip(row, df.columns, strict=True)]
+             for row in df.iter_rows()]
     columns = [one_line(c) for c in df.columns]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     right = [df.schema[c].is_numeric() for c in df.columns]
