@@ -139,6 +139,19 @@ def bad(tmp_path):
 
 # (command line with {t} for the tmp folder and {c} for the example config, the hint the Error line gives)
 CASES = [
+    # the error-log, timeline and panel commands
+    ("templates {t}/nope.log", "check the path"),
+    ("upstreams --tz Mars/Base {t}/access.log", "give an IANA name"),
+    ("workers --since soonish {t}/access.log", "give one of"),
+    ("timeline --config {c}", "give the incident window"),
+    ("agents {t}/nope.log", "check the path"),
+    ("bytes {t}/access.log -o {t}/afile/b.csv", "create it or give another path"),
+    ("heatmap --tz Mars/Base {t}/access.log", "give an IANA name"),
+    ("not-found {t}/nope.log", "check the path"),
+    ("referrers -n 0 {t}/access.log", "x>=1"),
+    ("static --since soonish {t}/access.log", "give one of"),
+    ("vhosts {t}/nope.log", "check the path"),
+    ("incident collect --config {c}", "give the incident window"),
     # zero and negative durations
     ("traffic --every 0m {t}/access.log", "positive whole number"),
     ("traffic --every -1h {t}/access.log", "positive whole number"),

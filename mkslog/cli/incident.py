@@ -36,7 +36,7 @@ def _error_logs(run: QueryRun, paths, kind: str | None, default_kinds: tuple[str
               help="Read every file as this kind (default: detected; without PATHS the nginx and gunicorn error logs).")
 @click.option("--level", type=click.Choice(LEVELS, case_sensitive=False), default="WARNING", show_default=True,
               help="Group records at this level and above.")
-@top_option(20, "templates")
+@top_option("templates")
 @window_options
 @output_options
 def templates_cmd(paths, kind, level, top_n, since, until, tz, config_path, output, out_file):
@@ -156,15 +156,18 @@ def incident_group():
 @incident_group.command("collect")
 @click.option("--ip", default=None, metavar="ADDR|CIDR",
               help="Only this client's lines of the access and nginx error logs (the other logs: the whole window).")
-@click.option("--out", "out_dir", default=".", show_default=True, type=click.Path(file_okay=False),
+@click.option("-o", "--output", "out_dir", default=".", show_default=True, type=click.Path(file_okay=False),
               help="Folder to create the bundle in.")
+@click.option("--out", "old_out", type=click.Path(file_okay=False), hidden=True, help="Old spelling of -o/--output DIR.")
 @window_options
-def collect_cmd(ip, out_dir, since, until, tz, config_path):
+def collect_cmd(ip, out_dir, old_out, since, until, tz, config_path):
     """Copy the raw lines of --since..--until from every configured log, with the timeline and a
     summary, into a dated read-only bundle with MANIFEST.json (sha256 of each file)."""
     import json
 
     from ..incident_bundle import collect_bundle
+
+    out_dir = old_out or out_dir
 
     if not since or not until:
         raise click.UsageError("give the incident window: --since and --until, e.g. --since '2026-11-18 13:55' "

@@ -24,7 +24,7 @@ def _access(paths, format_name, log_format, nginx_conf, since, until, tz, config
 @paths_argument
 @access_options
 @click.option("--exclude", multiple=True, help="A referring host to leave out, e.g. the site itself (repeatable).")
-@top_option(10, "sites")
+@top_option("sites")
 @window_options
 @output_options
 def referrers_cmd(paths, format_name, log_format, nginx_conf, exclude, top_n, since, until, tz, config_path, output,
@@ -43,7 +43,7 @@ def referrers_cmd(paths, format_name, log_format, nginx_conf, exclude, top_n, si
 @click.option("--by", type=click.Choice(["browser", "os", "device", "bot", "agent"]), default="browser",
               show_default=True, help="Group by browser, operating system or device; bot: only bots and crawlers; "
                                       "agent: every distinct user agent with its classification.")
-@top_option(10, "rows")
+@top_option("rows")
 @window_options
 @output_options
 def agents_cmd(paths, format_name, log_format, nginx_conf, by, top_n, since, until, tz, config_path, output, out_file):
@@ -65,7 +65,7 @@ def agents_cmd(paths, format_name, log_format, nginx_conf, by, top_n, since, unt
 @access_options
 @click.option("--referrers", "n_referrers", type=click.IntRange(min=1), default=3, show_default=True,
               help="How many referring URLs per path.")
-@top_option(10, "paths")
+@top_option("paths")
 @window_options
 @output_options
 def not_found_cmd(paths, format_name, log_format, nginx_conf, n_referrers, top_n, since, until, tz, config_path,
@@ -97,7 +97,7 @@ def static_cmd(paths, format_name, log_format, nginx_conf, since, until, tz, con
 @click.option("--by", type=click.Choice(["endpoint", "client"]), default="endpoint", show_default=True,
               help="Per endpoint (ids folded) or per client address.")
 @click.option("--raw", is_flag=True, help="Keep ids in the paths (--by endpoint).")
-@top_option(10, "rows")
+@top_option("rows")
 @window_options
 @output_options
 def bytes_cmd(paths, format_name, log_format, nginx_conf, by, raw, top_n, since, until, tz, config_path, output,
@@ -129,7 +129,7 @@ def heatmap_cmd(paths, format_name, log_format, nginx_conf, since, until, tz, co
 @click.command("vhosts")
 @paths_argument
 @access_options
-@top_option(20, "hosts")
+@top_option("hosts")
 @window_options
 @output_options
 def vhosts_cmd(paths, format_name, log_format, nginx_conf, top_n, since, until, tz, config_path, output, out_file):

@@ -270,14 +270,16 @@ def suspects_cmd(paths, format_name, log_format, nginx_conf, app_logs, top_n, de
 
 
 def check_address(_ctx, _param, value: str) -> str:
-    """ADDR must be an IPv4 or IPv6 address: anything else can only answer "no requests"."""
-    import ipaddress
+    """ADDR must be an IPv4 or IPv6 address or a CIDR network, in any spelling (the library's own
+    reader, :func:`mkslog.filters.networks`): anything else can only answer "no requests"."""
+    from ..errors import FilterError
+    from ..filters import networks
 
     try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an IP address: give one such as 203.0.113.7 or 2001:db8::1 "
-                                 "(see `mkslog top-ips` for the addresses in the logs)") from None
+        networks([value], option="mkslog ip")
+    except FilterError as exc:
+        raise click.BadParameter(f"{exc} (see `mkslog top-ips` for the addresses in the logs)") from None
+    return value
 
 
 @click.command("ip")

@@ -23,7 +23,7 @@ import polars as pl
 
 from ..text import html_safe
 from . import i18n
-from .tables import times_as_text
+from .tables import far_times_as_text
 
 #: Float columns shown as percentages (values are fractions: 0.25 -> 25.00%).
 PERCENT_COLUMNS = {"share", "class_share", "slow_share", "error_rate", "ratio_4xx", "uptime", "bytes_share"}
@@ -160,7 +160,7 @@ def table(df: pl.DataFrame, lang: str = "en", *, rows: int | None = None, empty_
     if df.is_empty():
         return text(i18n.t(empty_key, lang))
     # a time Python has no datetime for (year 0, 10000) is shown as polars writes it
-    shown = times_as_text(df.head(rows) if rows is not None else df, iso=False)
+    shown = far_times_as_text(df.head(rows) if rows is not None else df, iso=False)
     extra = "".join(f' {esc(k)}="{esc(v)}"' for k, v in (attrs or {}).items())
     head = "".join(f'<th class="{"num" if dtype.is_numeric() else "text"}">{esc(i18n.label(c, lang))}</th>'
                    for c, dtype in shown.schema.items())

@@ -86,6 +86,47 @@ def _no_nan(value: Any) -> Any:
     return value
 
 
+#: The instants (epoch seconds, UTC) that are a Python datetime in every timezone: years 1 to 9999
+#: with a day to spare for the offset. A year 0 or 10000 that reached a result is beyond them.
+PY_FIRST, PY_LAST = -62135510400, 253402214399  # 0001-01-02T00:00:00Z, 9999-12-30T23:59:59Z
+
+
+def far_times_as_text(df: pl.DataFrame, *, iso: bool) -> pl.DataFrame:
+    """``df`` with each Datetime or Date column that holds a value Python has no datetime for (year
+    0, 10000) turned into text by polars, as the presenters write times: ISO 8601 (``iso``: JSON,
+    CSV) or ``YYYY-mm-dd HH:MM:SS+zzzz`` (tables). Other frames are returned as they are: the value
+    is shown as it is, never a crash.
+
+    >>> far = pl.DataFrame({"ts": ["0000-01-01T09:00:00Z", "2026-11-22T00:00:00.5Z"]})
+    >>> far = far.with_columns(pl.col("ts").str.to_datetime(time_zone="UTC"))
+    >>> far_times_as_text(far, iso=True)["ts"].to_list()
+    ['0000-01-01T09:00:00+00:00', '2026-11-22T00:00:00.500000+00:00']
+    >>> far_times_as_text(far, iso=False)["ts"].to_list()
+    ['0000-01-01 09:00:00+0000', '2026-11-22 00:00:00+0000']
+    """
+    changes = []
+    for name, dtype in df.schema.items():
+        if not isinstance(dtype, pl.Datetime | pl.Date):
+            continue
+        col = pl.col(name)
+        seconds = col.dt.epoch("s")
+        if not df.select(((seconds < PY_FIRST) | (seconds > PY_LAST)).any()).item():
+            continue
+        if isinstance(dtype, pl.Date):
+            changes.append(col.dt.to_string("%Y-%m-%d"))
+            continue
+        zone = "%:z" if iso else "%z"
+        zone = zone if dtype.time_zone else ""
+        whole = f"%Y-%m-%dT%H:%M:%S{zone}" if iso else f"%Y-%m-%d %H:%M:%S{zone}"
+        if iso:  # as datetime.isoformat(): microseconds only when there are some
+            fraction = f"%Y-%m-%dT%H:%M:%S%.6f{zone}"
+            changes.append(pl.when(col.dt.microsecond() == 0).then(col.dt.to_string(whole))
+                           .otherwise(col.dt.to_string(fraction)).alias(name))
+        else:
+            changes.append(col.dt.to_string(whole))
+    return df.with_columns(changes) if changes else df
+
+
 def iso_time(value: datetime) -> str:
     """One time as ISO 8601 with its offset, to the precision it has (seconds, ms or µs).
 
@@ -204,9 +245,6 @@ def render_record(df: pl.DataFrame, fmt: str = "table", *, title: str | None = N
         return to_json(df.to_dicts()[0] if df.height else {})
     if fmt == "csv":
         return render(df, "csv")
-    df = times_as_text(df, iso=fmt == "json")
-    if fmt == "json":
-        return to_json(df.to_dicts()[0] if df.height else {})
     row = df.row(0) if df.height else [None] * df.width
     pairs = pl.DataFrame({"field": df.columns, "value": [_cell(v, c) for v, c in zip(row, df.columns, strict=True)]})
     return render(pairs, fmt, title=title, terminal=terminal)

@@ -384,6 +384,9 @@ def store_lock(store, wait: float = 0.0, *, host: str | None = None) -> Iterator
                           "wait for it to finish, or pass --wait SECONDS")
 
     def opened(exc: OSError) -> StoreError:  # e.g. a store folder this user may not write
+        if isinstance(exc, NotADirectoryError):
+            return StoreError(f"cannot open the store {loc}: a part of its path is a file, not a folder (give "
+                              "another folder with --store DIR)")
         return StoreError(f"cannot open the store {loc}: {exc.strerror} (run as the user who owns it, "
                           "or give another folder with --store DIR)")
 
