@@ -233,3 +233,19 @@ def test_a_file_of_rejects_is_counted_whole_and_listed_up_to_the_cap(tmp_path):
     assert len(listed) == MAX_KEPT_REJECTS
     assert listed["line_no"].to_list()[:2] == [1, 2] and listed["line"][0] == "not an access line 0"
     assert any(f"first {MAX_KEPT_REJECTS:,} are listed" in w for w in stats.warnings)
+
+
+@pytest.mark.parametrize("stamp", ["29/Feb/2027:10:00:00", "31/Apr/2026:10:00:00", "28/Feb/2027:25:00:00",
+                                   "28/Feb/2027:10:61:00", "32/Jan/2026:10:00:00", "10/Foo/2026:10:00:00"])
+def test_an_impossible_date_is_a_reject_with_its_reason_in_every_projection(tmp_path, stamp):
+    """A stamp in the right layout that no calendar has is a counted reject, never a row with ts null;
+    a full parse and a one-column projection (top-ips) count the same lines."""
+    good = '1.2.3.4 - - [28/Feb/2027:10:00:00 +0900] "GET / HTTP/1.1" 200 5 "-" "ua"'
+    path = write(tmp_path / "a.log", f"{good}\n{good.replace('28/Feb/2027:10:00:00', stamp)}\n")
+    for columns in (None, ["remote_addr"]):
+        stats = mkslog.ParseStats()
+        lf = mkslog.scan(path, "combined", stats=stats)
+        df = (lf if columns is None else lf.select(columns)).collect(engine="streaming")
+        assert len(df) == 1 and (stats.total.parsed, stats.total.rejected) == (1, 1)
+        reason = stats.rejects()["reason"].item()
+        assert "invalid timestamp" in reason or "breaks at $time_local" in reason

@@ -89,8 +89,17 @@ def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None,
         outputs = []
     if "line_no" not in typed.columns:
         typed = typed.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + first_line).alias("line_no"))
+    if "ts" in outputs:  # the layout fits but no such date exists (29/Feb of a non-leap year): a reject
+        impossible = typed.filter(pl.col("__ok") & pl.col("ts").is_null()).select(
+            "line_no", "line", pl.lit(f"invalid timestamp: no such date or time (format '{fmt.name}')").alias("reason"))
+        typed = typed.with_columns(pl.col("__ok") & pl.col("ts").is_not_null())
+    else:
+        impossible = None
     matched = typed.filter("__ok").select("line_no", *outputs)
-    return matched, typed.filter(~pl.col("__ok")).select("line_no", "line")
+    unmatched = typed.filter(~pl.col("__ok"))
+    if impossible is not None and len(impossible):
+        unmatched = unmatched.join(impossible.select("line_no"), on="line_no", how="anti")
+    return matched, unmatched.select("line_no", "line"), impossible
 
 
 def _depth(fmt: LogFormat) -> pl.Expr:
@@ -147,13 +156,18 @@ def parse_chunk(
     del data
     lines = pl.DataFrame({"line": series})
     schema = schema or frame_schema(formats)
-    needed = None if columns is None else set(columns) - set(TAIL_SCHEMA)
+    # ts always: an impossible date (29/Feb/2027) is a reject in every projection, so top-ips and a
+    # full parse count the same lines
+    needed = None if columns is None else (set(columns) - set(TAIL_SCHEMA)) | {"ts"}
     parts: list[pl.DataFrame] = []
+    invalid_dates: list[pl.DataFrame] = []
     remaining = lines
     for fmt in formats:
         if remaining.is_empty():
             break
-        matched, remaining = _match_format(remaining, fmt, needed, chunk.first_line)
+        matched, remaining, impossible = _match_format(remaining, fmt, needed, chunk.first_line)
+        if impossible is not None and len(impossible):
+            invalid_dates.append(impossible)
         if len(matched):
             parts.append(matched.with_columns(pl.lit(fmt.name).alias("source")))
     out_cols = list(schema) if columns is None else [c for c in schema if c in columns]
@@ -168,7 +182,10 @@ def parse_chunk(
     rejects = remaining.select(
         pl.lit(file).alias("file"), "line_no", "line", diagnose(formats, remaining["line"]).alias("reason")
     ) if len(remaining) else pl.DataFrame(schema=REJECT_SCHEMA)
-    stats.add(file, lines=len(lines), parsed=len(lines) - len(remaining), invalid_utf8=invalid,
+    if invalid_dates:
+        dated = pl.concat(invalid_dates).select(pl.lit(file).alias("file"), "line_no", "line", "reason")
+        rejects = pl.concat([rejects, dated]).sort("line_no")
+    stats.add(file, lines=len(lines), parsed=len(lines) - len(rejects), invalid_utf8=invalid,
               nbytes=nbytes, rejects=rejects)
     if predicate is not None:
         result = result.filter(predicate)
