@@ -22,8 +22,6 @@ import os
 import uuid
 from collections.abc import Callable
 
-import pyarrow.fs as pafs
-
 from ..errors import StoreError
 from ..files import durable_rename
 
@@ -32,6 +30,7 @@ class Location:
     """A store's root: ``uri(rel)`` names a file for polars, the other methods read and write it."""
 
     def __init__(self, store: str | os.PathLike):
+        import pyarrow.fs as pafs  # loaded by the store's work, not by every text query
         text = os.fspath(store)
         self.remote = "://" in text and not text.startswith("file://")
         if self.remote:
@@ -62,9 +61,11 @@ class Location:
         return os.path.join(self.base, rel) if not self.remote else f"{self.scheme}://{self._key(rel)}"
 
     def exists(self, rel: str) -> bool:
+        import pyarrow.fs as pafs  # loaded by the store's work, not by every text query
         return self.fs.get_file_info(self._key(rel)).type != pafs.FileType.NotFound
 
     def is_file(self, rel: str) -> bool:
+        import pyarrow.fs as pafs  # loaded by the store's work, not by every text query
         return self.fs.get_file_info(self._key(rel)).type == pafs.FileType.File
 
     def is_empty(self) -> bool:
@@ -75,6 +76,7 @@ class Location:
 
     def list(self, rel: str) -> list[str]:
         """The files under ``rel`` (recursively), relative to the root, sorted."""
+        import pyarrow.fs as pafs  # loaded by the store's work, not by every text query
         if not self.exists(rel):
             return []
         infos = self.fs.get_file_info(pafs.FileSelector(self._key(rel), recursive=True))

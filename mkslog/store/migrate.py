@@ -25,7 +25,6 @@ import tempfile
 from dataclasses import dataclass, field
 
 import polars as pl
-import pyarrow.parquet as pq
 
 from ..errors import StoreError
 from ..kinds import KINDS
@@ -88,6 +87,7 @@ def _copy_catalog(loc: Location, copy: str) -> None:
 
 
 def _rewrite_parts(loc: Location, copy: str, host: str, done: Migration) -> None:
+    import pyarrow.parquet as pq  # loaded by the store's work, not by every text query
     db = sqlite3.connect(copy, isolation_level=None)
     try:
         found = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
