@@ -5,8 +5,6 @@ and the monthly `test-restore`."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import os
 import socket
@@ -14,7 +12,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from backup_support import (
     cli,
     flip_middle_byte,
@@ -24,32 +21,12 @@ from backup_support import (
     make_env_file,
     snapshot,
 )
+from smtp_support import (
+    free_port,
+    smtp_sink,  # noqa: F401 (registers the fixture `smtp` here)
+)
 
 from mkslog.backup.verify import verify_backup
-
-
-class Collector:
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's naming)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    handler = Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ Nothing under test is mocked; the quiet period is driven through the state file,
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import json
 import re
 import socket
@@ -24,6 +22,11 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from click.testing import CliRunner
+from smtp_support import (
+    Collector,
+    free_port,
+    smtp_sink,  # noqa: F401 (registers the fixture `smtp` here)
+)
 
 from mkslog.cli.main import main
 from mkslog.health.alerts import AlertSettings, notify, read_state
@@ -97,12 +100,6 @@ def serve(server: ThreadingHTTPServer):
     return server
 
 
-def free_port() -> int:
-    """A port nothing listens on (bound once by the OS, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def http_server():
@@ -138,26 +135,6 @@ def tls(tmp_path_factory):
         server.server_close()
 
 
-class Collector:
-    """aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's naming)
-        self.envelopes.append(envelope)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    handler = Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
 
 
 def write_config(

@@ -6,10 +6,7 @@ flapping service, with mail going to a real SMTP sink (aiosmtpd) on 127.0.0.1. T
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -17,37 +14,14 @@ import time
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
+from smtp_support import smtp_sink  # noqa: F401 (registers the fixture `smtp` here)
 
 from mkslog.health.alerts import AlertSettings, notify, read_state
 
 T0 = dt.datetime(2026, 11, 16, 0, 0, 0, tzinfo=dt.UTC)
 
 
-class Collector:
-    """An SMTP sink: every message that arrives, parsed."""
 
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's naming)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    handler = Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
 
 
 def settings_for(tmp_path: Path, port: int | None = None, quiet: float = 60) -> AlertSettings:
