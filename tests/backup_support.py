@@ -10,6 +10,7 @@ import stat
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from mkslog.backup.create import CreateResult, create_backup
@@ -107,3 +108,19 @@ def aged_backup(root: Path, data: Path, kind: str, days_old: float, now: datetim
     stamp = when.timestamp()
     os.utime(path, (stamp, stamp))  # retention goes by the directory's mtime
     return path
+
+
+# The fixtures every backup test module uses, defined once (the modules import them by these names).
+@pytest.fixture(name="data_dir")
+def data_dir_fixture(tmp_path: Path) -> Path:
+    return make_data_dir(tmp_path)
+
+
+@pytest.fixture(name="env_file")
+def env_file_fixture(tmp_path: Path) -> Path:
+    return make_env_file(tmp_path)
+
+
+@pytest.fixture(name="config")
+def config_fixture(tmp_path: Path, data_dir: Path, env_file: Path) -> Path:
+    return make_config(tmp_path)

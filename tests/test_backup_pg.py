@@ -12,8 +12,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from backup_support import (
+from backup_support import (  # noqa: F401 (fixtures)
     cli,
+    config_fixture,
+    data_dir_fixture,
+    env_file_fixture,
     log_messages,
     make_backup,
     make_config,
@@ -27,22 +30,6 @@ from mkslog.backup import pg
 from mkslog.backup.restore import restore_backup
 from mkslog.backup.verify import verify_backup
 from mkslog.errors import BackupError
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return make_data_dir(tmp_path)
-
-
-@pytest.fixture
-def env_file(tmp_path: Path) -> Path:
-    return make_env_file(tmp_path)
-
-
-@pytest.fixture
-def config(tmp_path: Path, data_dir: Path, env_file: Path) -> Path:
-    return make_config(tmp_path)
-
 
 # ---------------------------------------------------------------- database URLs
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
-from pathlib import Path
 
 import pytest
-from backup_support import (
+from backup_support import (  # noqa: F401 (fixtures)
     aged_backup,
     cli,
+    config_fixture,
+    data_dir_fixture,
+    env_file_fixture,
     log_messages,
     make_config,
     make_data_dir,
@@ -24,21 +26,6 @@ from mkslog.backup.log import BackupLog
 from mkslog.backup.prune import prune_backups
 from mkslog.backup.verify import verify_backup
 from mkslog.errors import BackupError
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return make_data_dir(tmp_path)
-
-
-@pytest.fixture
-def env_file(tmp_path: Path) -> Path:
-    return make_env_file(tmp_path)
-
-
-@pytest.fixture
-def config(tmp_path: Path, data_dir: Path, env_file: Path) -> Path:
-    return make_config(tmp_path)
 
 
 def test_prune_removes_exactly_the_expired_backups(tmp_path, data_dir):

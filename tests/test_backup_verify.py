@@ -16,8 +16,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from backup_support import (
+from backup_support import (  # noqa: F401 (fixtures)
     cli,
+    config_fixture,
+    data_dir_fixture,
+    env_file_fixture,
     flip_middle_byte,
     make_backup,
     make_config,
@@ -28,22 +31,6 @@ from backup_support import (
 
 from mkslog.backup import archive as arc
 from mkslog.backup.verify import verify_backup
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return make_data_dir(tmp_path)
-
-
-@pytest.fixture
-def env_file(tmp_path: Path) -> Path:
-    return make_env_file(tmp_path)
-
-
-@pytest.fixture
-def config(tmp_path: Path, data_dir: Path, env_file: Path) -> Path:
-    return make_config(tmp_path)
-
 
 # ---------------------------------------------------------------- verification and corruption
 
