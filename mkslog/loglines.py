@@ -1,6 +1,7 @@
-"""mkslog's own log lines (``health_check.log``, ``metrics.log``, ``backup.log``): the one definition
-that every writer formats with and the reader (:mod:`mkslog.formats.fixed`) builds its patterns from,
-so that the two cannot drift apart.
+"""mkslog's own log lines (``health_check.log``, ``metrics.log``, ``backup.log``): one table each
+(:data:`HEALTH`, :data:`METRICS`, :data:`BACKUP`, :class:`mkslog.linelayout.Layout`: fields, types,
+derived columns) that every writer formats with (:meth:`Layout.format <mkslog.linelayout.Layout.format>`)
+and the reader compiles (:mod:`mkslog.formats.fixed`), so that the two cannot drift apart.
 
 The layouts are the operations manual's, byte for byte, because other tools grep them::
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from ..errors import FormatError
 from ..linelayout import FIELD_TYPES as TYPE_NAMES
 from ..linelayout import RULES as RULE_NAMES
 from ..linelayout import Derive, Field, Layout, LayoutError, Maybe, Piece
@@ -283,7 +284,12 @@ def layout_converters(layout: Layout, source_tz: str) -> dict[str, pl.Expr]:
 
 def compile_layout(layout: Layout, *, slice_rest: bool = True) -> RecordFormat:
     """``layout`` as the record parser's format (see the module docstring); a LayoutError names
-    the layout when a regex does not compile."""
+    the layout and the field when a fragment or a regex does not compile."""
+    for f in layout.fields:
+        try:
+            FIELD_TYPES[f.base].fragment(f.arg)
+        except FormatError as exc:  # a strftime layout that cannot be read back (%Z, %c)
+            raise LayoutError(f"layout {layout.name}: field {f.name!r}: {exc}") from None
     pattern, rest = line_regex(layout, slice_rest)
     start, tail = start_regex(layout), tail_regex(layout)
     for regex in (start, pattern, tail):
