@@ -269,4 +269,4 @@ def _check_derivation(where: str, d: Derive, seen: set[str]) -> None:
                               "(or derives only after it): add the field or derive it first")
 
 
-__all__ = ["DTYPES", "FIELD_TYPES", "FREE_TEXT", "RULES", "Derive", "Field", "Layout", "LayoutError", "Maybe"]
+__all__ = ["DTYPES", "FIELD_TYPES", "FREE_TEXT", "RULES", "Derive", "Field", "Layout", "LayoutError", "Maybe", "Piece"]
