@@ -1,6 +1,7 @@
-"""mkslog's own log lines (``health_check.log``, ``metrics.log``, ``backup.log``): the one definition
-that every writer formats with and the reader (:mod:`mkslog.formats.fixed`) builds its patterns from,
-so that the two cannot drift apart.
+"""mkslog's own log lines (``health_check.log``, ``metrics.log``, ``backup.log``): one table each
+(:data:`HEALTH`, :data:`METRICS`, :data:`BACKUP`, :class:`mkslog.linelayout.Layout`: fields, types,
+derived columns) that every writer formats with (:meth:`Layout.format <mkslog.linelayout.Layout.format>`)
+and the reader compiles (:mod:`mkslog.formats.fixed`), so that the two cannot drift apart.
 
 The layouts are the operations manual's, byte for byte, because other tools grep them::
 
@@ -38,36 +39,81 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import ConfigError
+from .linelayout import Derive, Field, Layout
 
 #: The stamp of every line: strftime layout, the same text as a chrono (polars) format.
 TS_LAYOUT = "%Y-%m-%d %H:%M:%S"
-#: The stamp as a regex (no captures), and as the reader's reject messages name it.
-TS_REGEX = r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"
-TS_WORDS = "YYYY-mm-dd HH:MM:SS"
+STAMP = Field("ts", f"local_time:{TS_LAYOUT}")
 
 # --------------------------------------------------------------------------------------------
-# the line formats: (writer) text constants and formatters, (reader) start and pattern regexes
+# the line layouts: the writers below format with them, mkslog.formats.fixed compiles them for the reader
 
 OK_TEXT = "OK: Service is running"
 DOWN_TEXT = "ERROR: Service is down"
 #: The detail of a healthy check, ``(200, 12 ms)``: the reader takes code and time from it.
 HEALTH_TIMING = r"^(?P<code>[0-9]{3}), (?P<ms>[0-9]+(?:\.[0-9]+)?) ms$"
-HEALTH_START = rf"^{TS_REGEX} - [A-Z]+: "
-HEALTH_PATTERN = rf"^(?P<ts>{TS_REGEX}) - (?P<status>[A-Z]+): (?P<message>.*?)(?: \((?P<reason>.*)\))?$"
-HEALTH_EXPECT = f"{TS_WORDS} - {OK_TEXT} / - {DOWN_TEXT} (reason)"
-
-#: A metric as the manual's script and hand-written lines give it: ``12.5`` or ``12%``.
-METRIC_NUMBER = r"-?[0-9]+(?:\.[0-9]+)?"
-METRICS_START = rf"^{TS_REGEX},CPU:"
-METRICS_PATTERN = (
-    rf"^(?P<ts>{TS_REGEX}),CPU: ?(?P<cpu>{METRIC_NUMBER})%?,Memory: ?(?P<memory>{METRIC_NUMBER})%?,"
-    rf"Disk: ?(?P<disk>{METRIC_NUMBER})%?$"
+HEALTH = Layout(
+    name="health",
+    kind="health",
+    pieces=(STAMP, " - ", Field("status", "caps"), ": ", Field("message", "text"),
+            Field("reason", "rest", optional=True, prefix=" (", suffix=")")),
+    derived=(
+        Derive("ok", "bool", "equals", ("status",), {"value": "OK"}),
+        Derive("status_code", "uint16", "extract", ("reason",), {"regex": HEALTH_TIMING, "group": "code"}),
+        Derive("elapsed_ms", "float64", "extract", ("reason",), {"regex": HEALTH_TIMING, "group": "ms"}),
+    ),
+    order=("ts", "ok", "status", "message", "reason", "status_code", "elapsed_ms"),
+    expect_words=f"YYYY-mm-dd HH:MM:SS - {OK_TEXT} / - {DOWN_TEXT} (reason)",
 )
-METRICS_EXPECT = f"{TS_WORDS},CPU:n,Memory:n,Disk:n"
 
-BACKUP_START = rf"^{TS_REGEX} - "
-BACKUP_PATTERN = rf"^(?P<ts>{TS_REGEX}) - (?P<message>.*)$"
-BACKUP_EXPECT = f"{TS_WORDS} - message"
+#: A metric as the manual's script and hand-written lines give it: ``12.5`` or ``12%`` (type percent).
+METRICS = Layout(
+    name="metrics",
+    kind="metrics",
+    pieces=(STAMP, ",CPU:", Field("cpu", "percent", write=".1f"), ",Memory:", Field("memory", "percent", write=".1f"),
+            ",Disk:", Field("disk", "percent")),
+    start_through="ts",
+    expect_words="YYYY-mm-dd HH:MM:SS,CPU:n,Memory:n,Disk:n",
+)
+
+BACKUP_KINDS = ("daily", "weekly", "monthly", "manual")
+#: (event, regex on the message with optional groups kind/path/target/reason), first match wins.
+BACKUP_EVENTS: tuple[tuple[str, str], ...] = (
+    ("start", r"^Starting (?P<kind>[A-Za-z]+) backup$"),
+    ("data", r"^Data backup completed: (?P<path>.+?)(?: \([^()]*\))?$"),
+    ("config", r"^Config backup completed: (?P<path>.+?)(?: \([^()]*\))?$"),
+    ("database", r"^Database backup completed: (?P<path>.+?)(?: \([^()]*\))?$"),
+    ("completed", r"^(?P<kind>[A-Za-z]+) backup completed successfully"),
+    ("failed", r"^ERROR: (?P<kind>[A-Za-z]+) backup failed: ?(?P<reason>.*)$"),
+    ("verified", r"^Verification OK: (?P<path>.+)$"),
+    ("verify_failed", r"^ERROR: Verification failed: (?P<path>.+?): (?P<reason>.*)$|^ERROR: Verification failed: (?P<path2>.+)$"),
+    ("removed", r"^Removed expired backup: (?P<path>.+)$"),
+    ("restored", r"^Restored (?P<path>.+?) to (?P<target>.+)$"),
+)
+
+
+def _event_group(name: str, dtype: str = "str", **params: object) -> Derive:
+    return Derive(name, dtype, "match_group", ("message",), {"table": BACKUP_EVENTS, "group": name, **params})
+
+
+BACKUP = Layout(
+    name="backup",
+    kind="backup",
+    pieces=(STAMP, " - ", Field("message", "rest")),
+    derived=(
+        Derive("level", "str", "prefix_level", ("message",), {"words": ("ERROR", "WARNING"), "default": "INFO"}),
+        # the kind the message names, else the folder of its path (/daily/, /weekly/ ...)
+        Derive("backup_kind", "str", "match_group", ("message",), {
+            "table": BACKUP_EVENTS, "group": "kind", "lower": True, "choices": BACKUP_KINDS,
+            "fallback": "/(" + "|".join(BACKUP_KINDS) + ")/"}),
+        Derive("event", "str", "first_match", ("message",), {"table": BACKUP_EVENTS, "default": "other"}),
+        _event_group("path", also=("path2",)),
+        _event_group("target"),
+        Derive("size_bytes", "int64", "human_size", ("message",), only_if=("event", ("data", "config", "database"))),
+        _event_group("reason"),
+    ),
+    order=("ts", "level", "message", "backup_kind", "event", "path", "target", "size_bytes", "reason"),
+)
 
 # C0 controls, DEL and C1 controls: a reason may quote a server's Location header, and it must
 # neither break the one-line log format nor inject mail headers.
@@ -93,9 +139,9 @@ def health_line(ts: str, ok: bool, detail: str | None = None) -> str:
     >>> health_line("2025-01-06 09:35:00", True)
     '2025-01-06 09:35:00 - OK: Service is running'
     """
-    text = f"{ts} - {OK_TEXT if ok else DOWN_TEXT}"
+    status, message = (OK_TEXT if ok else DOWN_TEXT).split(": ", 1)
     # Control characters escaped: a newline in a reason would split the record in two.
-    return text if detail is None else f"{text} ({one_line(detail, None)})"
+    return HEALTH.format(ts=ts, status=status, message=message, reason=None if detail is None else one_line(detail, None))
 
 
 def health_timing(code: int, elapsed_ms: int) -> str:
@@ -113,7 +159,7 @@ def metrics_line(ts: str, cpu: float, memory: float, disk: int) -> str:
     >>> metrics_line("2025-01-06 09:30:00", 12.54, 40.06, 63)
     '2025-01-06 09:30:00,CPU:12.5,Memory:40.1,Disk:63'
     """
-    return f"{ts},CPU:{cpu:.1f},Memory:{memory:.1f},Disk:{disk}"
+    return METRICS.format(ts=ts, cpu=cpu, memory=memory, disk=disk)
 
 
 def backup_line(ts: str, message: str) -> str:
@@ -122,7 +168,7 @@ def backup_line(ts: str, message: str) -> str:
     >>> backup_line("2025-01-06 02:00:12", "ERROR: Daily backup failed: pg_dump: error\\ndetail")
     '2025-01-06 02:00:12 - ERROR: Daily backup failed: pg_dump: error | detail'
     """
-    return f"{ts} - {' | '.join(str(message).splitlines())}"
+    return BACKUP.format(ts=ts, message=" | ".join(str(message).splitlines()))
 
 
 def alert_line(ts: str, kind: str, subject: str) -> str:
@@ -131,7 +177,7 @@ def alert_line(ts: str, kind: str, subject: str) -> str:
     >>> alert_line("2025-01-06 09:35:00", "ALERT", "service down: http://h/ (HTTP 500)")
     '2025-01-06 09:35:00 - ALERT: service down: http://h/ (HTTP 500)'
     """
-    return f"{ts} - {kind}: {one_line(subject)}"
+    return HEALTH.format(ts=ts, status=kind, message=one_line(subject))
 
 
 # --------------------------------------------------------------------------------------------

@@ -86,7 +86,8 @@ def test_arrows_run_one_way(place, forbidden):
     assert back == []
 
 
-@pytest.mark.parametrize("place", ["backup", "health", "files", "text", "kinds", "loglines", "config", "errors"])
+@pytest.mark.parametrize("place", ["backup", "health", "files", "text", "kinds", "loglines", "linelayout", "config",
+                                   "errors"])
 def test_cron_jobs_never_load_polars(place):
     heavy = [f"{m} imports {x}" for m in MODULES if _in(m, place) for x in EXTERNAL[m] & {"polars", "pyarrow"}]
     assert heavy == []

@@ -102,12 +102,12 @@ def test_backup_lines_round_trip():
     assert df["message"].to_list() == [line[22:] for line in lines]
 
 
-def test_reader_formats_are_built_from_loglines():
-    # One definition: the reader's starts and patterns are the very strings the writers' module holds.
-    for kind, prefix in (("health", "HEALTH"), ("metrics", "METRICS"), ("backup", "BACKUP")):
+def test_reader_formats_are_compiled_from_the_writers_layouts():
+    # One definition: the reader's format of each own kind is compiled from the very table its writer formats with.
+    for kind, layout in (("health", loglines.HEALTH), ("metrics", loglines.METRICS), ("backup", loglines.BACKUP)):
         rf = FIXED[kind]
-        assert (rf.start, rf.pattern, rf.expect) == tuple(
-            getattr(loglines, f"{prefix}_{part}") for part in ("START", "PATTERN", "EXPECT"))
+        assert rf.extra["layout"] is layout
+        assert tuple(rf.schema) == layout.columns and rf.expect == layout.expect
 
 
 def test_stamp_converts_an_instant_into_the_zone():

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .fixed import local_to_utc
+from .record import local_to_utc
 
 #: asctime without a datefmt: what logging and the apps around it really write. Python's default
 #: has ``,mmm``; ``datefmt="%Y-%m-%d %H:%M:%S"`` (gunicorn, many apps) has none; others use

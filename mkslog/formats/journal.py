@@ -4,7 +4,9 @@
 a message of several lines goes on in lines indented to the message column. ``journalctl -o json`` writes one
 JSON object per line whose values are strings: ``__REALTIME_TIMESTAMP`` (microseconds since the epoch),
 ``PRIORITY`` (syslog 0-7), ``_HOSTNAME``, ``SYSLOG_IDENTIFIER``, ``_PID``, ``MESSAGE`` (newlines escaped).
-Both forms are one :class:`RecordFormat`, so a file may even mix them. A line that neither starts an entry
+Both forms are data: short-iso a line layout (:data:`JOURNAL_SHORT`, a :class:`~mkslog.linelayout.Layout`), JSON a
+mapping of column -> JSON keys -> type (:data:`JOURNAL_JSON`); they compile to one :class:`RecordFormat`, so a
+file may even mix them. A line that neither starts an entry
 nor continues one (indented) is a counted reject: ``-- Boot 3f2c... --``, ``-- No entries --``, a cut JSON
 object (a line journalctl was cut off in). Columns: ``ts`` (UTC; both forms carry the instant, so ``source_tz`` is not needed), ``level``
 (PRIORITY 0-2 ``CRITICAL``, 3 ``ERROR``, 4 ``WARNING``, 5-6 ``INFO``, 7 ``DEBUG``; short-iso carries no
@@ -21,66 +23,97 @@ True
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
-from .fixed import FIXED, TS, RecordFormat
+from ..linelayout import Derive, Field, Layout, Maybe
+from .fixed import FIXED
+from .layout import layout_converters, layout_schema, line_regex, start_regex
+from .record import TS, RecordFormat
 
-DATE_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[+-][0-9]{4}|Z)"
 #: An entry of ``-o json``: an object with the journal's timestamp field (journalctl writes it first).
 JSON_START = r'^\{.*"__REALTIME_TIMESTAMP"\s*:.*\}\s*$'
 #: syslog priority -> the level names mkslog's other logs use.
 PRIORITY_LEVELS = {0: "CRITICAL", 1: "CRITICAL", 2: "CRITICAL", 3: "ERROR", 4: "WARNING", 5: "INFO", 6: "INFO",
                    7: "DEBUG"}
-_LEVEL_WORD = r"^\[?(CRITICAL|ERROR|WARNING|WARN|INFO|DEBUG)\]?[\s:]"
+#: The level word a short-iso message starts with (``[ERROR] ...``, ``WARN: ...``).
+LEVEL_WORD = r"^\[?(CRITICAL|ERROR|WARNING|WARN|INFO|DEBUG)\]?[\s:]"
 
-JOURNAL_SCHEMA: dict[str, pl.DataType] = {
-    "ts": TS, "level": pl.String, "priority": pl.Int8, "host": pl.String, "identifier": pl.String,
-    "pid": pl.Int64, "message": pl.String,
+#: ``2026-11-18T14:05:00+0900 host unit[pid]: message``; continuation lines are indented.
+JOURNAL_SHORT = Layout(
+    name="journal",
+    kind="journal",
+    pieces=(Field("ts", "iso_time"), " ", Field("host", "token"), " ", Field("identifier", "program"),
+            Field("pid", "int", optional=True, prefix="[", suffix="]"), ":", Maybe(" "), Field("message", "rest")),
+    derived=(Derive("level", "str", "extract", ("message",),
+                    {"regex": LEVEL_WORD, "group": 1, "replace": {"WARN": "WARNING"}}),),
+    multiline=True,
+    start_through="host",
+)
+
+
+@dataclass(frozen=True)
+class JsonField:
+    """A column of ``-o json``: the JSON keys it is read from (the first present wins) and its type
+    (a key of :data:`JSON_TYPES`)."""
+
+    keys: tuple[str, ...]
+    type: str
+
+
+#: JSON type -> (dtype, expression from the key's text).
+JSON_TYPES: dict[str, tuple[pl.DataType, object]] = {
+    "str": (pl.String, lambda v: v),
+    "int8": (pl.Int8, lambda v: v.cast(pl.Int8, strict=False)),
+    "int64": (pl.Int64, lambda v: v.cast(pl.Int64, strict=False)),
+    "epoch_micros": (TS, lambda v: v.cast(pl.Int64, strict=False).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")),
+    "syslog_level": (pl.String, lambda v: v.cast(pl.Int8, strict=False).replace_strict(
+        PRIORITY_LEVELS, default=None, return_dtype=pl.String)),
 }
+#: ``journalctl -o json``: column -> where its value is. Values are strings in the JSON.
+JOURNAL_JSON: dict[str, JsonField] = {
+    "ts": JsonField(("__REALTIME_TIMESTAMP",), "epoch_micros"),
+    "level": JsonField(("PRIORITY",), "syslog_level"),
+    "priority": JsonField(("PRIORITY",), "int8"),
+    "host": JsonField(("_HOSTNAME",), "str"),
+    "identifier": JsonField(("SYSLOG_IDENTIFIER", "_COMM"), "str"),
+    "pid": JsonField(("_PID",), "int64"),
+    "message": JsonField(("MESSAGE",), "str"),
+}
+#: The columns of the kind, in frame order: the JSON mapping's, which covers the short form's.
+JOURNAL_SCHEMA: dict[str, pl.DataType] = {col: JSON_TYPES[f.type][0] for col, f in JOURNAL_JSON.items()}
+_SHORT_SCHEMA = layout_schema(JOURNAL_SHORT)
+assert all(JOURNAL_SCHEMA[c] == t for c, t in _SHORT_SCHEMA.items()), "both forms give each column one dtype"
 
 
-def _field(name: str) -> pl.Expr:
-    return pl.col("json").str.json_path_match(f"$.{name}")
+def _json_value(f: JsonField) -> pl.Expr:
+    text = pl.coalesce(*[pl.col("json").str.json_path_match(f"$.{key}") for key in f.keys])
+    return JSON_TYPES[f.type][1](text)
 
 
 def _journal_convert(source_tz: str) -> list[pl.Expr]:
-    iso = pl.col("ts").str.replace(r"Z$", "+0000")
-    short_ts = pl.coalesce(iso.str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.f%z", strict=False),
-                           iso.str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%z", strict=False))
-    micros = _field("__REALTIME_TIMESTAMP").cast(pl.Int64, strict=False)
-    json_ts = micros.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-    priority = _field("PRIORITY").cast(pl.Int8, strict=False)
-    short_level = pl.col("message").str.extract(_LEVEL_WORD, 1).replace({"WARN": "WARNING"})
-    json_level = priority.replace_strict(PRIORITY_LEVELS, default=None, return_dtype=pl.String)
-    is_json = pl.col("json").is_not_null()
-    return [
-        pl.when(is_json).then(json_ts).otherwise(short_ts).alias("ts"),
-        pl.when(is_json).then(json_level).otherwise(short_level).alias("level"),
-        priority.alias("priority"),
-        pl.coalesce(_field("_HOSTNAME"), pl.col("host")).alias("host"),
-        pl.coalesce(_field("SYSLOG_IDENTIFIER"), _field("_COMM"), pl.col("identifier")).alias("identifier"),
-        pl.coalesce(_field("_PID"), pl.col("pid")).cast(pl.Int64, strict=False).alias("pid"),
-        pl.when(is_json).then(_field("MESSAGE")).otherwise(pl.col("message")).alias("message"),
-    ]
+    # a line is one form or the other, so each column is the form's value that is not null
+    short = layout_converters(JOURNAL_SHORT, source_tz)
+    return [pl.coalesce(_json_value(JOURNAL_JSON[col]), *([short[col]] if col in short else [])).alias(col)
+            for col in JOURNAL_SCHEMA]
 
 
+_SHORT_LINE = line_regex(JOURNAL_SHORT, slice_rest=False)[0].removeprefix("^").removesuffix("$")
 JOURNAL = RecordFormat(
     name="journal",
     kind="journal",
-    start=rf"^(?:{DATE_ISO} \S+ |{JSON_START[1:]})",
+    start=rf"^(?:{start_regex(JOURNAL_SHORT).removeprefix('^')}|{JSON_START[1:]})",
     # one outer group, so "the line matched" is its first group whichever form the line has
-    pattern=(
-        rf"^(?P<entry>(?P<json>\{{.*\}})\s*|(?P<ts>{DATE_ISO}) (?P<host>\S+) "
-        r"(?P<identifier>[^\s\[:]+)(?:\[(?P<pid>[0-9]+)\])?: ?(?P<message>.*))$"
-    ),
+    pattern=rf"^(?P<entry>(?P<json>\{{.*\}})\s*|{_SHORT_LINE})$",
     schema=JOURNAL_SCHEMA,
     convert=_journal_convert,
     expect="journalctl -o short-iso (YYYY-mm-ddTHH:MM:SS+zzzz host unit[pid]: message) or -o json",
-    extra={"continuation": r"^[ \t]"},
+    extra={"continuation": r"^[ \t]", "layout": JOURNAL_SHORT, "json": JOURNAL_JSON},
 )
 
 #: Every fixed-layout format by kind: :data:`mkslog.formats.fixed.FIXED` and the journal (what
 #: ``record_format`` and kind detection look kinds up in).
 RECORD_FORMATS: dict[str, RecordFormat] = {**FIXED, JOURNAL.kind: JOURNAL}
 
-__all__ = ["JOURNAL", "JOURNAL_SCHEMA", "PRIORITY_LEVELS", "RECORD_FORMATS"]
+__all__ = ["JOURNAL", "JOURNAL_JSON", "JOURNAL_SCHEMA", "JOURNAL_SHORT", "PRIORITY_LEVELS", "RECORD_FORMATS"]

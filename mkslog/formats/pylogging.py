@@ -49,8 +49,8 @@ from ..errors import FormatError
 from .asctime import SGR, flexible_asctime, offset_minutes
 from .base import Field, LogFormat, check_duplicates, escape
 from .datefmt import DateFormat, compile_datefmt
-from .fixed import RecordFormat, local_to_utc
 from .logspec import BRACE, PERCENT, Spec, brace_spec, percent_spec, tokens
+from .record import RecordFormat, local_to_utc
 
 #: Named formats: Python's default (``logging.basicConfig``), Flask's default handler, the
 #: system's own (the sample config's), and the logging cookbook's dashed layout.
