@@ -31,8 +31,14 @@ WINDOWED = {"errors", "traffic", "top-ips", "endpoints", "latency", "slow", "sta
             "summary", "sql"}
 #: Commands whose answer is a table in one of the four output formats.
 TABLES = WINDOWED | {"parse", "ingest"}
+#: The formats of a table (``ndjson`` is another name of ``nl``).
+TABLE_FORMATS = {"table", "json", "csv", "markdown", "nl", "ndjson", "tsv"}
 #: ``show`` prints the log's own lines (raw) or the parsed fields in a table format, to stdout (a live view).
-SHOW_FORMATS = {"raw", "table", "json", "csv", "markdown"}
+SHOW_FORMATS = TABLE_FORMATS | {"raw"}
+#: ``parse`` writes its records to stdout (-o -) as Parquet or an Arrow stream too.
+PARSE_FORMATS = TABLE_FORMATS | {"parquet", "arrow"}
+#: The options of every command that prints a table (sqlite-utils' output habits).
+ROW_OPTIONS = {"--nl", "--tsv", "--no-headers", "--max-width"}
 
 
 def leaf_commands(group: click.Group = main, prefix: tuple[str, ...] = ()):
@@ -87,8 +93,11 @@ def test_every_command_uses_the_vocabulary(name):
         assert opts["--top"].default in (10, None)
     if "--as" in opts:  # the output format
         choices = set(opts["--as"].type.choices)
-        assert choices in ({"table", "json", "csv", "markdown"}, {"text", "json"}, SHOW_FORMATS)
+        assert choices in (TABLE_FORMATS, {"text", "json"}, SHOW_FORMATS, PARSE_FORMATS)
         assert choices != SHOW_FORMATS or name == "show"
+        assert choices != PARSE_FORMATS or name == "parse"
+        if choices != {"text", "json"}:  # a table: its row formats and header/width options too
+            assert ROW_OPTIONS <= set(opts), f"{name} lacks {sorted(ROW_OPTIONS - set(opts))}"
     if name in TABLES:
         assert {"--as", "--output"} <= set(opts)
     if name in WINDOWED:
@@ -250,6 +259,20 @@ CASES = [
     ("errors --top --by day {t}/access.log", "give one"),
     ("ip 203.0.113.7 --as csv {t}/access.log", "choose --section"),
     ("parse {t}/access.log", "say what to do"),
+    # the row formats and the table's width (--nl, --tsv, --no-headers, --max-width)
+    ("top-ips --max-width -1 {t}/access.log", "x>=0"),
+    ("top-ips --nl --tsv {t}/access.log", "give one output format"),
+    ("endpoints --nl --as csv {t}/access.log", "give one output format"),
+    ("summary --no-headers --as json {t}/access.log", "--no-headers is for table, csv and tsv"),
+    ("status --no-headers --nl {t}/access.log", "--no-headers is for table, csv and tsv"),
+    ("sql 'SELECT 1' --tsv --as markdown --table access={t}/access.log", "give one output format"),
+    ("show --nl --tsv {t}/access.log", "give one output format"),
+    ("show --no-headers {t}/access.log", "not raw"),
+    ("show --max-width -5 --as table {t}/access.log", "x>=0"),
+    ("ip 203.0.113.7 --tsv {t}/access.log", "choose --section"),
+    ("parse -o - --as json {t}/access.log", "parquet, arrow, csv, nl or tsv"),
+    ("parse -o {t}/r.csv --as parquet {t}/access.log", "is for the records to stdout (-o -)"),
+    ("parse --to - --as markdown {t}/access.log", "parquet, arrow, csv, nl or tsv"),
     # empty files
     ("top-ips {t}/empty.log", "nothing to answer from"),
     ("summary {t}/empty.log", "nothing to answer from"),

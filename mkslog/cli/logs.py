@@ -37,9 +37,15 @@ def log_options(func: Callable) -> Callable:
     return func
 
 
-#: The output formats of tables (``--as``), and the one an output file's extension implies.
-OUTPUT_FORMATS = ("table", "json", "csv", "markdown")
-FORMAT_OF_SUFFIX = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown"}
+#: The output formats of tables (``--as``; ``ndjson`` is another name of ``nl``), and the one an
+#: output file's extension implies.
+OUTPUT_FORMATS = ("table", "json", "csv", "markdown", "nl", "ndjson", "tsv")
+#: ``parse``'s records also go out as Parquet or an Arrow IPC stream (``-o -``: to a pipe).
+RECORD_FORMATS = ("parquet", "arrow")
+FORMAT_OF_SUFFIX = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".ndjson": "nl",
+                    ".jsonl": "nl", ".tsv": "tsv"}
+#: The formats that have a header row (``--no-headers`` leaves it out).
+HEADED = ("table", "csv", "tsv")
 
 
 def output_format_for(as_format: str | None, out_file: str | None) -> str:
@@ -47,41 +53,100 @@ def output_format_for(as_format: str | None, out_file: str | None) -> str:
 
     >>> output_format_for(None, "top.csv"), output_format_for("json", "top.csv"), output_format_for(None, None)
     ('csv', 'json', 'table')
+    >>> output_format_for("ndjson", None), output_format_for(None, "top.jsonl"), output_format_for(None, "t.tsv")
+    ('nl', 'nl', 'tsv')
     """
     if as_format:
-        return as_format
-    if out_file:
+        return "nl" if as_format == "ndjson" else as_format
+    if out_file and out_file != "-":
         return FORMAT_OF_SUFFIX.get(os.path.splitext(out_file)[1].lower(), "table")
     return "table"
 
 
-def output_options(func: Callable) -> Callable:
-    """``--as table|json|csv|markdown`` and ``-o/--output FILE`` (the format follows the file's
-    extension unless ``--as`` says otherwise). The command gets ``output`` (the format) and
-    ``out_file``. Old spellings, hidden for one release: ``--out FILE``, and ``--output FORMAT``
-    (a bare format name where the file goes)."""
+def format_flags(as_format: str | None, nl: bool, tsv: bool) -> str | None:
+    """``--as``, or what ``--nl``/``--tsv`` say; two different formats at once are a usage error.
 
-    @functools.wraps(func)
-    def wrapper(*args, as_format, out_path, old_out, **kwargs):
-        out_file = out_path or old_out
-        if old_out:
-            deprecated("--out FILE", "-o/--output FILE")
-        if out_path in OUTPUT_FORMATS and not os.path.exists(out_path):  # the old `--output json`
-            deprecated(f"--output {out_path}", f"--as {out_path}")
-            as_format, out_file = as_format or out_path, old_out
-        check_output_file(out_file)
-        output = output_format_for(as_format, out_file)
-        click.get_current_context().meta["mkslog_out_file"] = out_file
-        return func(*args, output=output, out_file=out_file, **kwargs)
+    >>> format_flags(None, True, False), format_flags("ndjson", True, False), format_flags("csv", False, False)
+    ('nl', 'nl', 'csv')
+    """
+    asked = {name for name, given in (("nl", nl), ("tsv", tsv)) if given}
+    if as_format:
+        asked.add("nl" if as_format == "ndjson" else as_format)
+    if len(asked) > 1:
+        raise click.UsageError(f"give one output format, not {' and '.join(sorted(asked))} "
+                               "(--nl is --as nl, --tsv is --as tsv)")
+    return asked.pop() if asked else None
 
-    wrapper = click.option("--out", "old_out", type=click.Path(dir_okay=False, readable=False), hidden=True,
-                           help="Old spelling of -o/--output FILE.")(wrapper)
-    wrapper = click.option("-o", "--output", "out_path", type=click.Path(readable=False), default=None, metavar="FILE",
-                           help="Write the answer to FILE (atomically) instead of stdout; its extension "
-                                "(.json, .csv, .md) sets the format unless --as is given.")(wrapper)
-    return click.option("--as", "as_format", type=click.Choice(OUTPUT_FORMATS), default=None,
-                        help="Output format: table (aligned text when piped, the default), json, csv or "
-                             "markdown.")(wrapper)
+
+def style_options(func: Callable) -> Callable:
+    """``--nl``, ``--tsv``, ``--no-headers`` and ``--max-width N``: the command gets ``nl``, ``tsv``,
+    ``no_headers`` and ``max_width`` and hands them to :func:`format_flags` and :func:`keep_style`."""
+    for option in reversed([
+        click.option("--nl", is_flag=True, help="Newline-delimited JSON, one object per row (--as nl)."),
+        click.option("--tsv", is_flag=True, help="Tab-separated values, one row per line (--as tsv)."),
+        click.option("--no-headers", is_flag=True,
+                     help="Leave out the header row (and the title) of table, csv and tsv output."),
+        click.option("--max-width", type=click.IntRange(min=0), default=None, metavar="N",
+                     help="A table's width in terminal columns (0: no limit; default: the terminal's width on a "
+                          "terminal, no limit when piped). Free text (messages, user agents, referrers) shrinks "
+                          "first; addresses, paths, times and numbers are never cut."),
+    ]):
+        func = option(func)
+    return func
+
+
+def keep_style(output: str, no_headers: bool, max_width: int | None) -> None:
+    """Check ``--no-headers`` against the format and keep both for :func:`presenting`."""
+    if no_headers and output not in HEADED:
+        raise click.UsageError(f"--no-headers is for table, csv and tsv output, not {output}")
+    meta = click.get_current_context().meta
+    meta["mkslog_headers"] = not no_headers
+    meta["mkslog_max_width"] = max_width
+
+
+def make_output_options(record_formats: tuple[str, ...] = ()) -> Callable:
+    """The output options of a command that prints a table (``record_formats``: the further
+    ``--as`` values of ``parse``'s records)."""
+
+    def output_options(func: Callable) -> Callable:
+        """``--as table|json|csv|markdown|nl|tsv`` (``--nl``, ``--tsv`` for short), ``-o/--output FILE``
+        (the format follows the file's extension unless ``--as`` says otherwise; ``-`` is stdout),
+        ``--no-headers`` and ``--max-width N``. The command gets ``output`` (the format) and
+        ``out_file``; the presenters get the rest through :func:`presenting`. Old spellings, hidden
+        for one release: ``--out FILE``, and ``--output FORMAT`` (a bare format name where the file goes)."""
+
+        @functools.wraps(func)
+        def wrapper(*args, as_format, out_path, old_out, nl, tsv, no_headers, max_width, **kwargs):
+            out_file = out_path or old_out
+            if old_out:
+                deprecated("--out FILE", "-o/--output FILE")
+            if out_path in OUTPUT_FORMATS and not os.path.exists(out_path):  # the old `--output json`
+                deprecated(f"--output {out_path}", f"--as {out_path}")
+                as_format, out_file = as_format or out_path, old_out
+            as_format = format_flags(as_format, nl, tsv)
+            check_output_file(out_file)
+            output = output_format_for(as_format, out_file)
+            click.get_current_context().meta["mkslog_out_file"] = None if out_file == "-" else out_file
+            keep_style(output, no_headers, max_width)
+            return func(*args, output=output, out_file=out_file, **kwargs)
+
+        wrapper = style_options(wrapper)
+        wrapper = click.option("--out", "old_out", type=click.Path(dir_okay=False, readable=False), hidden=True,
+                               help="Old spelling of -o/--output FILE.")(wrapper)
+        wrapper = click.option("-o", "--output", "out_path", type=click.Path(readable=False), default=None,
+                               metavar="FILE",
+                               help="Write the answer to FILE (atomically) instead of stdout (- is stdout); its "
+                                    "extension (.json, .csv, .md, .jsonl/.ndjson, .tsv) sets the format unless "
+                                    "--as is given.")(wrapper)
+        extra = f", or the records as {' or '.join(record_formats)}" if record_formats else ""
+        return click.option("--as", "as_format", type=click.Choice(OUTPUT_FORMATS + record_formats), default=None,
+                            help="Output format: table (aligned text when piped, the default), json, csv, markdown, "
+                                 f"nl (ndjson: one JSON object per line) or tsv{extra}.")(wrapper)
+
+    return output_options
+
+
+output_options = make_output_options()
 
 
 def terminal() -> bool | None:
@@ -89,6 +154,14 @@ def terminal() -> bool | None:
     (``-o``), else as stdout is (None: the presenter asks stdout)."""
     ctx = click.get_current_context(silent=True)
     return False if ctx is not None and ctx.meta.get("mkslog_out_file") else None
+
+
+def presenting() -> dict:
+    """The presenter's keywords the output options set: ``terminal``, ``headers``, ``max_width``."""
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    return {"terminal": terminal(), "headers": meta.get("mkslog_headers", True),
+            "max_width": meta.get("mkslog_max_width")}
 
 
 #: Inputs from this size on get a progress bar on a terminal (a few seconds of parsing).
@@ -146,8 +219,8 @@ def _size(files: list[str]) -> int:
 
 
 def write_output(text: str, out_file: str | None) -> None:
-    """``text`` to ``out_file`` (atomically: readers never see half of it) or to stdout."""
-    if out_file:
+    """``text`` to ``out_file`` (atomically: readers never see half of it) or to stdout (None or ``-``)."""
+    if out_file and out_file != "-":
         from ..files import atomic_write
 
         try:

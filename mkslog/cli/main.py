@@ -21,7 +21,15 @@ from .common import (
 )
 from .health import health_group
 from .incident import register_incident_commands
-from .logs import attach_progress, log_options, output_options, terminal, warn_rejects, write_output
+from .logs import (
+    RECORD_FORMATS,
+    attach_progress,
+    log_options,
+    make_output_options,
+    presenting,
+    warn_rejects,
+    write_output,
+)
 from .logs_admin import logs_group
 from .panels import register_panel_commands
 from .queries import register_query_commands
@@ -51,23 +59,24 @@ register_panel_commands(main)
 
 @main.command("parse")
 @log_options
-@click.option("--to", "to", type=click.Path(dir_okay=False, readable=False), hidden=True,
+@click.option("--to", "to", type=click.Path(dir_okay=False, readable=False, allow_dash=True), hidden=True,
               help="Old spelling of -o/--output FILE for the parsed records.")
 @click.option("--rejects", "show_rejects", is_flag=True, help="Show the lines that did not parse, with the reason.")
 @click.option("--stats", "show_stats", is_flag=True, help="Show lines read, parsed and rejected per file.")
 @click.option("--datefmt", help="strftime format of an app log's %(asctime)s when it is not logging's default.")
 @click.option("--tz", help="Display timezone of the ts column, e.g. Asia/Tokyo or UTC (default: the config's "
                            "timezone).")
-@output_options
+@make_output_options(RECORD_FORMATS)
 def parse_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, to, show_rejects, show_stats, datefmt,
               tz, output, out_file):
-    """Parse logs into Parquet, CSV or JSON Lines (-o FILE.parquet|.csv|.jsonl, streamed, any size),
-    or show the rejected lines (--rejects) or per-file counts (--stats)."""
+    """Parse logs into Parquet, CSV, JSON Lines or TSV (-o FILE.parquet|.csv|.jsonl|.tsv, streamed, any
+    size; -o - to stdout as --as says: parquet by default, arrow, csv, nl, tsv), or show the rejected
+    lines (--rejects) or per-file counts (--stats)."""
     from ..config import load_config
     from ..frame import scan
     from ..parse.resolve import access_format, check_timezone
     from ..parse.stats import ParseStats
-    from ..present.export import check_export_path, export
+    from ..present.export import check_export_path, export, export_stream
     from ..present.tables import render
 
     if to:
@@ -75,8 +84,12 @@ def parse_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, to,
     tables = show_rejects or show_stats
     records_to = to or (None if tables else out_file)
     if not (records_to or tables):
-        raise click.UsageError("say what to do: -o FILE.parquet|.csv|.jsonl, --rejects or --stats")
-    if records_to:
+        raise click.UsageError("say what to do: -o FILE.parquet|.csv|.jsonl|.tsv, -o - (stdout), --rejects or --stats")
+    to_stdout = records_to == "-"
+    kind_out = _stdout_kind(output) if to_stdout else None
+    if output in RECORD_FORMATS and not to_stdout:
+        raise click.UsageError(f"--as {output} is for the records to stdout (-o -); a file's extension sets its kind")
+    if records_to and not to_stdout:
         check_export_path(check_output_file(records_to))
     cfg = load_config(config_path)
     stats = ParseStats()
@@ -84,8 +97,15 @@ def parse_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, to,
     lf = scan(list(paths) or None, fmt, kind=kind, config=cfg, stats=stats,
               tz=check_timezone(tz or cfg.get("timezone") or "UTC"), datefmt=datefmt if kind == "app" else None)
     attach_progress(stats)
-    if records_to:
-        export(lf, records_to)
+    headers = presenting()["headers"]
+    if to_stdout:
+        import sys
+
+        sys.stdout.flush()
+        export_stream(lf, kind_out, sys.stdout.buffer, headers=headers, terminal=sys.stdout.isatty())
+        stats.check_answerable(required=True)  # the bytes are out: the exit code still says so
+    elif records_to:
+        export(lf, records_to, headers=headers)
         try:  # records from nothing (an empty input, every line rejected) are an error, not an empty file
             stats.check_answerable(required=True)
         except Exception:
@@ -96,13 +116,22 @@ def parse_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, to,
     table_file = out_file if tables and out_file != records_to else None
     if show_rejects:
         write_output(render(stats.rejects().select("file", "line_no", "reason", "line"), output,
-                            title="Rejected lines", terminal=terminal()), table_file)
+                            title="Rejected lines", **presenting()), table_file)
     if show_stats:
-        write_output(render(stats.to_frame(), output, title="Parse statistics", terminal=terminal()), table_file)
+        write_output(render(stats.to_frame(), output, title="Parse statistics", **presenting()), table_file)
     if records_to:
-        click.echo(f"{stats.summary()}; wrote {records_to}", err=True)
+        click.echo(f"{stats.summary()}; wrote {'the records to stdout' if to_stdout else records_to}", err=True)
     if not show_rejects:
         warn_rejects(stats)
+
+
+def _stdout_kind(output: str) -> str:
+    """What ``parse -o -`` writes: Parquet unless ``--as`` names another record format."""
+    if output == "table":
+        return "parquet"
+    if output in ("json", "markdown"):
+        raise click.UsageError(f"-o - writes the records as parquet, arrow, csv, nl or tsv, not {output}")
+    return output
 
 
 def check_end_day(_ctx, _param, value: str) -> str:

@@ -17,7 +17,7 @@ import click
 
 from .common import safe_text
 from .filters import access_filter_options, records_where_option
-from .logs import output_options, terminal
+from .logs import output_options, presenting
 from .run import (
     LEVELS,
     TOP_DEFAULT,
@@ -296,11 +296,11 @@ def check_address(_ctx, _param, value: str) -> str:
 def ip_cmd(addr, paths, format_name, log_format, nginx_conf, section, every, since, until, tz, config_path, output,
            out_file):
     """What one client address did: first/last seen, endpoints, status codes, timeline."""
-    from ..present.tables import render_record, render_sections
+    from ..present.tables import ONE_TABLE, render_record, render_sections
     from ..queries import ip_activity
 
-    if output == "csv" and section == "all":
-        raise click.UsageError("CSV holds one table: choose --section overview|endpoints|statuses|timeline")
+    if output in ONE_TABLE and section == "all":
+        raise click.UsageError(f"{output.upper()} holds one table: choose --section overview|endpoints|statuses|timeline")
     run = QueryRun(config_path, since, until, tz)
     lf = run.access(paths, format_name, log_format, nginx_conf)
     sections = ip_activity(lf, addr, every=every)
@@ -309,9 +309,9 @@ def ip_cmd(addr, paths, format_name, log_format, nginx_conf, section, every, sin
         click.echo(f"Note: no requests from {safe_text(addr)} in these logs" +
                    (" and time window" if run.start or run.end else ""), err=True)
     if section == "all":
-        text = render_sections(sections, output, title=title, records=("overview",), terminal=terminal())
+        text = render_sections(sections, output, title=title, records=("overview",), **presenting())
     elif section == "overview":
-        text = render_record(sections["overview"], output, title=title, terminal=terminal())
+        text = render_record(sections["overview"], output, title=title, **presenting())
     else:
         text = render_frame(sections[section], output, f"{title}: {section}")
     run.emit(text, out_file)
@@ -333,7 +333,7 @@ def summary_cmd(paths, format_name, log_format, nginx_conf, app_logs, since, unt
     access = run.access(paths, format_name, log_format, nginx_conf)
     app = run.optional_app(app_logs, paths)
     df = summary(access, app, stats=run.stats)  # the stats are complete once summary has read the logs
-    run.emit(render_record(df, output, title=run.title("Summary"), terminal=terminal()), out_file,
+    run.emit(render_record(df, output, title=run.title("Summary"), **presenting()), out_file,
              empty=not df.height or not df["requests"][0])
 
 

@@ -13,7 +13,7 @@ import click
 
 from .common import config_option, safe_text
 from .filters import cli_filters
-from .logs import attach_progress, terminal, warn_rejects, write_output
+from .logs import attach_progress, presenting, warn_rejects, write_output
 
 #: A bucket size polars can truncate to: a positive whole number and a unit (0 would crash polars).
 EVERY = re.compile(r"^[1-9]\d*(ns|us|ms|s|m|h|d|w|mo|q|y)$")
@@ -223,7 +223,7 @@ class QueryRun:
 def render_frame(df, output: str, title: str) -> str:
     from ..present.tables import render
 
-    return render(df, output, title=title, terminal=terminal())
+    return render(df, output, title=title, **presenting())
 
 
 #: The names the CLI shows for columns the library names by its grouping: one name per concept

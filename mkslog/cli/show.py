@@ -13,10 +13,11 @@ import click
 from ..kinds import KINDS  # one list of kinds (the journal included), not a copy here
 from .common import config_option, deprecated, safe_text
 from .filters import all_filter_options, cli_filters
+from .logs import format_flags, keep_style, presenting, style_options
 from .run import QueryRun
 
 #: ``--as``: the log's own lines (raw), or the parsed fields in one of the table formats.
-SHOW_FORMATS = ["raw", "table", "json", "csv", "markdown"]
+SHOW_FORMATS = ["raw", "table", "json", "csv", "markdown", "nl", "ndjson", "tsv"]
 SEVERE = {"ERROR": "red", "CRITICAL": "red", "CRIT": "red", "ALERT": "red", "EMERG": "red", "FATAL": "red",
           "WARNING": "yellow", "WARN": "yellow"}
 
@@ -50,7 +51,8 @@ def echo_lines(record: dict, lines: list[str]) -> None:
               help="Seconds between two looks at the followed file.")
 @click.option("--as", "as_format", type=click.Choice(SHOW_FORMATS), default=None,
               help="Output format: raw (the log's own lines, the default), or the parsed fields as table, json, "
-                   "csv or markdown.")
+                   "csv, markdown, nl (ndjson: one JSON object per line) or tsv.")
+@style_options
 @click.option("--output", "old_output", type=click.Choice(SHOW_FORMATS), hidden=True,
               help="Old spelling of --as FORMAT.")
 @click.option("--since", metavar="WHEN", help="Start (as for every query command).")
@@ -58,13 +60,15 @@ def echo_lines(record: dict, lines: list[str]) -> None:
 @click.option("--tz", metavar="ZONE", help="Display timezone of ts (table/JSON/CSV; default: the config's timezone).")
 @all_filter_options
 @config_option
-def show_cmd(paths, kind, format_name, last, follow, interval, as_format, old_output, since, until, tz, config_path):
+def show_cmd(paths, kind, format_name, last, follow, interval, as_format, nl, tsv, no_headers, max_width, old_output,
+             since, until, tz, config_path):
     """The matching records of any log: its own lines or a table; -n N the last N; --follow like tail -F."""
     from ..present.tables import render
 
     if old_output:
         deprecated(f"--output {old_output}", f"--as {old_output}")
-    output = as_format or old_output or "raw"
+    output = format_flags(as_format or old_output, nl, tsv) or "raw"
+    keep_style(output, no_headers, max_width)
     if follow and list(paths)[-1:] == ["-"]:  # said before reading: stdin has no file to follow
         raise click.UsageError("--follow needs a file to follow, not standard input")
     run = QueryRun(config_path, since, until, tz)
@@ -84,7 +88,7 @@ def show_cmd(paths, kind, format_name, last, follow, interval, as_format, old_ou
         for record, lines in zip(df.iter_rows(named=True), record_lines(df), strict=True):
             echo_lines(record, lines)
     else:
-        click.echo(render(df.drop("file", "source", strict=False), output, title=None), nl=False)
+        click.echo(render(df.drop("file", "source", strict=False), output, title=None, **presenting()), nl=False)
     if not follow:
         run.emit("", None)
         return
@@ -98,13 +102,19 @@ def follow_file(path, kind, format_name, run, output, interval) -> None:
     """Print the records appended to ``path`` until Ctrl-C (exit 0)."""
     import json
 
+    import polars as pl
+
     from ..follow import Follower
+    from ..present.tables import render
 
     follower = Follower.open(path, kind=kind, format=format_name, config=run.cfg, filters=cli_filters(None))
     try:
         for record, lines in follower.records(interval):
             if output == "raw":
                 echo_lines(record, lines)
+            elif output in ("nl", "tsv", "csv"):  # formats of rows: each record one more row of them
+                shown = pl.DataFrame([{k: v for k, v in record.items() if k not in ("file", "source")}])
+                click.echo(render(shown, output, headers=False), nl=False)
             else:  # one record per line, whatever the format: a live view cannot align columns
                 shown = {k: v for k, v in record.items() if k not in ("file", "source")}
                 click.echo(safe_text(json.dumps(shown, default=str, ensure_ascii=False)))

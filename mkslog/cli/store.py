@@ -9,7 +9,7 @@ import click
 from click.core import ParameterSource
 
 from .common import safe_text
-from .logs import log_options, output_options, terminal, working, write_output
+from .logs import log_options, output_options, presenting, working, write_output
 
 
 @click.command("ingest")
@@ -60,7 +60,7 @@ def ingest_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, st
             with working(f"ingesting {k} logs ({len(results) + 1} of {len(kinds)} kinds)"):
                 results.append(ingest(None, store_dir, kind=k, format=fmt if k == "access" else None, **options))
         frame = pl.concat([r.to_frame().with_columns(pl.lit(r.kind, pl.String).alias("kind")) for r in results])
-    write_output(render(frame, output, title=f"Ingest into {results[0].store}", terminal=terminal()), out_file)
+    write_output(render(frame, output, title=f"Ingest into {results[0].store}", **presenting()), out_file)
     for result in results:
         prefix = f"{result.kind}: " if len(results) > 1 else ""
         click.echo(safe_text(prefix + result.summary()), err=True)

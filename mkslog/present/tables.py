@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 import sys
@@ -31,8 +30,14 @@ from typing import Any
 import polars as pl
 
 from ..text import csv_safe, markdown_safe, one_line, terminal_safe
+from .rows import json_text, nl_text, tsv_text
+from .widths import display_width, fit, plan_widths
 
-FORMATS = ("table", "json", "csv", "markdown")
+#: The output formats of a table: ``nl`` is newline-delimited JSON (one object per row), ``tsv``
+#: tab-separated values (:mod:`mkslog.present.rows`).
+FORMATS = ("table", "json", "csv", "markdown", "nl", "tsv")
+#: The formats that hold one table (several sections need JSON, a table or Markdown).
+ONE_TABLE = ("csv", "tsv", "nl")
 
 
 def csv_cell(value: Any) -> str:
@@ -55,16 +60,6 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
-
-
-# json.dumps escapes C0 controls itself; DEL and the C1 controls (0x9b is an 8-bit CSI) it leaves raw
-_JSON_RAW_CONTROL = re.compile("[\x7f-\x9f]")
-
-
 def to_json(value: Any) -> str:
     r"""``value`` as indented JSON with every control character escaped (``\u001b``, ``\u009b``),
     datetimes as ISO 8601 with offset, NaN as null.
@@ -72,18 +67,7 @@ def to_json(value: Any) -> str:
     >>> to_json({"ua": "a" + chr(0x1b) + "[2J" + chr(0x9b)}).split(": ")[1]
     '"a\\u001b[2J\\u009b"\n}\n'
     """
-    text = json.dumps(_no_nan(value), ensure_ascii=False, indent=2, default=_json_default)
-    return _JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
-
-
-def _no_nan(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _no_nan(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_no_nan(v) for v in value]
-    return value
+    return json_text(value, indent=2) + "\n"
 
 
 #: The instants (epoch seconds, UTC) that are a Python datetime in every timezone: years 1 to 9999
@@ -159,16 +143,27 @@ def times_as_text(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def render(df: pl.DataFrame, fmt: str = "table", *, title: str | None = None, terminal: bool | None = None) -> str:
-    """``df`` as text in one of :data:`FORMATS`; times as :func:`times_as_text` writes them."""
+def render(df: pl.DataFrame, fmt: str = "table", *, title: str | None = None, terminal: bool | None = None,
+           headers: bool = True, max_width: int | None = None) -> str:
+    """``df`` as text in one of :data:`FORMATS`; times as :func:`times_as_text` writes them.
+    ``headers``: False leaves out the header row (and a table's title) of a table, CSV and TSV.
+    ``max_width``: a table's width in terminal cells, 0 for no limit, None for the terminal's
+    width on a terminal and no limit otherwise (:mod:`mkslog.present.widths` says which columns
+    may shrink: never an address, a path, a time or a number)."""
     numbers = _decimals(df)  # before the times become text: a table's number columns keep their types
+    types = dict(df.schema)
     df = times_as_text(df)
     if fmt == "json":
         return to_json(df.to_dicts())
+    if fmt == "nl":
+        return nl_text(df.to_dicts())
+    if fmt == "tsv":
+        return tsv_text(df, headers=headers)
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([csv_cell(c) for c in df.columns])
+        if headers:
+            writer.writerow([csv_cell(c) for c in df.columns])
         for row in df.iter_rows():
             writer.writerow([csv_cell(v) for v in row])
         return buf.getvalue()
@@ -182,8 +177,12 @@ def render(df: pl.DataFrame, fmt: str = "table", *, title: str | None = None, te
             + " |\n" for row in df.iter_rows()
         )
         return (f"### {markdown_safe(title)}\n\n" if title else "") + head + body
+    if fmt != "table":
+        raise ValueError(f"unknown output format {fmt!r}: give one of {', '.join(FORMATS)}")
     terminal = sys.stdout.isatty() if terminal is None else terminal
-    return _table(df, title, terminal, numbers)
+    if max_width is None:
+        max_width = _width() if terminal else 0
+    return _table(df, title if headers else None, terminal, numbers, types, headers=headers, limit=max_width)
 
 
 #: Columns holding a fraction of 1, shown as percentages in tables (JSON and CSV keep the fraction).
@@ -231,7 +230,7 @@ def _cell(value: Any, column: str = "", decimals: int | None = None) -> str:
 
 
 def render_record(df: pl.DataFrame, fmt: str = "table", *, title: str | None = None,
-                  terminal: bool | None = None) -> str:
+                  terminal: bool | None = None, headers: bool = True, max_width: int | None = None) -> str:
     """A one-row frame (a summary) as ``field | value`` lines for people; for scripts, JSON is one
     object (not a list) and CSV a header row and one value row.
 
@@ -243,15 +242,16 @@ def render_record(df: pl.DataFrame, fmt: str = "table", *, title: str | None = N
     df = times_as_text(df)
     if fmt == "json":
         return to_json(df.to_dicts()[0] if df.height else {})
-    if fmt == "csv":
-        return render(df, "csv")
+    if fmt in ("csv", "tsv", "nl"):
+        return render(df, fmt, headers=headers)
     row = df.row(0) if df.height else [None] * df.width
     pairs = pl.DataFrame({"field": df.columns, "value": [_cell(v, c) for v, c in zip(row, df.columns, strict=True)]})
-    return render(pairs, fmt, title=title, terminal=terminal)
+    return render(pairs, fmt, title=title, terminal=terminal, headers=headers, max_width=max_width)
 
 
 def render_sections(sections: dict[str, pl.DataFrame], fmt: str = "table", *, title: str | None = None,
-                    terminal: bool | None = None, records: tuple[str, ...] = ()) -> str:
+                    terminal: bool | None = None, records: tuple[str, ...] = (), headers: bool = True,
+                    max_width: int | None = None) -> str:
     """Several frames under one title (``mkslog ip``). JSON is one object keyed by section (each a list
     of rows; a section named in ``records`` is one object, or null when empty); tables and
     Markdown print the sections one after another. CSV holds one table: render one section."""
@@ -260,20 +260,33 @@ def render_sections(sections: dict[str, pl.DataFrame], fmt: str = "table", *, ti
         doc = {name: (df.to_dicts()[0] if df.height else None) if name in records else df.to_dicts()
                for name, df in sections.items()}
         return to_json(doc)
-    if fmt == "csv":
-        raise ValueError("CSV holds one table: render one section")
+    if fmt in ONE_TABLE:
+        raise ValueError(f"{fmt} holds one table: render one section")
     parts = []
     for name, df in sections.items():
         heading = f"{title}: {name}" if title else name
         if name in records:
-            parts.append(render_record(df, fmt, title=heading, terminal=terminal))
+            parts.append(render_record(df, fmt, title=heading, terminal=terminal, headers=headers,
+                                       max_width=max_width))
         else:
-            parts.append(render(df, fmt, title=heading, terminal=terminal))
+            parts.append(render(df, fmt, title=heading, terminal=terminal, headers=headers, max_width=max_width))
     return "\n".join(parts)
 
 
-def _table(df: pl.DataFrame, title: str | None, terminal: bool, numbers: dict[str, int]) -> str:
+def _table(df: pl.DataFrame, title: str | None, terminal: bool, numbers: dict[str, int],
+           types: dict[str, pl.DataType], *, headers: bool, limit: int) -> str:
     # one line per row: newlines and tabs are shown escaped, like every other control character
+    columns = [one_line(c) for c in df.columns]
+    cells = [[one_line(_cell(v, c, numbers.get(c))) for v, c in zip(row, df.columns, strict=True)]
+             for row in df.iter_rows()]
+    heads = [display_width(c) if headers else 0 for c in columns]
+    natural = [max([heads[i]] + [display_width(r[i]) for r in cells]) for i in range(len(columns))]
+    right = [df.schema[c].is_numeric() for c in df.columns]
+    # a rich table: a border before each column and after the last, one space of padding each side
+    overhead = 3 * len(columns) + 1 if terminal else 2 * max(len(columns) - 1, 0)
+    widths = plan_widths(list(df.columns), [types[c] for c in df.columns], natural, limit=limit or None,
+                         overhead=overhead, headers=heads)
+    cells = [[fit(v, w) for v, w in zip(row, widths, strict=True)] for row in cells]
     if terminal:
         from rich.console import Console
         from rich.table import Table
@@ -282,25 +295,28 @@ def _table(df: pl.DataFrame, title: str | None, terminal: bool, numbers: dict[st
         # Text objects, never markup strings: rich would turn "[link=http://evil/]" from a log (or
         # a column named after log text) into a real OSC 8 hyperlink; escaping "[" is not enough
         # (a "\\" before it in the log undoes the escape)
-        table = Table(title=Text(one_line(title)) if title else None)
-        for col in df.columns:
-            numeric = df.schema[col].is_numeric()
-            table.add_column(Text(one_line(col)), justify="right" if numeric else "left")
-        for row in df.iter_rows():
-            table.add_row(*(Text(one_line(_cell(v, c, numbers.get(c)))) for v, c in zip(row, df.columns, strict=True)))
-        console = Console(file=io.StringIO(), force_terminal=True, width=max(80, _width()))
+        table = Table(title=Text(one_line(title)) if title else None, show_header=headers)
+        for col, width, numeric in zip(columns, widths, right, strict=True):
+            # the width is ours (widths.plan_widths): rich must neither wrap nor cut a kept column
+            table.add_column(Text(col), justify="right" if numeric else "left", width=width, no_wrap=True)
+        for row in cells:
+            table.add_row(*(Text(v) for v in row))
+        total = sum(widths) + overhead
+        console = Console(file=io.StringIO(), force_terminal=True, width=max(total, limit or total))
         console.print(table)
         return console.file.getvalue()
     # plain aligned text when piped: easy to grep and diff
-    cells = [[one_line(_cell(v, c, numbers.get(c))) for v, c in zip(row, df.columns, strict=True)]
-             for row in df.iter_rows()]
-    columns = [one_line(c) for c in df.columns]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    right = [df.schema[c].is_numeric() for c in df.columns]
+
     def fmt_row(row):
-        return "  ".join((v.rjust(w) if r else v.ljust(w)) for v, w, r in zip(row, widths, right, strict=True)).rstrip()
-    lines = ([one_line(title)] if title else []) + [fmt_row(columns)] + [fmt_row(r) for r in cells]
-    return "\n".join(lines) + "\n"
+        return "  ".join(_pad(v, w, r) for v, w, r in zip(row, widths, right, strict=True)).rstrip()
+    lines = ([one_line(title)] if title else []) + ([fmt_row(columns)] if headers else [])
+    return "\n".join(lines + [fmt_row(r) for r in cells]) + "\n"
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    """``text`` padded to ``width`` terminal cells (a CJK character takes two)."""
+    pad = " " * max(width - display_width(text), 0)
+    return pad + text if right else text + pad
 
 
 def _width() -> int:
