@@ -164,6 +164,12 @@ class FieldType:
     convert: Converter
     outputs: dict[str, pl.DataType]
     quoted: str = QUOTED
+    #: For a time type: a literal that marks the values the fragment cannot vouch for. A value that
+    #: matches ``CLF_TIME`` is a real date unless it is 29/Feb (of a non-leap year: the regex cannot
+    #: see leap years), so a query that does not need ``ts`` converts only the lines holding
+    #: ``29/Feb/`` to find the impossible ones. ``None``: the fragment checks no ranges, every value
+    #: must be converted to know it is a date.
+    unsure_marker: str | None = None
 
 
 TS = pl.Datetime("us", "UTC")
@@ -186,11 +192,11 @@ TYPES: dict[str, FieldType] = {
     "seconds_list": FieldType(rf"(?:{NUMBER}|-)(?:(?:, | : )(?:{NUMBER}|-))*", as_seconds_sum, {}),
     "time_local": FieldType(
         CLF_TIME, time_local,
-        {"utc_offset": pl.Int16},
+        {"utc_offset": pl.Int16}, unsure_marker="29/Feb/",
     ),
     "time_bracketed": FieldType(
         rf"\[{CLF_TIME}\]", time_bracketed,
-        {"utc_offset": pl.Int16},
+        {"utc_offset": pl.Int16}, unsure_marker="29/Feb/",
     ),
     "time_iso8601": FieldType(
         r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[+-][0-9]{2}:?[0-9]{2}|Z)", time_iso8601,

@@ -57,8 +57,34 @@ def frame_schema(formats: Sequence[LogFormat]) -> dict[str, pl.DataType]:
 
 
 def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None,
-                  first_line: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split ``lines`` into (typed rows of ``fmt``, rows it does not match), both with ``line_no``.
+                  first_line: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+    """Split ``lines`` into (typed rows of ``fmt``, rows it does not match, rows whose date does not
+    exist), all with ``line_no``.
+
+    A line whose timestamp fits the layout but names no real date (29/Feb/2027) is a reject in
+    every projection, so top-ips and a full parse count the same lines. A query that does not
+    need ``ts`` converts it only on the lines the format's regex cannot vouch for (those holding
+    ``29/Feb/``): converting every timestamp just to check it costs as much as the rest of top-ips."""
+    unsure = () if needed is None or "ts" in needed else fmt.unsure_dates()
+    if unsure is None:
+        return _match_rows(lines, fmt, needed | {"ts"}, first_line)
+    if not unsure:
+        return _match_rows(lines, fmt, needed, first_line)
+    doubtful = pl.any_horizontal([pl.col("line").str.contains(m, literal=True) for m in unsure])
+    flags = lines.select(doubtful).to_series()
+    if not flags.any():
+        return _match_rows(lines, fmt, needed, first_line)
+    if "line_no" not in lines.columns:  # numbered before the split: positions change after it
+        lines = lines.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + first_line).alias("line_no"))
+    sure, sure_rest, _ = _match_rows(lines.filter(~flags), fmt, needed, first_line)
+    dated, dated_rest, impossible = _match_rows(lines.filter(flags), fmt, needed | {"ts"}, first_line)
+    matched = pl.concat([sure, dated.select(sure.columns)]).sort("line_no")
+    return matched, pl.concat([sure_rest, dated_rest]).sort("line_no"), impossible
+
+
+def _match_rows(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None,
+                first_line: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+    """:func:`_match_format` for the fields of ``needed``, timestamps converted when ``ts`` is in it.
 
     ``lines`` holds ``line`` and, for a fallback format, ``line_no``. The line numbers are added
     after the regex and the converters have run: a frame whose columns are chunked differently
@@ -156,9 +182,7 @@ def parse_chunk(
     del data
     lines = pl.DataFrame({"line": series})
     schema = schema or frame_schema(formats)
-    # ts always: an impossible date (29/Feb/2027) is a reject in every projection, so top-ips and a
-    # full parse count the same lines
-    needed = None if columns is None else (set(columns) - set(TAIL_SCHEMA)) | {"ts"}
+    needed = None if columns is None else set(columns) - set(TAIL_SCHEMA)
     parts: list[pl.DataFrame] = []
     invalid_dates: list[pl.DataFrame] = []
     remaining = lines
