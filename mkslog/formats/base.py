@@ -50,7 +50,7 @@ def escape(literal: str) -> str:
     return "".join("\\" + ch if ch in _META else ch for ch in literal)
 
 
-def _class_escape(ch: str) -> str:
+def class_escape(ch: str) -> str:
     return "\\" + ch if ch in "\\]^-[" else ch
 
 
@@ -91,7 +91,7 @@ class LogFormat:
         if ftype.fragment is not None:
             return ftype.fragment
         if after:  # a plain token runs up to the next literal character
-            return f"[^{_class_escape(after[0])}]*"
+            return f"[^{class_escape(after[0])}]*"
         return ".*"
 
     def pattern(self, capture: Collection[str] | None = None, *, upto: int | None = None) -> str:
