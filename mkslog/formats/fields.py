@@ -178,6 +178,9 @@ class FieldType:
     #: value followed by a literal whose first character is outside it ends at that character, so
     #: in a validated line it is captured by a cheap ``[^X]*`` instead of its fragment.
     alphabet: str | None = None
+    #: How many spaces every value holds when that is fixed (a CLF time: one), for cutting a part
+    #: of a line at its spaces; None: it varies (or see ``alphabet``).
+    fixed_spaces: int | None = None
 
     def __post_init__(self) -> None:
         if self.plain == "same":
@@ -204,11 +207,11 @@ TYPES: dict[str, FieldType] = {
     "seconds_list": FieldType(rf"(?:{NUMBER}|-)(?:(?:, | : )(?:{NUMBER}|-))*", as_seconds_sum, {}, alphabet="[0-9.,: -]"),
     "time_local": FieldType(
         CLF_TIME, time_local,
-        {"utc_offset": pl.Int16}, unsure_marker="29/Feb/", alphabet="[0-9A-Za-z/: +-]",
+        {"utc_offset": pl.Int16}, unsure_marker="29/Feb/", alphabet="[0-9A-Za-z/: +-]", fixed_spaces=1,
     ),
     "time_bracketed": FieldType(
         rf"\[{CLF_TIME}\]", time_bracketed,
-        {"utc_offset": pl.Int16}, unsure_marker="29/Feb/", alphabet=r"[0-9A-Za-z/: +\[\]-]",
+        {"utc_offset": pl.Int16}, unsure_marker="29/Feb/", alphabet=r"[0-9A-Za-z/: +\[\]-]", fixed_spaces=1,
     ),
     "time_iso8601": FieldType(
         r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[+-][0-9]{2}:?[0-9]{2}|Z)", time_iso8601,

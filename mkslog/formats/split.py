@@ -17,16 +17,15 @@ the same answer, slower.
 >>> import polars as pl
 >>> line = '1.2.3.4 - - [10/Oct/2026:13:55:36 +0900] "GET / HTTP/1.1" 200 5 "-" "curl/8"'
 >>> fmt = compile_format("combined")
->>> df = pl.DataFrame({"line": [line]}).with_columns(plan.cut())
->>> df = df.with_columns(plan.extract(fmt.fields_for(["status", "user_agent"])))
->>> df.select("g4", "g7").row(0)
-('200', 'curl/8')
+>>> df = plan.take(pl.DataFrame({"line": [line]}), fmt.fields_for(["ts", "status", "user_agent"]))
+>>> df.select("g2", "g4", "g7").row(0)
+('10/Oct/2026:13:55:36 +0900', '200', 'curl/8')
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import polars as pl
@@ -36,6 +35,48 @@ from .fields import TYPES
 
 #: The column holding a line's parts between quotes while fields are taken from them.
 PARTS = "__parts"
+
+
+@dataclass(frozen=True)
+class Word:
+    """Where a field sits among the words of its part: the first word, how many spaces its value
+    holds, and the literal text before and after it in those words."""
+
+    start: int
+    spaces: int
+    prefix: str
+    suffix: str
+
+
+@dataclass(frozen=True)
+class Words:
+    """A part cut at its spaces: ``splits`` spaces, the last word the rest when ``rest``."""
+
+    splits: int
+    rest: bool
+    fields: dict[Field, Word]
+
+    def cut(self, text: pl.Expr) -> pl.Expr:
+        return text.str.splitn(" ", self.splits + 1) if self.rest else text.str.split_exact(" ", self.splits)
+
+    def value(self, words: pl.Expr, field: Field) -> pl.Expr:
+        at = self.fields[field]
+        names = [f"field_{i}" for i in range(at.start, at.start + at.spaces + 1)]
+        value = (words.struct.field(names[0]) if len(names) == 1
+                 else pl.concat_str([words.struct.field(n) for n in names], separator=" "))
+        if at.prefix:
+            value = value.str.strip_prefix(at.prefix)
+        if at.suffix:
+            value = value.str.strip_suffix(at.suffix)
+        return value
+
+
+def spaces_in(field: Field, capture: str) -> int | None:
+    """How many spaces every value of ``field`` holds, None when that varies."""
+    ftype = TYPES[field.type]
+    if capture == "[^ ]*" or (ftype.alphabet is not None and not re.fullmatch(ftype.alphabet, " ")):
+        return 0
+    return ftype.fixed_spaces
 
 
 @dataclass(frozen=True)
@@ -61,6 +102,37 @@ class Segment:
                 out.append(f"(?:{piece[1]})")
         return "".join(out) + "$"
 
+    def words(self) -> Words | None:
+        """The part as words between spaces, when every field in it holds a known number of
+        spaces (none, or a time's one) and no two fields share a word; None otherwise. The last
+        field may hold any number (it takes the rest of the part)."""
+        layout: dict[Field, Word] = {}
+        word, pending, last, rest = 0, "", None, False
+        for i, piece in enumerate(self.pieces):
+            if isinstance(piece, str):
+                for ch in piece:
+                    if ch == " ":
+                        if last is not None:
+                            layout[last] = replace(layout[last], suffix=pending)
+                            last = None
+                        word, pending = word + 1, ""
+                    else:
+                        pending += ch
+                continue
+            field, capture = piece
+            if last is not None:
+                return None  # two fields in one word: only their fragments tell where one ends
+            spaces = spaces_in(field, capture)
+            if spaces is None:
+                if i != len(self.pieces) - 1:
+                    return None
+                rest, spaces = True, 0
+            layout[field] = Word(word, spaces, pending, "")
+            word, pending, last = word + spaces, "", field
+        if last is not None:
+            layout[last] = replace(layout[last], suffix=pending)
+        return Words(word, rest, layout)
+
     @property
     def whole_field(self) -> Field | None:
         """The field that is this whole part (a quoted value), else None."""
@@ -76,32 +148,40 @@ class SplitPlan:
     segments: tuple[Segment, ...]
     numbers: dict[Field, int]
 
-    def cut(self) -> pl.Expr:
-        """The line's parts between quotes, a struct column named :data:`PARTS` (computed once:
-        each expression of :meth:`extract` reads one of its fields)."""
-        return pl.col("line").str.split_exact('"', self.quotes).alias(PARTS)
-
-    def extract(self, fields: list[Field]) -> list[pl.Expr]:
-        """Expressions giving the raw text of ``fields`` as columns ``g<n>`` (their number in the
-        format) from the :meth:`cut` of lines that match :attr:`pattern`."""
+    def take(self, lines: pl.DataFrame, fields: list[Field]) -> pl.DataFrame:
+        """``lines`` (all matching :attr:`pattern`) with the raw text of ``fields`` as columns
+        ``g<n>`` (their number in the format). Each cut is computed once and read by every field
+        in it: polars would compute a repeated split once per use."""
         wanted = {f.var for f in fields}
-        parts = pl.col(PARTS)
-        exprs: list[pl.Expr] = []
+        frame = lines.with_columns(pl.col("line").str.split_exact('"', self.quotes).alias(PARTS))
+        cuts, values, temporary = [], [], [PARTS]
         for seg in self.segments:
             names = [f for f in seg.fields if f.var in wanted]
             if not names:
                 continue
-            text = parts.struct.field(f"field_{seg.index}")
+            text = pl.col(PARTS).struct.field(f"field_{seg.index}")
             if seg.whole_field is not None:
-                exprs.append(text.alias(f"g{self.numbers[seg.whole_field]}"))
+                values.append(text.alias(self.group(seg.whole_field)))
+                continue
+            words = seg.words()
+            if words is not None:  # a split at spaces is cheaper than captures, even short ones
+                column = f"{PARTS}{seg.index}"
+                cuts.append(words.cut(text).alias(column))
+                temporary.append(column)
+                values.extend(words.value(pl.col(column), f).alias(self.group(f)) for f in names)
                 continue
             regex = seg.pattern(wanted, self.numbers)
             if len(names) == 1:
-                exprs.append(text.str.extract(regex, 1).alias(f"g{self.numbers[names[0]]}"))
+                values.append(text.str.extract(regex, 1).alias(self.group(names[0])))
             else:
                 groups = text.str.extract_groups(regex)
-                exprs.extend(groups.struct.field(f"g{self.numbers[f]}").alias(f"g{self.numbers[f]}") for f in names)
-        return exprs
+                values.extend(groups.struct.field(self.group(f)).alias(self.group(f)) for f in names)
+        if cuts:
+            frame = frame.with_columns(cuts)
+        return frame.with_columns(values).drop(temporary)
+
+    def group(self, field: Field) -> str:
+        return f"g{self.numbers[field]}"
 
 
 def plain_fragment(fmt: LogFormat, index: int) -> str | None:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import polars as pl
 
 from ..formats import LogFormat
-from ..formats.split import PARTS, SplitPlan, split_plan
+from ..formats.split import SplitPlan, split_plan
 from ..sources import Chunk
 from .lines import split_lines
 from .stats import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
@@ -123,7 +123,7 @@ def _match_rows(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None, fi
     capture = {f.var for f in fields}
     if capture and plan is not None:
         first = f"g{fmt.fields.index(fields[0])}"
-        typed = lines.with_columns(plan.cut()).with_columns(plan.extract(fields)).drop(PARTS)
+        typed = plan.take(lines, fields)
         converters = fmt.converters(fields)
         typed = typed.lazy().with_columns(pl.lit(True).alias("__ok"), *converters).collect()
         outputs = [e.meta.output_name() for e in converters]
@@ -157,6 +157,8 @@ def _match_rows(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None, fi
         typed = typed.with_columns(pl.col("__ok") & pl.col("ts").is_not_null())
     else:
         impossible = None
+    if typed.get_column("__ok").all():  # the usual case: no filter, which would copy every column
+        return typed.select("line_no", *outputs), typed.clear().select("line_no", "line"), impossible
     matched = typed.filter("__ok").select("line_no", *outputs)
     unmatched = typed.filter(~pl.col("__ok"))
     if impossible is not None and len(impossible):
