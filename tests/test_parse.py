@@ -268,3 +268,19 @@ def test_a_projection_without_ts_converts_only_the_unsure_dates_and_keeps_line_o
     assert answers[0] == answers[1]
     assert answers[0][1] == [3, 6]  # 29/Feb of 2027 and 2026
     assert [r[0] for r in answers[0][0]] == ["10.0.0.0", "10.0.0.1", "10.0.0.3", "10.0.0.4", "10.0.0.6"]
+
+
+def test_line_numbers_counted_by_the_parser_equal_the_readers_count(tmp_path):
+    """The access parser numbers its chunks from its own split (the reader does not count): over
+    many small chunks with empty lines, CRLF, invalid UTF-8 and no final newline, every reject's
+    number is its line in the file."""
+    good = lines(40)
+    odd = ["", "bad \xff byte", "crlf reject\r", "", "x" * 300]
+    mixed = [line for pair in zip(good, odd * 8, strict=False) for line in pair] + good[len(odd) * 8:]
+    data = "\r\n".join(mixed[:3]).encode() + b"\n" + "\n".join(mixed[3:]).encode("latin-1") + b"\nlast no newline"
+    path = write(tmp_path / "a.log", data)
+    expected = [i for i, line in enumerate(data.split(b"\n"), 1) if not line.startswith(b"203.")]
+    for chunk_size in (64, 1000, 1 << 20):
+        _, stats = parse(path, chunk_size=chunk_size)
+        assert stats.rejects()["line_no"].to_list() == expected, chunk_size
+        assert stats.total.lines == data.count(b"\n") + 1

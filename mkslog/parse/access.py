@@ -25,7 +25,7 @@ import polars as pl
 
 from ..formats import LogFormat
 from ..formats.split import SplitPlan, split_plan
-from ..sources import Chunk
+from ..sources import Chunk, LineBase, lines_in
 from .lines import split_lines
 from .stats import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
 
@@ -214,10 +214,17 @@ def parse_chunk(
 ) -> pl.DataFrame:
     """Parse one chunk: typed rows of the full ``schema`` (or only ``columns``), rejects and counts
     into ``stats``."""
+    first_line = chunk.first_line
     data = chunk.release()
     nbytes = len(data)
-    series, invalid = split_lines(data)
+    series = None
+    try:
+        series, invalid = split_lines(data)
+    finally:  # the next chunk waits for this count: give it even when the split failed
+        if isinstance(first_line, LineBase):
+            first_line.counted(lines_in(data) if series is None else len(series))
     del data
+    first_line = first_line.value() if isinstance(first_line, LineBase) else first_line
     lines = pl.DataFrame({"line": series})
     schema = schema or frame_schema(formats)
     needed = None if columns is None else set(columns) - set(TAIL_SCHEMA)
@@ -227,7 +234,7 @@ def parse_chunk(
     for fmt in formats:
         if remaining.is_empty():
             break
-        matched, remaining, impossible = _match_format(remaining, fmt, needed, chunk.first_line)
+        matched, remaining, impossible = _match_format(remaining, fmt, needed, first_line)
         if impossible is not None and len(impossible):
             invalid_dates.append(impossible)
         if len(matched):
