@@ -25,7 +25,8 @@ import polars as pl
 
 from ..formats import LogFormat
 from ..formats.split import SplitPlan, split_plan
-from ..sources import Chunk, LineBase, lines_in
+from ..linecount import LineBase, lines_in
+from ..sources import Chunk
 from .lines import split_lines
 from .stats import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
 
