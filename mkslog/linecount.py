@@ -8,7 +8,7 @@ import threading
 def lines_in(data: bytes) -> int:
     """How many lines ``data`` holds: one per newline, and a last one without it.
 
-    >>> lines_in(b"a\n\nb"), lines_in(b"a\n"), lines_in(b"")
+    >>> lines_in(b"a\\n\\nb"), lines_in(b"a\\n"), lines_in(b"")
     (3, 1, 0)
     """
     return data.count(b"\n") + (bool(data) and not data.endswith(b"\n"))
