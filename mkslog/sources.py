@@ -27,6 +27,7 @@ from typing import BinaryIO
 
 from .errors import LogFileError
 from .gzstream import GZIP_MAGIC, GzipStream
+from .linecount import LineBase, lines_in
 
 # 24 MiB: large enough for vectorised work, small enough for bounded memory, and under glibc's largest
 # mmap threshold (32 MiB): a 32 MiB buffer is mmap'ed and page-faulted afresh on every read (measured:
@@ -257,10 +258,12 @@ def expand(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> list[Sourc
 
 @dataclass
 class Chunk:
-    """Whole lines of one source: ``data`` ends with a newline unless it is the file's last line."""
+    """Whole lines of one source: ``data`` ends with a newline unless it is the file's last line.
+    ``first_line`` is the 1-based number of its first line, or a :class:`LineBase` when the reader
+    left the counting to the parser."""
 
     data: bytes
-    first_line: int  # 1-based line number of the first line in data
+    first_line: int | LineBase
     offset: int  # byte offset of data in the (decompressed) stream
 
     def release(self) -> bytes:
@@ -284,6 +287,8 @@ class ChunkReader:
     chunk_size: int = DEFAULT_CHUNK
     start_offset: int = 0
     start_line: int = 1
+    #: False: chunks carry a :class:`LineBase` that their parser completes (it counts the lines)
+    count_lines: bool = True
     error: str | None = None
     #: things worth a warning that lost no line (trailing bytes after a .gz's end)
     notes: list[str] = field(default_factory=list, init=False)
@@ -319,6 +324,7 @@ class ChunkReader:
         if self.start_offset:
             skip_bytes(stream, self.start_offset)
         line_no, offset = self.start_line, self.start_offset
+        base: LineBase | None = None
         while True:
             block = self._read(stream)
             if not block:
@@ -327,8 +333,12 @@ class ChunkReader:
                 # finish the last line: one copy of the block, not a cut and a carry-over
                 block += self._readline(stream)
             self.bytes_read += len(block)
-            yield Chunk(block, line_no, offset)
-            line_no += block.count(b"\n") + (not block.endswith(b"\n"))
+            if self.count_lines:
+                yield Chunk(block, line_no, offset)
+                line_no += lines_in(block)
+            else:
+                base = LineBase(base if offset > self.start_offset else None, self.start_line)
+                yield Chunk(block, base, offset)
             offset += len(block)
 
     def _readline(self, stream: BinaryIO) -> bytes:

@@ -249,3 +249,38 @@ def test_an_impossible_date_is_a_reject_with_its_reason_in_every_projection(tmp_
         assert len(df) == 1 and (stats.total.parsed, stats.total.rejected) == (1, 1)
         reason = stats.rejects()["reason"].item()
         assert "invalid timestamp" in reason or "breaks at $time_local" in reason
+
+
+def test_a_projection_without_ts_converts_only_the_unsure_dates_and_keeps_line_order(tmp_path):
+    """top-ips does not convert timestamps; it checks only lines holding 29/Feb/ (the one date the
+    regex cannot vouch for). In a file that mixes them the rows, rejects and line numbers equal the
+    full parse's."""
+    stamps = ["29/Feb/2028:10:00:00", "01/Mar/2027:10:00:00", "29/Feb/2027:10:00:00", "28/Feb/2027:23:59:59",
+              "29/Feb/2024:00:00:00", "29/Feb/2026:12:00:00", "02/Mar/2027:00:00:00"]
+    lines = [f'10.0.0.{i} - - [{s} +0900] "GET /{i} HTTP/1.1" 200 5 "-" "ua"' for i, s in enumerate(stamps)]
+    path = write(tmp_path / "a.log", "\n".join(lines) + "\n")
+    answers = []
+    for projected in (False, True):
+        stats = mkslog.ParseStats()
+        lf = mkslog.scan(path, "combined", stats=stats)
+        df = lf.select("remote_addr", "line_no").collect() if projected else lf.collect().select("remote_addr", "line_no")
+        answers.append((df.rows(), stats.rejects()["line_no"].to_list(), stats.total.parsed))
+    assert answers[0] == answers[1]
+    assert answers[0][1] == [3, 6]  # 29/Feb of 2027 and 2026
+    assert [r[0] for r in answers[0][0]] == ["10.0.0.0", "10.0.0.1", "10.0.0.3", "10.0.0.4", "10.0.0.6"]
+
+
+def test_line_numbers_counted_by_the_parser_equal_the_readers_count(tmp_path):
+    """The access parser numbers its chunks from its own split (the reader does not count): over
+    many small chunks with empty lines, CRLF, invalid UTF-8 and no final newline, every reject's
+    number is its line in the file."""
+    good = lines(40)
+    odd = ["", "bad \xff byte", "crlf reject\r", "", "x" * 300]
+    mixed = [line for pair in zip(good, odd * 8, strict=False) for line in pair] + good[len(odd) * 8:]
+    data = "\r\n".join(mixed[:3]).encode() + b"\n" + "\n".join(mixed[3:]).encode("latin-1") + b"\nlast no newline"
+    path = write(tmp_path / "a.log", data)
+    expected = [i for i, line in enumerate(data.split(b"\n"), 1) if not line.startswith(b"203.")]
+    for chunk_size in (64, 1000, 1 << 20):
+        _, stats = parse(path, chunk_size=chunk_size)
+        assert stats.rejects()["line_no"].to_list() == expected, chunk_size
+        assert stats.total.lines == data.count(b"\n") + 1

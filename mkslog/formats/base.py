@@ -50,7 +50,7 @@ def escape(literal: str) -> str:
     return "".join("\\" + ch if ch in _META else ch for ch in literal)
 
 
-def _class_escape(ch: str) -> str:
+def class_escape(ch: str) -> str:
     return "\\" + ch if ch in "\\]^-[" else ch
 
 
@@ -91,7 +91,7 @@ class LogFormat:
         if ftype.fragment is not None:
             return ftype.fragment
         if after:  # a plain token runs up to the next literal character
-            return f"[^{_class_escape(after[0])}]*"
+            return f"[^{class_escape(after[0])}]*"
         return ".*"
 
     def pattern(self, capture: Collection[str] | None = None, *, upto: int | None = None) -> str:
@@ -199,6 +199,21 @@ class LogFormat:
         if len(capture) < len(self.fields) and last < len(self.pieces) // 2 and not ambiguous:
             return self.pattern(capture, upto=last + 2), True
         return self.pattern(capture), False
+
+    def unsure_dates(self) -> tuple[str, ...] | None:
+        """Which lines need their timestamp converted just to know it is a real date, when the
+        query itself does not need ``ts``: ``()`` none (no timestamp field), a marker literal (only
+        lines that contain it, e.g. ``29/Feb/``), or ``None``: every line (the regex checks no ranges).
+
+        >>> from mkslog.formats import compile_format
+        >>> compile_format("combined").unsure_dates(), compile_format("$remote_addr $status").unsure_dates()
+        (('29/Feb/',), ())
+        """
+        producer = next((f for f in self.fields if "ts" in self.output_columns(f)), None)
+        if producer is None:
+            return ()
+        marker = TYPES[producer.type].unsure_marker
+        return None if marker is None else (marker,)
 
     def time_fields(self) -> list[Field]:
         return [f for f in self.fields if f.type.startswith("time_")]

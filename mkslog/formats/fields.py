@@ -164,6 +164,27 @@ class FieldType:
     convert: Converter
     outputs: dict[str, pl.DataType]
     quoted: str = QUOTED
+    #: For a time type: a literal that marks the values the fragment cannot vouch for. A value that
+    #: matches ``CLF_TIME`` is a real date unless it is 29/Feb (of a non-leap year: the regex cannot
+    #: see leap years), so a query that does not need ``ts`` converts only the lines holding
+    #: ``29/Feb/`` to find the impossible ones. ``None``: the fragment checks no ranges, every value
+    #: must be converted to know it is a date.
+    unsure_marker: str | None = None
+    #: The fragment narrowed to values without ``"`` (for cutting plain lines at their quotes,
+    #: :mod:`mkslog.formats.split`); ``"same"``: the fragment itself never matches a quote; None:
+    #: no such form.
+    plain: str | None = "same"
+    #: A regex character class of every character a value of the type can hold (None: any). A
+    #: value followed by a literal whose first character is outside it ends at that character, so
+    #: in a validated line it is captured by a cheap ``[^X]*`` instead of its fragment.
+    alphabet: str | None = None
+    #: How many spaces every value holds when that is fixed (a CLF time: one), for cutting a part
+    #: of a line at its spaces; None: it varies (or see ``alphabet``).
+    fixed_spaces: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.plain == "same":
+            object.__setattr__(self, "plain", self.fragment)
 
 
 TS = pl.Datetime("us", "UTC")
@@ -173,35 +194,37 @@ TYPES: dict[str, FieldType] = {
     # one token, fast; the lenient variant also takes proxy chains ("a, b c") and is tried only on
     # the lines the strict pattern rejects
     "addr": FieldType(None, as_string, {}),
-    "addr_lenient": FieldType(r'(?:"[^"]*" )?[^ ",\[]+(?:,? [^ ",\[]+)*', as_string, {}),
-    "list": FieldType(LIST, as_string, {}),
-    "int": FieldType(r"-?[0-9]+|-", as_uint(pl.Int64), {}),
-    "uint": FieldType(r"[0-9]+|-", as_uint(pl.UInt64), {}),
-    "status": FieldType(r"[0-9]{1,3}|-", as_uint(pl.UInt16), {}),
-    "seconds": FieldType(rf"{NUMBER}|-", as_seconds(1.0), {}),
+    "addr_lenient": FieldType(r'(?:"[^"]*" )?[^ ",\[]+(?:,? [^ ",\[]+)*', as_string, {}, plain=None),
+    "list": FieldType(LIST, as_string, {}, plain=LIST.replace("[^ ,]", '[^ ,"]')),
+    "int": FieldType(r"-?[0-9]+|-", as_uint(pl.Int64), {}, alphabet="[0-9-]"),
+    "uint": FieldType(r"[0-9]+|-", as_uint(pl.UInt64), {}, alphabet="[0-9-]"),
+    "status": FieldType(r"[0-9]{1,3}|-", as_uint(pl.UInt16), {}, alphabet="[0-9-]"),
+    "seconds": FieldType(rf"{NUMBER}|-", as_seconds(1.0), {}, alphabet="[0-9.-]"),
     # a number nothing names (an unnamed extra field whose sample values were all numbers)
-    "float": FieldType(rf"-?{NUMBER}|-", as_seconds(1.0), {}),
-    "millis": FieldType(rf"{NUMBER}|-", as_seconds(1e-3), {}),
-    "micros": FieldType(r"[0-9]+|-", as_seconds(1e-6), {}),
-    "seconds_list": FieldType(rf"(?:{NUMBER}|-)(?:(?:, | : )(?:{NUMBER}|-))*", as_seconds_sum, {}),
+    "float": FieldType(rf"-?{NUMBER}|-", as_seconds(1.0), {}, alphabet="[0-9.-]"),
+    "millis": FieldType(rf"{NUMBER}|-", as_seconds(1e-3), {}, alphabet="[0-9.-]"),
+    "micros": FieldType(r"[0-9]+|-", as_seconds(1e-6), {}, alphabet="[0-9-]"),
+    "seconds_list": FieldType(rf"(?:{NUMBER}|-)(?:(?:, | : )(?:{NUMBER}|-))*", as_seconds_sum, {}, alphabet="[0-9.,: -]"),
     "time_local": FieldType(
         CLF_TIME, time_local,
-        {"utc_offset": pl.Int16},
+        {"utc_offset": pl.Int16}, unsure_marker="29/Feb/", alphabet="[0-9A-Za-z/: +-]", fixed_spaces=1,
     ),
     "time_bracketed": FieldType(
         rf"\[{CLF_TIME}\]", time_bracketed,
-        {"utc_offset": pl.Int16},
+        {"utc_offset": pl.Int16}, unsure_marker="29/Feb/", alphabet=r"[0-9A-Za-z/: +\[\]-]", fixed_spaces=1,
     ),
     "time_iso8601": FieldType(
         r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[+-][0-9]{2}:?[0-9]{2}|Z)", time_iso8601,
-        {"utc_offset": pl.Int16},
+        {"utc_offset": pl.Int16}, alphabet="[0-9T:Z+-]",
     ),
-    "time_msec": FieldType(r"[0-9]+\.[0-9]+", time_msec, {}),
+    "time_msec": FieldType(r"[0-9]+\.[0-9]+", time_msec, {}, alphabet="[0-9.]"),
     "request": FieldType(
         r"[^ ]*", request_line,
         {"method": pl.String, "path": pl.String, "query": pl.String, "protocol": pl.String, "request": pl.String},
+        plain=r'[^ "]*', alphabet='[^ "]',
     ),
-    "target": FieldType(r"[^ ]*", target, {"path": pl.String, "query": pl.String}),
+    "target": FieldType(r"[^ ]*", target, {"path": pl.String, "query": pl.String}, plain=r'[^ "]*',
+                        alphabet='[^ "]'),
 }
 
 #: The polars dtype of a column produced by each type (for the field's own column name).

@@ -19,11 +19,13 @@ it broke. ``parsed + rejected == lines`` for every file, always.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
 from ..formats import LogFormat
+from ..formats.split import SplitPlan, split_plan
+from ..linecount import LineBase, lines_in
 from ..sources import Chunk
 from .lines import split_lines
 from .stats import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
@@ -57,15 +59,76 @@ def frame_schema(formats: Sequence[LogFormat]) -> dict[str, pl.DataType]:
 
 
 def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None,
-                  first_line: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split ``lines`` into (typed rows of ``fmt``, rows it does not match), both with ``line_no``.
+                  first_line: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+    """Split ``lines`` into (typed rows of ``fmt``, rows it does not match, rows whose date does not
+    exist), all with ``line_no``.
+
+    A line whose timestamp fits the layout but names no real date (29/Feb/2027) is a reject in
+    every projection, so top-ips and a full parse count the same lines. A query that does not
+    need ``ts`` converts it only on the lines the format's regex cannot vouch for (those holding
+    ``29/Feb/``): converting every timestamp just to check it costs as much as the rest of top-ips."""
+    unsure = () if needed is None or "ts" in needed else fmt.unsure_dates()
+    if unsure is None:
+        return _match_plain(lines, fmt, needed | {"ts"}, first_line)
+    if not unsure:
+        return _match_plain(lines, fmt, needed, first_line)
+    doubtful = pl.any_horizontal([pl.col("line").str.contains(m, literal=True) for m in unsure])
+    flags = lines.select(doubtful).to_series()
+    if not flags.any():
+        return _match_plain(lines, fmt, needed, first_line)
+    return _split_rows(lines, flags, first_line, lambda part: _match_plain(part, fmt, needed | {"ts"}, first_line),
+                       lambda part: _match_plain(part, fmt, needed, first_line))
+
+
+Matched = tuple[pl.DataFrame, pl.DataFrame, "pl.DataFrame | None"]
+
+
+def _split_rows(lines: pl.DataFrame, flags: pl.Series, first_line: int, when_true: Callable[[pl.DataFrame], Matched],
+                when_false: Callable[[pl.DataFrame], Matched]) -> Matched:
+    """The lines where ``flags`` holds matched one way, the others another, put back in line order
+    (the columns of ``when_false``'s rows)."""
+    if "line_no" not in lines.columns:  # numbered before the split: positions change after it
+        lines = lines.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + first_line).alias("line_no"))
+    yes, yes_rest, yes_bad = when_true(lines.filter(flags))
+    no, no_rest, no_bad = when_false(lines.filter(~flags))
+    matched = pl.concat([no, yes.select(no.columns)]).sort("line_no")
+    rest = pl.concat([no_rest, yes_rest]).sort("line_no")
+    bad = [b for b in (no_bad, yes_bad) if b is not None]
+    return matched, rest, pl.concat(bad).sort("line_no") if bad else None
+
+
+def _match_plain(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None, first_line: int) -> Matched:
+    """:func:`_match_rows`, with the plain lines cut at their quotes when the fields needed lie
+    beyond the start of the line (:mod:`mkslog.formats.split`): one capturing regex over whole
+    lines costs three times as much. The others (escaped quotes, rejects) take the regex."""
+    fields = fmt.fields_for(needed)
+    plan = split_plan(fmt) if fields else None
+    if plan is None or fmt.extraction_pattern({f.var for f in fields})[1]:  # a short prefix regex is cheaper
+        return _match_rows(lines, fmt, needed, first_line)
+    plain = lines.select(pl.col("line").str.contains(plan.pattern)).to_series()
+    if plain.all():
+        return _match_rows(lines, fmt, needed, first_line, plan=plan)
+    return _split_rows(lines, plain, first_line, lambda part: _match_rows(part, fmt, needed, first_line, plan=plan),
+                       lambda part: _match_rows(part, fmt, needed, first_line))
+
+
+def _match_rows(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None, first_line: int, *,
+                plan: SplitPlan | None = None) -> Matched:
+    """:func:`_match_format` for the fields of ``needed``, timestamps converted when ``ts`` is in it.
+    With ``plan``, every line is known to be plain and valid (its fields are cut from its parts).
 
     ``lines`` holds ``line`` and, for a fallback format, ``line_no``. The line numbers are added
     after the regex and the converters have run: a frame whose columns are chunked differently
     is evaluated on one thread, while the split lines alone keep polars on every core."""
     fields = fmt.fields_for(needed)
     capture = {f.var for f in fields}
-    if capture:
+    if capture and plan is not None:
+        first = f"g{fmt.fields.index(fields[0])}"
+        typed = plan.take(lines, fields)
+        converters = fmt.converters(fields)
+        typed = typed.lazy().with_columns(pl.lit(True).alias("__ok"), *converters).collect()
+        outputs = [e.meta.output_name() for e in converters]
+    elif capture:
         first = f"g{fmt.fields.index(fields[0])}"
         pattern, validate = fmt.extraction_pattern(capture)
         if len(fields) == 1:  # one group (top-ips): a plain string result, cheaper than a struct
@@ -95,6 +158,8 @@ def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None,
         typed = typed.with_columns(pl.col("__ok") & pl.col("ts").is_not_null())
     else:
         impossible = None
+    if typed.get_column("__ok").all():  # the usual case: no filter, which would copy every column
+        return typed.select("line_no", *outputs), typed.clear().select("line_no", "line"), impossible
     matched = typed.filter("__ok").select("line_no", *outputs)
     unmatched = typed.filter(~pl.col("__ok"))
     if impossible is not None and len(impossible):
@@ -150,22 +215,27 @@ def parse_chunk(
 ) -> pl.DataFrame:
     """Parse one chunk: typed rows of the full ``schema`` (or only ``columns``), rejects and counts
     into ``stats``."""
+    first_line = chunk.first_line
     data = chunk.release()
     nbytes = len(data)
-    series, invalid = split_lines(data)
+    series = None
+    try:
+        series, invalid = split_lines(data)
+    finally:  # the next chunk waits for this count: give it even when the split failed
+        if isinstance(first_line, LineBase):
+            first_line.counted(lines_in(data) if series is None else len(series))
     del data
+    first_line = first_line.value() if isinstance(first_line, LineBase) else first_line
     lines = pl.DataFrame({"line": series})
     schema = schema or frame_schema(formats)
-    # ts always: an impossible date (29/Feb/2027) is a reject in every projection, so top-ips and a
-    # full parse count the same lines
-    needed = None if columns is None else (set(columns) - set(TAIL_SCHEMA)) | {"ts"}
+    needed = None if columns is None else set(columns) - set(TAIL_SCHEMA)
     parts: list[pl.DataFrame] = []
     invalid_dates: list[pl.DataFrame] = []
     remaining = lines
     for fmt in formats:
         if remaining.is_empty():
             break
-        matched, remaining, impossible = _match_format(remaining, fmt, needed, chunk.first_line)
+        matched, remaining, impossible = _match_format(remaining, fmt, needed, first_line)
         if impossible is not None and len(impossible):
             invalid_dates.append(impossible)
         if len(matched):

@@ -53,6 +53,8 @@ class AccessParser:
     kind = "access"
     multiline = False
     start = None
+    #: it numbers its chunks' lines from its own split (the reader need not count them)
+    counts_lines = True
 
     @classmethod
     def of(cls, formats: Iterable[LogFormat]) -> AccessParser:
@@ -90,6 +92,7 @@ class RecordParser:
 
     format: RecordFormat
     source_tz: str = "UTC"
+    counts_lines = False
 
     @property
     def kind(self) -> str:
@@ -260,7 +263,8 @@ def parse_batches(plans: list[Plan], stats: ParseStats | None = None, *, columns
             stats.file(name, parser.name)
             for warning in parser.warnings():
                 stats.warn(name, warning)
-            reader = ChunkReader(plan.source, chunk_size=chunk_size)
+            # the access parser counts its chunks' lines itself (it splits them anyway)
+            reader = ChunkReader(plan.source, chunk_size=chunk_size, count_lines=not parser.counts_lines)
             for chunk in whole_records(reader, parser, max_record_lines=max_record_lines):
                 yield lambda chunk=chunk, parser=parser, name=name: parser.parse(
                     chunk, name, stats, schema=schema, columns=cols, predicate=predicate)
