@@ -37,6 +37,8 @@ class Trickler:
                 conn, _ = self.listener.accept()
             except TimeoutError:
                 continue
+            except OSError:
+                return  # the fixture closed the listener: the test is over
             threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
 
     def _answer(self, conn: socket.socket) -> None:
