@@ -215,12 +215,12 @@ def parse_chunk(
 ) -> pl.DataFrame:
     """Parse one chunk: typed rows of the full ``schema`` (or only ``columns``), rejects and counts
     into ``stats``."""
-    first_line = chunk.first_line
+    first_line, tail = chunk.first_line, chunk.tail
     data = chunk.release()
-    nbytes = len(data)
+    nbytes = len(data) + len(tail)
     series = None
     try:
-        series, invalid = split_lines(data)
+        series, invalid = split_lines(data, tail)
     finally:  # the next chunk waits for this count: give it even when the split failed
         if isinstance(first_line, LineBase):
             first_line.counted(lines_in(data) if series is None else len(series))
