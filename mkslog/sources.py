@@ -260,11 +260,13 @@ def expand(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> list[Sourc
 class Chunk:
     """Whole lines of one source: ``data`` ends with a newline unless it is the file's last line.
     ``first_line`` is the 1-based number of its first line, or a :class:`LineBase` when the reader
-    left the counting to the parser."""
+    left the counting to the parser; then the last line may end in ``tail``."""
 
     data: bytes
     first_line: int | LineBase
     offset: int  # byte offset of data in the (decompressed) stream
+    #: the end of data's last line, when the reader did not append it (``split_by_parser``)
+    tail: bytes = b""
 
     def release(self) -> bytes:
         """The bytes, handed over once: the chunk no longer holds them, so a parser can free them
@@ -287,8 +289,11 @@ class ChunkReader:
     chunk_size: int = DEFAULT_CHUNK
     start_offset: int = 0
     start_line: int = 1
-    #: False: chunks carry a :class:`LineBase` that their parser completes (it counts the lines)
-    count_lines: bool = True
+    #: True: the parser splits the lines itself, so the reader neither counts them (chunks carry a
+    #: :class:`LineBase` the parser completes) nor appends the end of the last line to the block
+    #: (it goes in ``Chunk.tail``): each is a pass over every byte in the one reading thread
+    #: (together 0.9 s of 10M access lines)
+    split_by_parser: bool = False
     error: str | None = None
     #: things worth a warning that lost no line (trailing bytes after a .gz's end)
     notes: list[str] = field(default_factory=list, init=False)
@@ -329,17 +334,17 @@ class ChunkReader:
             block = self._read(stream)
             if not block:
                 break
-            if not block.endswith(b"\n"):
-                # finish the last line: one copy of the block, not a cut and a carry-over
-                block += self._readline(stream)
-            self.bytes_read += len(block)
-            if self.count_lines:
+            tail = b"" if block.endswith(b"\n") else self._readline(stream)  # the rest of the last line
+            if not self.split_by_parser:
+                block, tail = block + tail, b""  # one copy of the block, not a cut and a carry-over
+            self.bytes_read += len(block) + len(tail)
+            if self.split_by_parser:
+                base = LineBase(base if offset > self.start_offset else None, self.start_line)
+                yield Chunk(block, base, offset, tail)
+            else:
                 yield Chunk(block, line_no, offset)
                 line_no += lines_in(block)
-            else:
-                base = LineBase(base if offset > self.start_offset else None, self.start_line)
-                yield Chunk(block, base, offset)
-            offset += len(block)
+            offset += len(block) + len(tail)
 
     def _readline(self, stream: BinaryIO) -> bytes:
         try:

@@ -284,3 +284,19 @@ def test_line_numbers_counted_by_the_parser_equal_the_readers_count(tmp_path):
         _, stats = parse(path, chunk_size=chunk_size)
         assert stats.rejects()["line_no"].to_list() == expected, chunk_size
         assert stats.total.lines == data.count(b"\n") + 1
+
+
+def test_chunks_cut_inside_a_character_or_a_crlf_give_the_same_records(tmp_path):
+    """The reader leaves the end of a chunk's last line to the parser (Chunk.tail); a cut inside a
+    multi-byte character, between CR and LF or inside an invalid byte run gives the same frame,
+    rejects and invalid-UTF-8 count as one chunk."""
+    body = [LINE.format(n=i, m=i % 60).replace('"ua"', '"ブラウザ/1.0 ü"') for i in range(1, 120)]
+    text = "\r\n".join(body).encode() + b"\r\nbad \xff\xfe line\r\n" + "\n".join(body[:30]).encode()
+    path = write(tmp_path / "a.log", text)
+    whole, whole_stats = parse(path)
+    for chunk_size in (7, 100, 333, 1000, 4096):
+        df, stats = parse(path, chunk_size=chunk_size)
+        assert df.equals(whole), chunk_size
+        assert stats.rejects()["line"].to_list() == whole_stats.rejects()["line"].to_list() == ["bad \\xFF\\xFE line"]
+        assert stats.total.invalid_utf8 == whole_stats.total.invalid_utf8 == 1
+    assert len(whole) == 149 and whole["user_agent"][0] == "ブラウザ/1.0 ü"

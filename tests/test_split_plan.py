@@ -90,3 +90,17 @@ def test_a_projection_and_the_full_parse_agree_on_a_mix_of_plain_and_escaped_lin
     full = mkslog.read(str(path), "combined").select("user_agent", "status", "line_no")
     projected = mkslog.scan(str(path), "combined").select("user_agent", "status", "line_no").collect()
     assert full.equals(projected) and len(full) == 15
+
+
+@pytest.mark.parametrize("columns", [["remote_addr"], ["remote_user"], ["remote_addr", "remote_user", "line_no"]])
+def test_leading_fields_cut_at_spaces_equal_the_full_parse_on_valid_lines_plain_or_not(tmp_path, columns):
+    """top-ips takes the address as the line's first word (after the whole-line check): the same
+    answer as the full parse on lines with quotes in remote_user and escaped agents."""
+    lines = [COMBINED.format(**v) for v in HOSTILE] + ["not a line", '10.0.0.8 - "x y" [10/Oct/2026:13:55:36 +0900] "-" 1 1 "-" "-"']
+    path = tmp_path / "mix.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    full_stats, projected_stats = mkslog.ParseStats(), mkslog.ParseStats()
+    full = mkslog.read(str(path), "combined", stats=full_stats).select(columns)
+    projected = mkslog.scan(str(path), "combined", stats=projected_stats).select(columns).collect()
+    assert full.equals(projected) and len(full) == 5
+    assert projected_stats.rejects()["line_no"].to_list() == full_stats.rejects()["line_no"].to_list() == [6, 7]

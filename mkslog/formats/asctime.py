@@ -31,7 +31,7 @@ def flexible_asctime(text: pl.Expr, source_tz: str) -> pl.Expr:
     base = text.str.slice(0, 19).str.replace("T", " ", literal=True).str.strptime(
         pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False)
     # the fraction from a 9-character slice, not a regex over the whole text (4x cheaper)
-    digits = text.str.slice(20, 9).str.extract(r"^([0-9]+)")
+    digits = text.str.slice(20, 9).str.extract(r"^[0-9]+", 0)  # the whole match: no capture engine
     frac = pl.when(text.str.slice(19, 1).is_in([",", "."])).then(digits)
     frac = frac.str.pad_end(6, "0").str.slice(0, 6).cast(pl.Int64, strict=False)
     # integer microseconds instead of per-row durations

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import polars as pl
 
 from ..formats import LogFormat
-from ..formats.split import SplitPlan, split_plan
+from ..formats.split import SplitPlan, Words, split_plan
 from ..linecount import LineBase, lines_in
 from ..sources import Chunk
 from .lines import split_lines
@@ -128,6 +128,16 @@ def _match_rows(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None, fi
         converters = fmt.converters(fields)
         typed = typed.lazy().with_columns(pl.lit(True).alias("__ok"), *converters).collect()
         outputs = [e.meta.output_name() for e in converters]
+    elif capture and (leading := _leading_words(fmt, fields)) is not None:
+        first = f"g{fmt.fields.index(fields[0])}"
+        valid = pl.col("line").str.contains(fmt.pattern(set()))
+        typed = lines.with_columns(leading.cut(pl.col("line")).alias("__w"), valid.alias("__valid"))
+        typed = typed.with_columns(
+            pl.when("__valid").then(leading.value(pl.col("__w"), f)).alias(f"g{fmt.fields.index(f)}") for f in fields
+        ).drop("__w", "__valid")
+        converters = fmt.converters(fields)
+        typed = typed.lazy().with_columns(pl.col(first).is_not_null().alias("__ok"), *converters).collect()
+        outputs = [e.meta.output_name() for e in converters]
     elif capture:
         first = f"g{fmt.fields.index(fields[0])}"
         pattern, validate = fmt.extraction_pattern(capture)
@@ -165,6 +175,14 @@ def _match_rows(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None, fi
     if impossible is not None and len(impossible):
         unmatched = unmatched.join(impossible.select("line_no"), on="line_no", how="anti")
     return matched, unmatched.select("line_no", "line"), impossible
+
+
+def _leading_words(fmt: LogFormat, fields: list) -> Words | None:
+    """The words that give ``fields`` when they lead the line (top-ips' address), else None."""
+    plan = split_plan(fmt)
+    if plan is None or not fmt.extraction_pattern({f.var for f in fields})[1]:
+        return None
+    return plan.leading_words(fields)
 
 
 def _depth(fmt: LogFormat) -> pl.Expr:
@@ -215,12 +233,12 @@ def parse_chunk(
 ) -> pl.DataFrame:
     """Parse one chunk: typed rows of the full ``schema`` (or only ``columns``), rejects and counts
     into ``stats``."""
-    first_line = chunk.first_line
+    first_line, tail = chunk.first_line, chunk.tail
     data = chunk.release()
-    nbytes = len(data)
+    nbytes = len(data) + len(tail)
     series = None
     try:
-        series, invalid = split_lines(data)
+        series, invalid = split_lines(data, tail)
     finally:  # the next chunk waits for this count: give it even when the split failed
         if isinstance(first_line, LineBase):
             first_line.counted(lines_in(data) if series is None else len(series))

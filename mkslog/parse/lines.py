@@ -28,18 +28,30 @@ def _record_and_escape(exc: UnicodeDecodeError) -> tuple[str, int]:
 codecs.register_error("mkslog-escape", _record_and_escape)
 
 
-def split_lines(data: bytes) -> tuple[pl.Series, int]:
-    """The lines of ``data`` as a String Series, and how many lines held invalid UTF-8."""
+def split_lines(data: bytes, tail: bytes = b"") -> tuple[pl.Series, int]:
+    """The lines of ``data`` as a String Series, and how many lines held invalid UTF-8.
+    ``tail``: the end of data's last line (not appended by the reader: that copy of a whole chunk
+    costs more than the split), joined onto that line here.
+
+    >>> split_lines(b"a\\nb", b"c\\n")[0].to_list()
+    ['a', 'bc']
+    """
     try:
         lines = pl.read_lines(data).to_series()
         bad_lines = 0
     except pl.exceptions.ComputeError:
+        if tail:  # invalid UTF-8 (maybe a character cut at the block's end): the rare, slow way
+            return split_lines(data + tail)
         _local.positions = []
         text = data.decode("utf-8", errors="mkslog-escape")
         bad_lines = _count_lines_with(data, _local.positions)
         lines = pl.read_lines(text.encode("utf-8")).to_series()
     if b"\r" in data:  # memchr on the bytes is far cheaper than a scan of the strings
         lines = lines.str.strip_chars_end("\r")
+    if tail:  # the last line from its own bytes: a copy of one line, not of the chunk
+        last, bad_last = split_lines(data[data.rfind(b"\n") + 1 :] + tail)
+        lines = lines.scatter(len(lines) - 1, last[0])
+        bad_lines += bad_last
     return lines.rename("line"), bad_lines
 
 

@@ -53,8 +53,8 @@ class AccessParser:
     kind = "access"
     multiline = False
     start = None
-    #: it numbers its chunks' lines from its own split (the reader need not count them)
-    counts_lines = True
+    #: it numbers its chunks' lines from its own split and joins a last line's tail itself
+    splits_lines = True
 
     @classmethod
     def of(cls, formats: Iterable[LogFormat]) -> AccessParser:
@@ -92,7 +92,7 @@ class RecordParser:
 
     format: RecordFormat
     source_tz: str = "UTC"
-    counts_lines = False
+    splits_lines = False
 
     @property
     def kind(self) -> str:
@@ -264,7 +264,7 @@ def parse_batches(plans: list[Plan], stats: ParseStats | None = None, *, columns
             for warning in parser.warnings():
                 stats.warn(name, warning)
             # the access parser counts its chunks' lines itself (it splits them anyway)
-            reader = ChunkReader(plan.source, chunk_size=chunk_size, count_lines=not parser.counts_lines)
+            reader = ChunkReader(plan.source, chunk_size=chunk_size, split_by_parser=parser.splits_lines)
             for chunk in whole_records(reader, parser, max_record_lines=max_record_lines):
                 yield lambda chunk=chunk, parser=parser, name=name: parser.parse(
                     chunk, name, stats, schema=schema, columns=cols, predicate=predicate)

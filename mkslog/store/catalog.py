@@ -232,6 +232,9 @@ class Catalog:
             if found is None:
                 self.set_meta("version", str(VERSION))
                 self.set_meta("host", host)
+                # a new host's catalog goes into the bucket before any of its parts: an ingest of
+                # another host starting meanwhile must see a store, not a folder of strange files
+                self.sync()
         else:
             if not path.is_file():
                 self._missing()
