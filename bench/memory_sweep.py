@@ -132,8 +132,13 @@ def main() -> None:
             t = time.perf_counter()
             make(path, args.lines)
             print(f"generated {path} in {time.perf_counter() - t:.1f} s")
+    with tempfile.TemporaryDirectory(prefix="mkslog-sweep-", dir=OUT) as tmp:  # the store and reports go too
+        sweep(args, log, app, Path(tmp))
+
+
+def sweep(args: argparse.Namespace, log: Path, app: Path, work: Path) -> None:
+    """Run every command over ``log`` and ``app`` with ``work`` as their folder (config, store, reports)."""
     root = Path(__file__).resolve().parents[1]
-    work = Path(tempfile.mkdtemp(prefix="mkslog-sweep-", dir=OUT))
     store = work / "store"
     (work / "mkslog.toml").write_text(
         'timezone = "Asia/Tokyo"\nsource_timezone = "Asia/Tokyo"\nlang = "en"\n'
