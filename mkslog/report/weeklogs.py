@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import polars as pl
@@ -44,12 +44,16 @@ class PeriodLogs:
     :class:`~mkslog.timespec.Period`, or a week spec for :func:`~mkslog.report.week.resolve_week`. ``tz``: the display timezone (default: the
     config's ``timezone``). Frames have ``ts`` in that timezone, so hours and days are local.
     ``access_columns``: the access-log fields to keep (default: those the weekly report reads;
-    None: all, e.g. for ``user_agent`` or ``method``).
+    None: all, e.g. for ``user_agent`` or ``method``). ``on_progress``: called as
+    ``on_progress(kind, lines, nbytes)`` after each chunk of text parsed (a progress line; a test
+    that the text of each log is read exactly once: every figure comes from that one read).
     """
 
     def __init__(self, config: Config | str | os.PathLike | None, period: Period | str, *, tz: str | None = None,
                  kinds: Iterable[str] = REPORT_KINDS, workdir: str | os.PathLike | None = None,
-                 access_columns: Iterable[str] | None = REPORT_ACCESS_COLUMNS):
+                 access_columns: Iterable[str] | None = REPORT_ACCESS_COLUMNS,
+                 on_progress: Callable[[str, int, int], None] | None = None):
+        self.on_progress = on_progress
         self.access_columns = None if access_columns is None else list(access_columns)
         self.config = config if isinstance(config, Config) else load_config(config)
         self.tz = tz or self.config.get("timezone") or "UTC"
@@ -70,6 +74,8 @@ class PeriodLogs:
         from ..parse.stats import ParseStats
 
         stats = ParseStats()
+        if self.on_progress is not None:
+            stats.on_progress = lambda lines, nbytes: self.on_progress(kind, lines, nbytes)
         path = self.workdir / f"{kind}.parquet"
         try:  # the front door, as the CLI calls it: the window is pushed into the parse
             lf = scan(None, kind=kind, config=self.config, stats=stats, since=self.previous_period.start,
