@@ -29,10 +29,11 @@ from .errors import LogFileError
 from .gzstream import GZIP_MAGIC, GzipStream
 from .linecount import LineBase, lines_in
 
-# 24 MiB: large enough for vectorised work, small enough for bounded memory, and under glibc's largest
-# mmap threshold (32 MiB): a 32 MiB buffer is mmap'ed and page-faulted afresh on every read (measured:
-# reading a 1.8 GB log took 2.2 s in 32 MiB chunks, 0.4 s in 24 MiB ones)
-DEFAULT_CHUNK = 24 * 1024 * 1024
+# 8 MiB: large enough for vectorised work (measured at 10M access lines: top-ips as fast as with 24
+# MiB chunks, a full parse and the app kind too), and memory is the chunks in flight and their
+# working sets: top-ips peaks at 270 MiB, not 430, a full parse at 300, not 590. Under glibc's largest
+# mmap threshold (32 MiB): a 32 MiB buffer is mmap'ed and page-faulted afresh on every read.
+DEFAULT_CHUNK = 8 * 1024 * 1024
 _NUMBERED = re.compile(r"^(?P<base>.*?)\.(?P<n>\d+)(?:\.gz)?$")
 _DATED = re.compile(r"^(?P<base>.*?)-(?P<date>\d{8})(?:\.gz)?$")
 
