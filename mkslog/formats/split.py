@@ -148,7 +148,7 @@ class SplitPlan:
     segments: tuple[Segment, ...]
     numbers: dict[Field, int]
 
-    def take(self, lines: pl.DataFrame, fields: list[Field]) -> pl.DataFrame:
+    def take(self, lines: pl.DataFrame | pl.LazyFrame, fields: list[Field]) -> pl.DataFrame | pl.LazyFrame:
         """``lines`` (all matching :attr:`pattern`) with the raw text of ``fields`` as columns
         ``g<n>`` (their number in the format). Each cut is computed once and read by every field
         in it: polars would compute a repeated split once per use."""
