@@ -34,7 +34,7 @@ from .parse.detect import detect_app_format, detect_kind
 from .parse.pipeline import Plan, schema_of_plans
 from .parse.resolve import check_timezone, resolve
 from .parse.stats import ParseStats
-from .sources import DEFAULT_CHUNK, Source, expand
+from .sources import Source, expand
 from .store.read import configured_store, scan_store
 from .timespec import time_range
 
@@ -101,7 +101,7 @@ def window(since: When, until: When, tz: str) -> tuple[datetime | None, datetime
 
 def parse_batches(paths: PathsLike = None, format=None, *, kind: str | None = "access", columns=None,
                   predicate: pl.Expr | None = None, stats: ParseStats | None = None,
-                  chunk_size: int = DEFAULT_CHUNK, workers: int = 2, config=None, datefmt: str | None = None,
+                  chunk_size: int | None = None, workers: int = 2, config=None, datefmt: str | None = None,
                   source_tz: str | None = None, plans: list[Plan] | None = None) -> Iterator[pl.DataFrame]:
     """Parsed chunks as polars DataFrames (``.to_arrow()`` gives Arrow), in file and line order;
     up to ``workers`` chunks are parsed at once (polars releases the GIL while it works)."""
@@ -125,7 +125,7 @@ def scan(
     datefmt: str | None = None,
     source_tz: str | None = None,
     client: str | None = None,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = None,
     filters: Filters | dict | None = None,
     where: str | None = None,
     host: str | Iterable[str] | None = None,
@@ -178,7 +178,7 @@ def scan(
     return in_timezone(lf, check_timezone(tz) if tz else None)
 
 
-def _text_frame(plans: list[Plan], kind: str, stats: ParseStats, chunk_size: int,
+def _text_frame(plans: list[Plan], kind: str, stats: ParseStats, chunk_size: int | None,
                 client: str | None = None) -> pl.LazyFrame:
     def batches(columns, predicate) -> Iterator[pl.DataFrame]:
         yield from parse_batches(plans=plans, columns=columns, predicate=predicate, stats=stats,

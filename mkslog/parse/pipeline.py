@@ -245,8 +245,23 @@ class Pool:
                 f.cancel()
 
 
+#: The chunk size of a query that takes one or two columns (top-ips): its working set per chunk is
+#: a fraction of a full parse's, so chunks three times as large cost little memory (10M lines:
+#: 447 MiB against 259 at 8 MiB) and save the work done per chunk (top-ips 12 % faster).
+NARROW_CHUNK = 3 * DEFAULT_CHUNK
+
+
+def chunk_size_for(columns: list[str] | None) -> int:
+    """The chunk size for reading ``columns`` (None: all) when the caller gives none.
+
+    >>> chunk_size_for(["remote_addr"]) // 2**20, chunk_size_for(None) // 2**20
+    (24, 8)
+    """
+    return NARROW_CHUNK if columns is not None and len(columns) <= 2 else DEFAULT_CHUNK
+
+
 def parse_batches(plans: list[Plan], stats: ParseStats | None = None, *, columns: Iterable[str] | None = None,
-                  predicate: pl.Expr | None = None, chunk_size: int = DEFAULT_CHUNK, workers: int = 2,
+                  predicate: pl.Expr | None = None, chunk_size: int | None = None, workers: int = 2,
                   max_record_lines: int = MAX_RECORD_LINES) -> Iterator[pl.DataFrame]:
     """Typed batches of every plan, in file and line order; counts and rejects go to ``stats``.
 
@@ -264,7 +279,8 @@ def parse_batches(plans: list[Plan], stats: ParseStats | None = None, *, columns
             for warning in parser.warnings():
                 stats.warn(name, warning)
             # the access parser counts its chunks' lines itself (it splits them anyway)
-            reader = ChunkReader(plan.source, chunk_size=chunk_size, split_by_parser=parser.splits_lines)
+            reader = ChunkReader(plan.source, chunk_size=chunk_size or chunk_size_for(cols),
+                                 split_by_parser=parser.splits_lines)
             for chunk in whole_records(reader, parser, max_record_lines=max_record_lines):
                 yield lambda chunk=chunk, parser=parser, name=name: parser.parse(
                     chunk, name, stats, schema=schema, columns=cols, predicate=predicate)
