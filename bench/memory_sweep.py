@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from parse_speed import OUT, generate  # noqa: E402
+from parse_speed import OUT, generate, write_repeated  # noqa: E402
 
 #: The week of the generated access log (23/Nov/2026 is the Monday of ISO week 48).
 WEEK = "2026-W48"
@@ -62,14 +62,7 @@ def generate_app(path: Path, n: int, seed: int = 2) -> None:
             lines.append(f"{stamp} INFO {rng.choice(LOGGERS)}: Knowledge updated: id={rng.randint(1, 9999)} "
                          f"user=u{rng.randint(1, 50)}\n")
         i += 1
-    block = "".join(lines).encode()
-    tmp = path.with_suffix(".part")
-    with open(tmp, "wb") as fh:
-        full, rest = divmod(n, block_n)
-        for _ in range(full):
-            fh.write(block)
-        fh.write("".join(lines[:rest]).encode())
-    tmp.replace(path)
+    write_repeated(path, lines, n)
 
 
 SAMPLER = r"""

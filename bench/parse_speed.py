@@ -47,13 +47,19 @@ def generate(path: Path, n: int, seed: int = 1) -> None:
             f'{chosen[i]} - - [23/Nov/2026:{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:{i % 60:02d} +0900] '
             f'"GET {rng.choice(PATHS).format(rng.randint(1, 9999))} HTTP/1.1" {status} {rng.randint(0, 90000)} '
             f'"-" "{rng.choice(AGENTS)}" {rt:.3f} {max(rt - 0.001, 0):.3f}\n')
+    write_repeated(path, lines, n)
+
+
+def write_repeated(path: Path, lines: list[str], n: int) -> None:
+    """``lines`` repeated to ``n`` lines in ``path``, written to a side file and renamed (a cut-off run
+    leaves no half log in the cache)."""
     block = "".join(lines).encode()
     tmp = path.with_suffix(".part")
     with open(tmp, "wb") as fh:
-        full, rest = divmod(n, block_n)
+        full, rest = divmod(n, len(lines))
         for _ in range(full):
             fh.write(block)
-        fh.write(b"".join(line.encode() for line in lines[:rest]))
+        fh.write("".join(lines[:rest]).encode())
     tmp.replace(path)
 
 

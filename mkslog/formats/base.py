@@ -78,14 +78,21 @@ class LogFormat:
     def fields(self) -> list[Field]:
         return [p for p in self.pieces if isinstance(p, Field)]
 
+    def literals_around(self, index: int) -> tuple[str, str]:
+        """The literal text just before and just after piece ``index`` ("" at an end or next to a field).
+
+        >>> compile_format('$remote_addr "$request"').literals_around(2)
+        (' "', '"')
+        """
+        before = self.pieces[index - 1] if index > 0 else ""
+        after = self.pieces[index + 1] if index + 1 < len(self.pieces) else ""
+        return (before if isinstance(before, str) else "", after if isinstance(after, str) else "")
+
     def _fragment(self, index: int) -> str:
         piece = self.pieces[index]
         assert isinstance(piece, Field)
         ftype = TYPES[piece.type]
-        before = self.pieces[index - 1] if index > 0 else ""
-        after = self.pieces[index + 1] if index + 1 < len(self.pieces) else ""
-        before = before if isinstance(before, str) else ""
-        after = after if isinstance(after, str) else ""
+        before, after = self.literals_around(index)
         if before.endswith('"') and after.startswith('"'):
             return ftype.quoted
         if ftype.fragment is not None:

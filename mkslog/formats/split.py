@@ -202,10 +202,7 @@ def plain_fragment(fmt: LogFormat, index: int) -> str | None:
     piece = fmt.pieces[index]
     assert isinstance(piece, Field)
     ftype = TYPES[piece.type]
-    before = fmt.pieces[index - 1] if index > 0 else ""
-    after = fmt.pieces[index + 1] if index + 1 < len(fmt.pieces) else ""
-    before = before if isinstance(before, str) else ""
-    after = after if isinstance(after, str) else ""
+    before, after = fmt.literals_around(index)
     if before.endswith('"') and after.startswith('"'):
         return r'[^"\\]*'
     if ftype.fragment is None:
