@@ -81,6 +81,7 @@ class LogFormat:
     def literals_around(self, index: int) -> tuple[str, str]:
         """The literal text just before and just after piece ``index`` ("" at an end or next to a field).
 
+        >>> from mkslog.formats import compile_format
         >>> compile_format('$remote_addr "$request"').literals_around(2)
         (' "', '"')
         """
