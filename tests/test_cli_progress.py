@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pty_support import read_terminal
+
 ROOT = Path(__file__).resolve().parents[1]
 LINE = '203.0.113.7 - - [19/Nov/2026:03:00:09 +0900] "GET / HTTP/1.1" 200 5 "-" "curl"\n'
 
@@ -25,17 +27,7 @@ def _run(args: list[str], cwd: Path, *, tty: bool) -> tuple[int, str, str]:
                             stderr=follower, text=True)
     os.close(follower)
     stdout = proc.stdout.read()
-    chunks = []
-    while True:
-        try:
-            data = os.read(leader, 65536)
-        except OSError:  # the process closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(leader)
-    return proc.wait(timeout=120), stdout, b"".join(chunks).decode(errors="replace")
+    return proc.wait(timeout=120), stdout, read_terminal(leader).decode(errors="replace")
 
 
 def test_ingest_shows_progress_on_a_terminal_only(tmp_path):

@@ -18,7 +18,6 @@ import json
 import os
 import pty
 import re
-import select
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from pty_support import read_terminal
 
 from mkslog.cli.main import main
 from mkslog.present.rows import tsv_unescape
@@ -201,19 +201,7 @@ def in_a_terminal(*args: str, columns: int = 80) -> tuple[int, bytes, bytes]:
     proc = subprocess.Popen([sys.executable, "-m", "mkslog", *args], stdout=follower, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, env=env)
     os.close(follower)
-    out = b""
-    while True:
-        ready, _, _ = select.select([leader], [], [], 60)
-        if not ready:
-            break
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(leader)
+    out = read_terminal(leader)
     stderr = proc.stderr.read()
     return proc.wait(timeout=60), out, stderr
 
