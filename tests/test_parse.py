@@ -300,3 +300,20 @@ def test_chunks_cut_inside_a_character_or_a_crlf_give_the_same_records(tmp_path)
         assert stats.rejects()["line"].to_list() == whole_stats.rejects()["line"].to_list() == ["bad \\xFF\\xFE line"]
         assert stats.total.invalid_utf8 == whole_stats.total.invalid_utf8 == 1
     assert len(whole) == 149 and whole["user_agent"][0] == "ブラウザ/1.0 ü"
+
+
+def test_a_reader_for_the_access_parser_neither_counts_nor_copies_and_loses_no_byte(tmp_path):
+    """With split_by_parser the reader's chunks carry a LineBase (numbered by the parser) and the end
+    of their last line apart (Chunk.tail); every byte of the file is in exactly one chunk, in order."""
+    from mkslog.linecount import LineBase
+    from mkslog.sources import ChunkReader, Source
+
+    data = ("\n".join(lines(300)) + "\nno newline at the end").encode()
+    path = write(tmp_path / "a.log", data)
+    chunks = list(ChunkReader(Source(path), chunk_size=1000, split_by_parser=True))
+    assert len(chunks) > 10 and all(isinstance(c.first_line, LineBase) for c in chunks)
+    assert any(c.tail for c in chunks) and all(not c.data.endswith(b"\n") for c in chunks if c.tail)
+    assert b"".join(c.data + c.tail for c in chunks) == data
+    assert [c.offset for c in chunks] == [sum(len(x.data) + len(x.tail) for x in chunks[:i]) for i in range(len(chunks))]
+    counted = list(ChunkReader(Source(path), chunk_size=1000))
+    assert all(isinstance(c.first_line, int) and not c.tail for c in counted)

@@ -154,7 +154,8 @@ def kind_schema(kind: str, format: str | None = None, datefmt: str | None = None
 def _lines(chunk: Chunk) -> tuple[pl.DataFrame, int]:
     """The chunk's lines (line_no, line) and its count of invalid UTF-8 lines; the chunk's bytes
     are released (:meth:`Chunk.release`) once split."""
-    series, invalid = split_lines(chunk.release())  # as written: escapes are kept (presenters make them inert)
+    tail = chunk.tail  # empty unless a reader left the end of the last line to the parser: never dropped
+    series, invalid = split_lines(chunk.release(), tail)  # as written: escapes are kept (presenters make them inert)
     frame = pl.DataFrame({"line": series}).with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + chunk.first_line).alias("line_no")
     )
