@@ -58,8 +58,11 @@ def frame_schema(formats: Sequence[LogFormat]) -> dict[str, pl.DataType]:
     return schema
 
 
-def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None,
-                  first_line: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+#: (typed rows, lines the format does not match, lines whose date does not exist or None), with line_no
+Matched = tuple[pl.DataFrame, pl.DataFrame, "pl.DataFrame | None"]
+
+
+def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None, first_line: int) -> Matched:
     """Split ``lines`` into (typed rows of ``fmt``, rows it does not match, rows whose date does not
     exist), all with ``line_no``.
 
@@ -78,9 +81,6 @@ def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None,
         return _match_plain(lines, fmt, needed, first_line)
     return _split_rows(lines, flags, first_line, lambda part: _match_plain(part, fmt, needed | {"ts"}, first_line),
                        lambda part: _match_plain(part, fmt, needed, first_line))
-
-
-Matched = tuple[pl.DataFrame, pl.DataFrame, "pl.DataFrame | None"]
 
 
 def _split_rows(lines: pl.DataFrame, flags: pl.Series, first_line: int, when_true: Callable[[pl.DataFrame], Matched],
