@@ -265,9 +265,30 @@ class Chunk:
 
     data: bytes
     first_line: int | LineBase
-    offset: int  # byte offset of data in the (decompressed) stream
+    offset: int  # byte offset of the chunk's first byte (of head, else of data) in the (decompressed) stream
     #: the end of data's last line, when the reader did not append it (``split_by_parser``)
     tail: bytes = b""
+    #: whole lines before ``data``: a record carried over from the chunk before (its bytes are
+    #: copied, not the block's)
+    head: bytes = b""
+    #: only ``data[:end]`` is this chunk's when set: the rest, with the tail, was carried into the
+    #: next chunk (cutting the block would copy it)
+    end: int | None = None
+
+    @property
+    def size(self) -> int:
+        """How many bytes of the stream the chunk holds.
+
+        >>> Chunk(b"b\\nc\\n", 1, 0, head=b"a\\n", end=2).size
+        4
+        """
+        return len(self.head) + (len(self.data) + len(self.tail) if self.end is None else self.end)
+
+    def text(self) -> bytes:
+        """The chunk's bytes in one piece (a copy when it has a head, a tail or an end)."""
+        if self.end is not None:
+            return self.head + self.data[: self.end]
+        return self.head + self.data + self.tail
 
     def release(self) -> bytes:
         """The bytes, handed over once: the chunk no longer holds them, so a parser can free them

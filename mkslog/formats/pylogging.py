@@ -50,7 +50,7 @@ from .asctime import SGR, flexible_asctime, offset_minutes
 from .base import Field, LogFormat, check_duplicates, escape
 from .datefmt import DateFormat, compile_datefmt
 from .logspec import BRACE, PERCENT, Spec, brace_spec, percent_spec, tokens
-from .record import RecordFormat, local_to_utc
+from .record import RecordFormat, Vocabulary, local_to_utc
 
 #: Named formats: Python's default (``logging.basicConfig``), Flask's default handler, the
 #: system's own (the sample config's), and the logging cookbook's dashed layout.
@@ -62,7 +62,12 @@ NAMED: dict[str, str] = {
 }
 
 #: Level names Python writes (plus common custom levels); ``Level 5`` is an unnamed numeric level.
-LEVELS = r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|NOTSET|TRACE|NOTICE|SUCCESS|Level [0-9]+)"
+LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL", "FATAL", "NOTSET", "TRACE", "NOTICE",
+               "SUCCESS")
+LEVELS = "(?:" + "|".join(LEVEL_NAMES) + "|Level [0-9]+)"
+#: Every level a record can have, as written: a query keeping ERROR and above reads only the lines
+#: that hold one of those words (:mod:`mkslog.parse.prefilter`).
+LEVEL_VOCABULARY = Vocabulary("level", LEVEL_NAMES, ("Level ",))
 
 # attribute -> (column, type)
 ATTRIBUTES: dict[str, tuple[str, str]] = {
@@ -271,9 +276,12 @@ class PyLogFormat(LogFormat):
         if self.name == "inferred":  # detection guessed it: say so, and how to give the right one
             extra["warning"] = (f"no named logging format fits; inferred {self.source!r}; pass --log-format "
                                 "(format= in the API) to fix it")
+        # a truncated level (%(levelname).4s writes ERRO) is not one of the names
+        truncated = any(f.type == "level" and self._spec(f).truncate is not None for f in self.fields)
         return RecordFormat(
             name=self.name, kind=kind, start=self.start_pattern(), pattern=pattern, schema=schema,
-            convert=convert, multiline=True, expect=self.source, rest=rest, partial=partial, extra=extra,
+            convert=convert, multiline=True, expect=self.source, rest=rest, partial=partial,
+            vocabulary=None if truncated else LEVEL_VOCABULARY, extra=extra,
         )
 
 

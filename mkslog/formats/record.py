@@ -20,6 +20,18 @@ Converter = Callable[[str], list[pl.Expr]]
 
 
 @dataclass(frozen=True)
+class Vocabulary:
+    """Every value ``column`` of a format can hold: ``names``, each written in the record's first
+    line as itself, and values beyond them (``Level 5``) whose text holds one of ``open_needles``.
+    The record parser drops first lines that hold none of the values a query's filter keeps
+    (:mod:`mkslog.parse.prefilter`) before it parses anything."""
+
+    column: str
+    names: tuple[str, ...]
+    open_needles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RecordFormat:
     """A log format the record parser understands.
 
@@ -33,6 +45,7 @@ class RecordFormat:
     of the line: capturing a long message through the regex engine costs per character, slicing
     does not. ``partial``: optional regex over a first line that starts a record but does not
     match ``pattern``; its groups fill the same-named columns (the fields it does have).
+    ``vocabulary``: optional, the values a column can hold and how they are written.
     """
 
     name: str
@@ -46,6 +59,7 @@ class RecordFormat:
     expect: str = ""
     rest: str | None = None
     partial: str | None = None
+    vocabulary: Vocabulary | None = None
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -62,4 +76,4 @@ def parse_local(text: pl.Expr, chrono_format: str, source_tz: str) -> pl.Expr:
     return local_to_utc(text.str.strptime(pl.Datetime("us"), chrono_format, strict=False), source_tz)
 
 
-__all__ = ["TS", "RecordFormat", "local_to_utc", "parse_local"]
+__all__ = ["TS", "RecordFormat", "Vocabulary", "local_to_utc", "parse_local"]

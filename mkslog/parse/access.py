@@ -25,9 +25,8 @@ import polars as pl
 
 from ..formats import LogFormat
 from ..formats.split import SplitPlan, Words, split_plan
-from ..linecount import LineBase, lines_in
 from ..sources import Chunk
-from .lines import split_lines
+from .lines import split_chunk
 from .stats import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
 
 #: Columns every access frame has, whatever its format (null where the format lacks them).
@@ -226,17 +225,8 @@ def parse_chunk(
 ) -> pl.DataFrame:
     """Parse one chunk: typed rows of the full ``schema`` (or only ``columns``), rejects and counts
     into ``stats``."""
-    first_line, tail = chunk.first_line, chunk.tail
-    data = chunk.release()
-    nbytes = len(data) + len(tail)
-    series = None
-    try:
-        series, invalid = split_lines(data, tail)
-    finally:  # the next chunk waits for this count: give it even when the split failed
-        if isinstance(first_line, LineBase):
-            first_line.counted(lines_in(data) if series is None else len(series))
-    del data
-    first_line = first_line.value() if isinstance(first_line, LineBase) else first_line
+    nbytes = chunk.size
+    series, invalid, first_line = split_chunk(chunk)
     lines = pl.DataFrame({"line": series})
     schema = schema or frame_schema(formats)
     needed = None if columns is None else set(columns) - set(TAIL_SCHEMA)

@@ -16,6 +16,9 @@ import threading
 
 import polars as pl
 
+from ..linecount import LineBase, lines_in
+from ..sources import Chunk
+
 _local = threading.local()
 
 
@@ -53,6 +56,37 @@ def split_lines(data: bytes, tail: bytes = b"") -> tuple[pl.Series, int]:
         lines = lines.scatter(len(lines) - 1, last[0])
         bad_lines += bad_last
     return lines.rename("line"), bad_lines
+
+
+def split_chunk(chunk: Chunk) -> tuple[pl.Series, int, int]:
+    """The lines of ``chunk`` (its head, then its data up to its end, the tail joined on), how many
+    held invalid UTF-8, and the number of its first line. The chunk's bytes are released; a
+    :class:`LineBase` is told the count (also when the split fails: the next chunk waits for it).
+
+    >>> from mkslog.sources import Chunk
+    >>> lines, bad, first = split_chunk(Chunk(b"c\\nd\\ne", 3, 0, tail=b"f\\n", head=b"a\\nb\\n", end=4))
+    >>> lines.to_list(), bad, first
+    (['a', 'b', 'c', 'd'], 0, 3)
+    """
+    first_line, head, tail, end = chunk.first_line, chunk.head, chunk.tail, chunk.end
+    data, series = chunk.release(), None
+    try:
+        series, invalid = split_lines(data, tail)
+        if end is not None:  # the lines from end on were carried into the next chunk
+            if invalid:  # and may hold the invalid bytes: count exactly on this chunk's own bytes
+                series, invalid = split_lines(data[:end])
+            else:
+                carried = data.count(b"\n", end) + tail.count(b"\n")
+                carried += (end < len(data) or bool(tail)) and not (tail or data).endswith(b"\n")
+                series = series.head(len(series) - carried)
+        if head:
+            before, bad = split_lines(head)
+            series, invalid = pl.concat([before, series], rechunk=False), invalid + bad
+    finally:
+        if isinstance(first_line, LineBase):
+            first_line.counted(len(series) if series is not None else lines_in(Chunk(data, 0, 0, tail, head, end).text()))
+    first = first_line.value() if isinstance(first_line, LineBase) else first_line
+    return series, invalid, first
 
 
 def _count_lines_with(data: bytes, positions: list[int]) -> int:

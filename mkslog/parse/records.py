@@ -77,7 +77,8 @@ from ..formats.journal import RECORD_FORMATS as FIXED
 from ..formats.pylogging import PyLogFormat, compile_logging
 from ..kinds import KINDS
 from ..sources import Chunk
-from .lines import split_lines
+from .lines import split_chunk
+from .prefilter import needles
 from .stats import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
 
 #: Columns of the multi-line kinds, after the format's own columns.
@@ -154,10 +155,9 @@ def kind_schema(kind: str, format: str | None = None, datefmt: str | None = None
 def _lines(chunk: Chunk) -> tuple[pl.DataFrame, int]:
     """The chunk's lines (line_no, line) and its count of invalid UTF-8 lines; the chunk's bytes
     are released (:meth:`Chunk.release`) once split."""
-    tail = chunk.tail  # empty unless a reader left the end of the last line to the parser: never dropped
-    series, invalid = split_lines(chunk.release(), tail)  # as written: escapes are kept (presenters make them inert)
+    series, invalid, first = split_chunk(chunk)  # as written: escapes are kept (presenters make them inert)
     frame = pl.DataFrame({"line": series}).with_columns(
-        (pl.int_range(pl.len(), dtype=pl.Int64) + chunk.first_line).alias("line_no")
+        (pl.int_range(pl.len(), dtype=pl.Int64) + first).alias("line_no")
     )
     return frame.select("line_no", "line"), invalid
 
@@ -208,14 +208,19 @@ NEEDS_CONTINUATION = frozenset({"detail", "exc_type", "exc_message", "n_lines"})
 
 
 def _multiline_records(frame: pl.DataFrame, rf: RecordFormat, source_tz: str,
-                       columns: list[str] | None = None) -> pl.DataFrame:
+                       columns: list[str] | None = None, predicate: pl.Expr | None = None) -> pl.DataFrame:
     """Records from lines (line_no, line, start) whose first line starts a record (or is an orphan).
     ``columns``: the columns asked for (None: all); the continuation lines are glued on only when
-    one of them needs it."""
+    one of them needs it. ``predicate``: the query's filter (still applied after); records whose
+    first line cannot pass it (:mod:`mkslog.parse.prefilter`) are dropped before any parsing."""
     head = pl.col("start") | (pl.int_range(pl.len()) == 0)
     flagged = frame.with_columns(head.alias("__head")).with_columns(pl.col("__head").cum_sum().alias("__rid"))
     heads = flagged.filter(pl.col("__head")).select("__rid", "line_no", "line", (~pl.col("start")).alias("orphan"))
     conts = flagged.filter(~pl.col("__head"))
+    words = needles(predicate, rf.vocabulary) if rf.vocabulary is not None else None
+    if words is not None:
+        heads = heads.filter(pl.col("line").str.contains_any(list(words)))
+        conts = conts.filter(pl.col("__rid").is_in(heads.get_column("__rid").implode()))
     tail_columns = set(re.compile(rf.tail).groupindex) if rf.tail else set()
     glue = columns is None or bool(set(columns) & (NEEDS_CONTINUATION | tail_columns))
     if len(conts) and glue:
@@ -307,7 +312,7 @@ def check_record_starts(stats: ParseStats, name: str, rf: RecordFormat) -> None:
 
 
 def _single_chunk(chunk: Chunk, rf: RecordFormat, stats: ParseStats, name: str, source_tz: str) -> pl.DataFrame:
-    nbytes = len(chunk.data)
+    nbytes = chunk.size
     lines, invalid = _lines(chunk)
     typed = _typed(lines, rf, source_tz, [pl.col("line_no"), pl.col("line").alias("__line")])
     ok = pl.col("__ok") & pl.col("ts").is_not_null()
@@ -355,7 +360,7 @@ def parse_record_chunk(chunk: Chunk, rf: RecordFormat, file: str, stats: ParseSt
     """
     schema = schema or schema_of([rf])
     if rf.multiline:
-        nbytes = len(chunk.data)
+        nbytes = chunk.size
         flagged, invalid = record_starts(chunk, rf)
         flagged, rejects = _stray_lines(flagged, rf, file)
         stats.add(file, lines=len(flagged) + len(rejects), parsed=len(flagged), invalid_utf8=invalid, nbytes=nbytes,
@@ -363,7 +368,7 @@ def parse_record_chunk(chunk: Chunk, rf: RecordFormat, file: str, stats: ParseSt
         _count_starts(flagged, chunk, stats, file)
         if flagged.is_empty():
             return pl.DataFrame(schema={c: schema[c] for c in (columns or schema)})
-        frame = _multiline_records(flagged, rf, source_tz, columns)
+        frame = _multiline_records(flagged, rf, source_tz, columns, predicate)
     else:
         frame = _single_chunk(chunk, rf, stats, file, source_tz)
     return _finish(frame, schema=schema, rf=rf, file=file, columns=columns, predicate=predicate)

@@ -65,7 +65,9 @@ class ParsedChunk:
 def parse_by_day(parser: Parser, chunk: Chunk, name: str, schema: dict) -> ParsedChunk:
     """Parse one chunk and cut it by day (in a worker thread: polars and Arrow release the GIL)."""
     st = ParseStats()
-    end, head, tail = chunk.offset + len(chunk.data), chunk.data[:HEAD], chunk.data[-HEAD:]
+    text = chunk.text()
+    end, head, tail = chunk.offset + len(text), text[:HEAD], text[-HEAD:]
+    chunk = Chunk(text, chunk.first_line, chunk.offset)
     df, lost = to_portable(parser.parse(chunk, name, st, schema=schema))  # parse releases the chunk's bytes
     t = st.total
     return ParsedChunk(by_day(df), t.lines, t.parsed, t.invalid_utf8, st.rejects(), end, head, tail, lost)

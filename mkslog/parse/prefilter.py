@@ -1,0 +1,104 @@
+"""Which records a query's filter can keep, read from the raw text before anything is parsed.
+
+``errors`` keeps the records at ERROR or above: 2 % of an application log. Extracting and
+converting every record's fields only to throw 98 % away costs most of the query. A record whose
+``level`` is ``ERROR`` has ``ERROR`` written in its first line, so a line that holds none of the
+levels the filter accepts cannot be kept: one substring search (``str.contains_any``, Aho-Corasick
+in Rust) drops it, and only the rest is parsed and filtered exactly as before. The search is a
+necessary condition, never a sufficient one: the exact filter still decides every row left.
+
+A column's :class:`Vocabulary` says which values it can take (the format declares it: Python
+logging's level names) and which text each value is written as. The filter is not read as code:
+each of its top-level ``&`` parts that depends on that column alone is evaluated on every value of
+the vocabulary and on null, and a value is a candidate when no part rejects it. A part that keeps
+null (``level.is_null()``) or cannot be evaluated gives no restriction; a filter of ``|`` parts is
+one part. Values outside the enumeration (``Level 5``, any number) are covered by ``open_needles``,
+texts that are always searched for.
+
+>>> import polars as pl
+>>> from mkslog.formats.record import Vocabulary
+>>> levels = Vocabulary("level", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), ("Level ",))
+>>> needles(pl.col("level").is_in(["ERROR", "CRITICAL"]) & (pl.col("ts").dt.hour() > 3), levels)
+('ERROR', 'CRITICAL', 'Level ')
+>>> needles(pl.col("level").is_null() | (pl.col("level") == "ERROR"), levels) is None
+True
+"""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+
+from ..formats.record import Vocabulary
+
+
+def conjuncts(predicate: pl.Expr) -> list[pl.Expr]:
+    """The parts of ``predicate`` joined by its top-level ``&`` (itself when it has none).
+
+    >>> [str(p) for p in conjuncts((pl.col("a") > 1) & (pl.col("b") < 2) & pl.col("c"))]
+    ['col("c")', '[(col("b")) < (dyn int: 2)]', '[(col("a")) > (dyn int: 1)]']
+    """
+    try:
+        tree = json.loads(predicate.meta.serialize(format="json"))
+    except Exception:  # a filter polars cannot serialise (a Python UDF): taken whole
+        return [predicate]
+    if not (isinstance(tree, dict) and tree.get("BinaryExpr", {}).get("op") == "And"):
+        return [predicate]
+    return [part for child in predicate.meta.pop() for part in conjuncts(child)]
+
+
+def accepted(part: pl.Expr, vocabulary: Vocabulary) -> set[str] | None:
+    """The names ``part`` (a filter over the vocabulary's column alone) can keep; None when it
+    keeps null or cannot be evaluated on the names (then it restricts nothing)."""
+    values = [*vocabulary.names, None]
+    probe = pl.DataFrame({vocabulary.column: values}, schema={vocabulary.column: pl.String})
+    keep = part.fill_null(False).alias("kept")
+    try:
+        kept = probe.select(keep).to_series()
+        # a row's answer must not depend on the rows around it (a shift, a first occurrence):
+        # the probe reversed, and each value twice, give the same answers. (polars pushes only
+        # such filters into a scan; the parser applies them chunk by chunk in any case.)
+        backwards = probe.reverse().select(keep).to_series().reverse()
+        doubled = probe.select(pl.col(vocabulary.column).repeat_by(2).explode()).select(keep).to_series()
+    except Exception:  # a filter of another type (a number compared with a string ...): no restriction
+        return None
+    if kept.dtype != pl.Boolean or len(kept) != len(probe) or kept[-1] or not kept.equals(backwards) \
+            or not doubled.equals(kept.repeat_by(2).explode()):
+        return None
+    return {name for name, keep in zip(vocabulary.names, kept[:-1], strict=True) if keep}
+
+
+def needles(predicate: pl.Expr | None, vocabulary: Vocabulary) -> tuple[str, ...] | None:
+    """The texts at least one of which every first line kept by ``predicate`` holds, or None when
+    the predicate does not restrict the vocabulary's column."""
+    if predicate is None:
+        return None
+    try:
+        key = (predicate.meta.serialize(), vocabulary)
+    except Exception:  # not serialisable: worked out again for each chunk
+        return _needles(predicate, vocabulary)
+    if key not in _CACHE:  # the same filter comes with every chunk of a read
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = _needles(predicate, vocabulary)
+    return _CACHE[key]
+
+
+_CACHE: dict[tuple[bytes, Vocabulary], tuple[str, ...] | None] = {}
+
+
+def _needles(predicate: pl.Expr, vocabulary: Vocabulary) -> tuple[str, ...] | None:
+    names: set[str] | None = None
+    for part in conjuncts(predicate):
+        if set(part.meta.root_names()) != {vocabulary.column}:
+            continue
+        kept = accepted(part, vocabulary)
+        if kept is not None:
+            names = kept if names is None else names & kept
+    if names is None:
+        return None
+    return tuple(n for n in vocabulary.names if n in names) + vocabulary.open_needles
+
+
+__all__ = ["accepted", "conjuncts", "needles"]
