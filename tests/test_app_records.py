@@ -180,6 +180,15 @@ def test_colour_codes_before_fields_are_skipped_and_values_kept_as_written():
     assert users == ["kato", "\x1b[2Jadmin", "admin"]  # the escape is not stripped into another "admin"
 
 
+def test_chunks_with_and_without_colour_codes_read_alike():
+    # a chunk without any ESC byte is read with the colour-free regexes (faster); the chunks of a
+    # file that is coloured only here and there must give what one chunk of the whole file gives
+    whole, _ = read("coloured.log", "mks")
+    for size in (40, 90, 200):
+        tiny, _ = read("coloured.log", "mks", chunk_size=size)
+        assert tiny.drop("file").equals(whole.drop("file")), size
+
+
 # --- 12b. an inferred format, said so ----------------------------------------------------------------
 
 
