@@ -168,6 +168,22 @@ class LogFormat:
         wanted = set(columns)
         return [f for f in self.fields if wanted & set(self.output_columns(f))]
 
+    def prepared(self, fields: Iterable[Field]) -> list[pl.Expr]:
+        """Temporary columns (named ``__...``) that :meth:`converters` of ``fields`` read: add
+        them to the frame first, in their own step.
+
+        >>> from mkslog.formats import compile_format
+        >>> fmt = compile_format("combined")
+        >>> [e.meta.output_name() for e in fmt.prepared(fmt.fields_for(["path"]))]
+        ['__parts_g3']
+        """
+        exprs: list[pl.Expr] = []
+        for f in fields:
+            prepare = TYPES[f.type].prepare
+            if prepare is not None:
+                exprs.extend(prepare(f"g{self.fields.index(f)}"))
+        return exprs
+
     def converters(self, fields: Iterable[Field]) -> list[pl.Expr]:
         """Expressions typing the captured groups ``g<n>`` of ``fields``; first producer of a
         column wins (e.g. ``%(r)s`` before ``%(U)s`` for ``path``)."""

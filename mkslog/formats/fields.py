@@ -132,9 +132,19 @@ def time_msec(raw: str, out: str) -> list[pl.Expr]:
 REQUEST_LINE = r"^([A-Za-z]+) ([^ ?]*)(?:\?([^ ]*))?(?: (HTTP/[0-9.]+))?$"
 
 
+def parts_column(raw: str) -> str:
+    """The temporary column holding the captured parts of group ``raw`` (see ``FieldType.prepare``)."""
+    return f"__parts_{raw}"
+
+
+def request_parts(raw: str) -> list[pl.Expr]:
+    """The request line's parts, captured once for the five columns read from them."""
+    return [_raw(raw).str.extract_groups(REQUEST_LINE).alias(parts_column(raw))]
+
+
 def request_line(raw: str, out: str) -> list[pl.Expr]:
     c = _raw(raw)
-    parts = c.str.extract_groups(REQUEST_LINE)
+    parts = pl.col(parts_column(raw))
     method = parts.struct.field("1")
     return [
         method.alias("method"),
@@ -145,10 +155,14 @@ def request_line(raw: str, out: str) -> list[pl.Expr]:
     ]
 
 
+def target_parts(raw: str) -> list[pl.Expr]:
+    """A target's path and query, captured once for the two columns read from them."""
+    return [_raw(raw).str.extract_groups(r"^([^?]*)(?:\?(.*))?$").alias(parts_column(raw))]
+
+
 def target(raw: str, out: str) -> list[pl.Expr]:
     """``$request_uri`` / gunicorn's target: path and query split at the first ``?``."""
-    c = _raw(raw)
-    parts = c.str.extract_groups(r"^([^?]*)(?:\?(.*))?$")
+    parts = pl.col(parts_column(raw))
     return [parts.struct.field("1").alias("path"), parts.struct.field("2").alias("query")]
 
 
@@ -181,6 +195,11 @@ class FieldType:
     #: How many spaces every value holds when that is fixed (a CLF time: one), for cutting a part
     #: of a line at its spaces; None: it varies (or see ``alphabet``).
     fixed_spaces: int | None = None
+    #: Temporary columns computed before ``convert`` runs (``prepare(raw)``): parts several
+    #: output columns read. polars' common-subexpression elimination does not share a capture
+    #: between the request line's five columns (the request regex ran two to three times: a
+    #: full parse's chunk 20-26 ms for it, 10.5 ms computed once).
+    prepare: Callable[[str], list[pl.Expr]] | None = None
 
     def __post_init__(self) -> None:
         if self.plain == "same":
@@ -221,10 +240,10 @@ TYPES: dict[str, FieldType] = {
     "request": FieldType(
         r"[^ ]*", request_line,
         {"method": pl.String, "path": pl.String, "query": pl.String, "protocol": pl.String, "request": pl.String},
-        plain=r'[^ "]*', alphabet='[^ "]',
+        plain=r'[^ "]*', alphabet='[^ "]', prepare=request_parts,
     ),
     "target": FieldType(r"[^ ]*", target, {"path": pl.String, "query": pl.String}, plain=r'[^ "]*',
-                        alphabet='[^ "]'),
+                        alphabet='[^ "]', prepare=target_parts),
 }
 
 #: The polars dtype of a column produced by each type (for the field's own column name).

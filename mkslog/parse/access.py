@@ -150,7 +150,7 @@ def _match_rows(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None, fi
             lazy = (lazy.with_columns(extract.alias(first)) if len(fields) == 1
                     else lazy.with_columns(extract.alias("__m")).unnest("__m"))
         converters = fmt.converters(fields)
-        typed = lazy.with_columns(ok.alias("__ok"), *converters).collect()
+        typed = lazy.with_columns(ok.alias("__ok"), *fmt.prepared(fields)).with_columns(*converters).collect()
         outputs = [e.meta.output_name() for e in converters]
     if "line_no" not in typed.columns:
         typed = typed.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + first_line).alias("line_no"))
