@@ -42,9 +42,21 @@ def fold_path(path: pl.Expr | str = "path") -> pl.Expr:
     return folded
 
 
-def endpoint(raw: bool = False) -> pl.Expr:
-    """The ``endpoint`` column: the path, folded unless ``raw``."""
-    return (pl.col("path") if raw else fold_path("path")).alias("endpoint")
+def endpoint(raw: bool = False, lf: pl.LazyFrame | None = None) -> pl.Expr:
+    """The ``endpoint`` column: the path, folded unless ``raw``. A frame ``lf`` that already holds
+    its folded ``endpoint`` (the report's period frames fold each path once, when they are
+    parsed: every query of a report groups by endpoint, and folding is most of such a query) is
+    read as it is.
+
+    >>> lf = pl.LazyFrame({"path": ["/k/1"], "endpoint": ["/k/{id}"]})
+    >>> lf.select(endpoint(lf=lf)).collect().item(), pl.LazyFrame({"path": ["/k/1"]}).select(endpoint()).collect().item()
+    ('/k/{id}', '/k/{id}')
+    """
+    if raw:
+        return pl.col("path").alias("endpoint")
+    if lf is not None and lf.collect_schema().get("endpoint") == pl.String:
+        return pl.col("endpoint")
+    return fold_path("path").alias("endpoint")
 
 
 def status_class() -> pl.Expr:

@@ -34,11 +34,11 @@ BY = ("endpoint", "hour", "status")
 MICROS = "__us"
 
 
-def _key(by: str | None) -> pl.Expr | None:
+def _key(by: str | None, lf: pl.LazyFrame) -> pl.Expr | None:
     if by is None:
         return None
     if by == "endpoint":
-        return endpoint()
+        return endpoint(lf=lf)
     if by == "hour":
         return pl.col("ts").dt.truncate("1h").alias("hour")
     if by == "status":
@@ -51,7 +51,7 @@ def timing_histogram(lf: pl.LazyFrame, by: str | None = None) -> pl.DataFrame:
     pass; ``us`` is null for requests without a timing)."""
     require_timing(lf)
     us = micros().alias(MICROS)
-    key = _key(by)
+    key = _key(by, lf)
     keys = [us] if key is None else [key, us]
     return collect(lf.group_by(keys).agg(pl.len().cast(pl.Int64).alias("n")))
 
@@ -133,7 +133,7 @@ def slow_requests(lf: pl.LazyFrame, threshold="1s", n: int | None = None, by_end
     if by_endpoint:
         require_columns(lf, "path", what="slow requests by endpoint")
         per = collect(
-            lf.group_by(endpoint()).agg(
+            lf.group_by(endpoint(lf=lf)).agg(
                 (rt > limit).sum().cast(pl.Int64).alias("slow"),
                 pl.len().cast(pl.Int64).alias("requests"),
                 rt.is_not_null().sum().cast(pl.Int64).alias("__timed"),

@@ -110,7 +110,7 @@ def bytes_by(lf: pl.LazyFrame, by: str = "endpoint", n: int = 10, raw: bool = Fa
     require_columns(lf, "bytes_sent", what="bytes_by")
     if by == "endpoint":
         require_columns(lf, "path", what="bytes_by endpoint")
-        key = endpoint(raw)
+        key = endpoint(raw, lf)
     elif by == "client":
         key = pl.col("remote_addr")
     else:

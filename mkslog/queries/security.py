@@ -235,7 +235,7 @@ def ip_activity(lf: pl.LazyFrame, ip: str, every: str = "1h") -> dict[str, pl.Da
     (net,) = networks([ip], option="mkslog ip")
     name = str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
     has_ua = "user_agent" in lf.collect_schema()
-    keys = [pl.col("ts").dt.truncate(every).alias("bucket"), "method", endpoint(), pl.col("status").cast(pl.Int64)]
+    keys = [pl.col("ts").dt.truncate(every).alias("bucket"), "method", endpoint(lf=lf), pl.col("status").cast(pl.Int64)]
     if has_ua:
         keys.append("user_agent")
     g = collect(

@@ -46,7 +46,7 @@ def summary(
         "endpoints": ([pl.col("endpoint")], {"n": (pl.len().cast(pl.Int64), "sum")}),
     }
     timed = "request_time" in lf.collect_schema()
-    cols = [pl.col("ts", "remote_addr", "status"), endpoint()]  # folded by the streaming engine, in parallel
+    cols = [pl.col("ts", "remote_addr", "status"), endpoint(lf=lf)]  # folded by the streaming engine, in parallel
     if timed:
         cols.append(micros().alias(MICROS))
         parts["timing"] = ([pl.col(MICROS)], {"n": (pl.len().cast(pl.Int64), "sum")})

@@ -63,7 +63,7 @@ def top_endpoints(lf: pl.LazyFrame, n: int = 10, raw: bool = False) -> pl.DataFr
     require_columns(lf, "path", "status", what="top_endpoints")
     # folded per request, not per distinct path: memory stays bounded by the number of endpoints even
     # when paths hold a new uuid or hash on every request
-    counts = lf.group_by(endpoint(raw)).agg(
+    counts = lf.group_by(endpoint(raw, lf)).agg(
         pl.len().cast(pl.Int64).alias("requests"),
         (pl.col("status") // 100 == 4).sum().cast(pl.Int64).alias("status_4xx"),
         (pl.col("status") // 100 == 5).sum().cast(pl.Int64).alias("status_5xx"),

@@ -72,6 +72,7 @@ class PeriodLogs:
     def _load(self, kind: str) -> None:
         from ..frame import scan
         from ..parse.stats import ParseStats
+        from ..queries import endpoint
 
         stats = ParseStats()
         if self.on_progress is not None:
@@ -82,6 +83,10 @@ class PeriodLogs:
                       until=self.period.end)
             if kind == "access" and self.access_columns is not None:
                 lf = lf.select(c for c in self.access_columns if c in lf.collect_schema())
+            if kind == "access" and "path" in lf.collect_schema():
+                # folded once here, not by each of the report's five queries by endpoint (a fold
+                # is most of such a query: 10M requests, 2.4 s against 0.5 s for the raw path)
+                lf = lf.with_columns(endpoint())
             lf.sink_parquet(path)
         except MkslogError as exc:
             self.missing[kind] = str(exc)
