@@ -238,3 +238,43 @@ def test_corpus_records_equal_timestamped_lines(name, kind, detect):
     fs = stats.files[str(path)]
     assert fs.parsed + fs.rejected == fs.lines == len(lines) == df["n_lines"].sum()
     assert not df["orphan"].any() and not df["partial"].any()
+
+
+# --- a chunk of default-shaped asctimes is read with one strptime ----------------------------------
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Asia/Tokyo", "America/New_York", "Australia/Lord_Howe"])
+@pytest.mark.parametrize("fmt", ["mks", "%(asctime)s.%(msecs)03d %(levelname)s %(name)s: %(message)s"])
+def test_default_shaped_asctimes_read_alike_the_flexible_way(tz, fmt):
+    # DST gaps and folds of New York (whole hours) and Lord Howe (half hours) included
+    stamps = ["2026-03-08 01:59:59,999", "2026-03-08 02:30:00,000", "2026-03-08 03:00:00,001",
+              "2026-11-01 01:30:00,500", "2026-04-05 01:45:00,000", "2026-10-04 02:15:00,000",
+              "2024-02-29 23:59:59,123", "1970-01-01 00:00:00,000"]
+    rf = mkslog.parse.records.record_format("app", fmt)
+    frame = pl.DataFrame({"g0": stamps, "g1": ["INFO"] * len(stamps), "g2": ["a"] * len(stamps),
+                          "g3": ["m"] * len(stamps), "line": ["x"] * len(stamps)}).with_columns(
+        pl.lit("123", pl.String).alias("g1") if "msecs" in fmt else pl.col("g1"))
+    frame = frame.with_columns(pl.lit(None, pl.String).alias(c) for c in ("phead", "plevel", "g4", "g5"))
+    fast = rf.specialize(frame, tz)
+    assert fast is not None
+    assert frame.select(fast).select("ts", "utc_offset").equals(frame.select(rf.convert(tz)).select("ts", "utc_offset"))
+
+
+def test_a_chunk_with_other_asctimes_keeps_the_flexible_reading(tmp_path):
+    text = ("2026-11-18 14:05:00,123 INFO app: a\n" * 50 + "2026-11-18T14:05:01.5+09:00 INFO app: b\n"
+            + "2026-11-18 14:05:02,12Z INFO app: c\n" + "2026-11-18 14:05:03 INFO app: d\n")
+    path = tmp_path / "mixed.log"
+    path.write_text(text)
+    whole, _ = read_path(path)
+    for size in (200, 2000):
+        tiny, _ = read_path(path, chunk_size=size)
+        assert tiny.equals(whole), size
+    assert whole["ts"].to_list()[-3:] == [utc(2026, 11, 18, 5, 5, 1, 500000), utc(2026, 11, 18, 14, 5, 2, 120000),
+                                          utc(2026, 11, 18, 14, 5, 3)]
+    assert whole["utc_offset"].to_list()[-3:] == [540, 0, None]
+
+
+def read_path(path, **kw):
+    stats = ParseStats()
+    df = read_records(path, "app", "mks", stats=stats, source_tz="UTC", **kw)
+    return df.drop("file"), stats

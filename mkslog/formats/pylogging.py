@@ -46,11 +46,11 @@ from functools import cached_property
 import polars as pl
 
 from ..errors import FormatError
-from .asctime import SGR, flexible_asctime, offset_minutes
+from .asctime import DEFAULT_CHRONO, SGR, all_default_shaped, flexible_asctime, offset_minutes
 from .base import Field, LogFormat, check_duplicates, escape
 from .datefmt import DateFormat, compile_datefmt
 from .logspec import BRACE, PERCENT, Spec, brace_spec, percent_spec, tokens
-from .record import RecordFormat, Vocabulary, local_to_utc
+from .record import RecordFormat, Vocabulary, local_to_utc, parse_local
 
 #: Named formats: Python's default (``logging.basicConfig``), Flask's default handler, the
 #: system's own (the sample config's), and the logging cookbook's dashed layout.
@@ -195,8 +195,10 @@ class PyLogFormat(LogFormat):
             return self.header_pattern()
         return self.pattern(set(), upto=self.head_index + 1)
 
-    def converters(self, fields: Iterable[Field] | None = None, source_tz: str = "UTC") -> list[pl.Expr]:
-        """Expressions typing the captured groups ``g<n>``; local times are read in ``source_tz``."""
+    def converters(self, fields: Iterable[Field] | None = None, source_tz: str = "UTC", *,
+                   default_shaped: bool = False) -> list[pl.Expr]:
+        """Expressions typing the captured groups ``g<n>``; local times are read in ``source_tz``.
+        ``default_shaped``: every asctime is Python's default exactly (see :meth:`specialize`)."""
         fields = list(self.fields if fields is None else fields)
 
         def group(n: int) -> pl.Expr:
@@ -209,7 +211,11 @@ class PyLogFormat(LogFormat):
             spec = self._spec(f)
             if spec.padded or f.type in ("level", "token"):
                 raw = raw.str.strip_chars(" ")
-            if f.type == "asctime":
+            if f.type == "asctime" and default_shaped:  # its own ,mmm (msecs repeats it), no offset
+                exprs.append(parse_local(raw, DEFAULT_CHRONO, source_tz).alias(f.column))
+                if self.has_utc_offset:
+                    exprs.append(pl.lit(None, pl.Int16).alias("utc_offset"))
+            elif f.type == "asctime":
                 ts = self._asctime(raw, source_tz)
                 if msecs is not None and (self.datefmt.flexible or not self.datefmt.has_fraction):
                     ms = group(self.fields.index(msecs)).str.strip_chars(" ").cast(pl.Float64, strict=False)
@@ -254,9 +260,9 @@ class PyLogFormat(LogFormat):
         partial = self.partial_pattern()
         plevel = "plevel" in re.compile(partial).groupindex if partial else False
 
-        def convert(source_tz: str) -> list[pl.Expr]:
+        def convert(source_tz: str, default_shaped: bool = False) -> list[pl.Expr]:
             # the record parser fills g<n>, plevel and phead of partial lines from partial_pattern
-            exprs = self.converters(None, source_tz)
+            exprs = self.converters(None, source_tz, default_shaped=default_shaped)
             if partial:  # a partial line: the level word where one stands, the text after it
                 rest = pl.col("line").str.slice(pl.col("phead").str.len_chars())
                 exprs = [pl.coalesce(e, pl.col("plevel")).alias("level") if plevel and e.meta.output_name() == "level"
@@ -276,12 +282,20 @@ class PyLogFormat(LogFormat):
         if self.name == "inferred":  # detection guessed it: say so, and how to give the right one
             extra["warning"] = (f"no named logging format fits; inferred {self.source!r}; pass --log-format "
                                 "(format= in the API) to fix it")
+        asctime = next((f"g{i}" for i, f in enumerate(self.fields) if f.type == "asctime"), None)
+
+        def specialize(matched: pl.DataFrame, source_tz: str) -> list[pl.Expr] | None:
+            # a chunk whose every asctime is Python's default exactly: one strptime reads them
+            if asctime is None or not self.datefmt.flexible or asctime not in matched.columns:
+                return None
+            return convert(source_tz, True) if all_default_shaped(matched.get_column(asctime)) else None
+
         # a truncated level (%(levelname).4s writes ERRO) is not one of the names
         truncated = any(f.type == "level" and self._spec(f).truncate is not None for f in self.fields)
         return RecordFormat(
             name=self.name, kind=kind, start=self.start_pattern(), pattern=pattern, schema=schema,
             convert=convert, multiline=True, expect=self.source, rest=rest, partial=partial,
-            vocabulary=None if truncated else LEVEL_VOCABULARY, extra=extra,
+            vocabulary=None if truncated else LEVEL_VOCABULARY, specialize=specialize, extra=extra,
         )
 
 

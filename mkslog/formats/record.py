@@ -46,6 +46,8 @@ class RecordFormat:
     does not. ``partial``: optional regex over a first line that starts a record but does not
     match ``pattern``; its groups fill the same-named columns (the fields it does have).
     ``vocabulary``: optional, the values a column can hold and how they are written.
+    ``specialize(matched, source_tz)``: optional, converters for one chunk's groups that are
+    cheaper because of what its values are (every timestamp in one layout), or None.
     """
 
     name: str
@@ -60,6 +62,7 @@ class RecordFormat:
     rest: str | None = None
     partial: str | None = None
     vocabulary: Vocabulary | None = None
+    specialize: Callable[[pl.DataFrame, str], list[pl.Expr] | None] | None = field(default=None, compare=False)
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 

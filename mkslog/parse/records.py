@@ -184,7 +184,9 @@ def _typed(frame: pl.DataFrame, rf: RecordFormat, source_tz: str, extra: list[pl
     matched = matched.with_columns(ok.alias("__ok"))
     if rf.partial is not None:
         matched = _fill_partial(matched, rf.partial)
-    converters = rf.convert(source_tz)
+    converters = rf.specialize(matched, source_tz) if rf.specialize is not None else None
+    if converters is None:
+        converters = rf.convert(source_tz)
     if columns is not None:
         keep = set(columns) | {"ts", "message"} | (set(re.compile(rf.tail).groupindex) if rf.tail else set())
         converters = [e for e in converters if e.meta.output_name() in keep]
