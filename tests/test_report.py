@@ -445,3 +445,13 @@ def test_an_absurd_request_time_and_far_dates_do_not_kill_the_report(absurd_logs
     assert result.exit_code == 0, result.output
     text = (out / f"mks-weekly-{WEEK}.html").read_text(encoding="utf-8")
     assert "9,999,999,999,999,000" in text  # the slowest request, in ms, as it was logged
+
+
+def test_the_process_running_the_kernel_loads_no_storage_backend():
+    # papermill imports boto3 (S3) and pyarrow (HDFS) when they are installed: 50 MiB more beside
+    # the kernel for back-ends the report never uses; they are kept out, and only while papermill loads
+    code = ("import sys; from mkslog.report.render import import_papermill; import_papermill(); "
+            "print('boto3' in sys.modules, 'pyarrow' in sys.modules); import pyarrow.fs; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parents[1]).stdout.split()
+    assert out == ["False", "False", "ok"]

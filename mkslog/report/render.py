@@ -82,7 +82,7 @@ def _execute(notebook: Path, parameters: dict[str, Any], out_html: Path, *, time
     """Run the notebook into a temporary .ipynb beside ``out_html``; return its path."""
     import shutil
 
-    import papermill
+    papermill = import_papermill()
     from papermill.exceptions import PapermillExecutionError
 
     fd, tmp = tempfile.mkstemp(dir=out_html.parent, prefix=f".{out_html.stem}.", suffix=".ipynb")
@@ -123,13 +123,42 @@ def _default_parameter(notebook: Path, name: str):
     """The default of parameter ``name`` in the notebook's ``parameters`` cell (None if none)."""
     import ast
 
-    import papermill
-
+    papermill = import_papermill()
     try:
         default = papermill.inspect_notebook(str(notebook)).get(name, {}).get("default")
         return ast.literal_eval(default) if default else None
     except (ValueError, SyntaxError):
         return None
+
+
+#: The storage back-ends papermill imports when it is imported, if their libraries are installed
+#: (boto3 for S3, pyarrow for HDFS, Azure, GCS, GitHub): the report reads and writes local files.
+PAPERMILL_BACKENDS = ("papermill.s3", "papermill.adl", "papermill.abs", "gcsfs", "pyarrow.fs", "github")
+
+
+def import_papermill():
+    """papermill without its optional storage back-ends. The process that runs the report's
+    kernel holds papermill while the kernel works, and boto3 and pyarrow (installed for the
+    store and the tests) made it 106 MiB instead of 55: half of the memory the report may use
+    beside its kernel. The back-ends are kept out only while papermill is imported.
+
+    >>> import_papermill().__name__
+    'papermill'
+    """
+    import sys
+
+    if "papermill" in sys.modules:
+        return sys.modules["papermill"]
+    blocked = [name for name in PAPERMILL_BACKENDS if name not in sys.modules]
+    try:
+        for name in blocked:
+            sys.modules[name] = None  # an import of it raises ImportError: papermill skips the back-end
+        import papermill
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, "") is None:
+                del sys.modules[name]
+    return papermill
 
 
 def _tail(path: str, lines: int = 5) -> str:
