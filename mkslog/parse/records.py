@@ -82,6 +82,7 @@ from ..sources import Chunk
 from .lines import split_chunk
 from .prefilter import needles
 from .stats import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
+from .tracebacks import with_exceptions
 
 #: Columns of the multi-line kinds, after the format's own columns.
 MULTILINE_SCHEMA: dict[str, pl.DataType] = {
@@ -89,12 +90,6 @@ MULTILINE_SCHEMA: dict[str, pl.DataType] = {
     "partial": pl.Boolean, "n_lines": pl.Int64,
 }
 MAX_RECORD_LINES = 100_000
-TRACEBACK = "Traceback (most recent call last):"
-# A traceback block: its header, its indented frame lines, then its first unindented line, which
-# is the exception ("Type: message" or a bare "Type"). Text after the block ("Call stack:",
-# "Arguments: (462, 1)" of a --- Logging error --- dump) is not the exception.
-_TB_BLOCK = r"Traceback \(most recent call last\):\n(?:[ \t][^\n]*\n)*[^\n]*"
-_EXC_LINE = r"([A-Za-z_][A-Za-z0-9_.]*)(?:: (.*))?$"
 #: A line that begins with a timestamp, in any common layout (after colour codes): counted per
 #: file to warn when far fewer lines start records (a format or datefmt that does not fit).
 TS_PREFIX = r"^(?:\x1b\[[0-9;]*m)*\[?[0-9]{4}[-/][0-9]{2}[-/][0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}"
@@ -249,22 +244,10 @@ def _multiline_records(frame: pl.DataFrame, rf: RecordFormat, source_tz: str,
             fixes.append(pl.coalesce(pl.col(name), value).alias(name))
     derived = [(~pl.col("orphan") & ~pl.col("__ok")).alias("partial"),
                (pl.col("__n").fill_null(0) + 1).alias("n_lines")]
+    typed = typed.with_columns(fixes).with_columns(derived)
     if wanted is None or wanted & {"exc_type", "exc_message"}:  # searched only when asked for
-        derived.extend(_exception(pl.col("__line"), pl.col("detail")))
-    return typed.with_columns(fixes).with_columns(derived)
-
-
-def _exception(first: pl.Expr, detail: pl.Expr) -> list[pl.Expr]:
-    """``exc_type`` and ``exc_message`` of the last traceback block in a record's lines."""
-    # the traceback may begin on the first line (logger.exception's message is often the header);
-    # prepend the header then, rather than copying every first line into the searched text
-    header = first.str.contains(TRACEBACK, literal=True)
-    text = pl.concat_str(pl.when(header).then(pl.lit(TRACEBACK)), detail, separator="\n", ignore_nulls=True)
-    # the last block of chained tracebacks; its exception line, not text after the block (indented
-    # in the journal's short-iso form, where every continuation line is)
-    block_end = text.str.extract_all(_TB_BLOCK).list.last().str.extract(r"([^\n]*)$").str.strip_chars_start()
-    exc = block_end.str.extract_groups(rf"^{_EXC_LINE}")
-    return [exc.struct.field("1").alias("exc_type"), exc.struct.field("2").alias("exc_message")]
+        typed = with_exceptions(typed)
+    return typed
 
 
 def _conform(frame: pl.DataFrame, schema: dict, name: str, file: str) -> pl.DataFrame:

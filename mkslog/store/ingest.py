@@ -148,7 +148,10 @@ def ingest(paths=None, store: str | os.PathLike | None = None, *, kind: str = "a
     source_tz = check_timezone(source_tz or cfg.get("source_timezone") or "UTC")
     host = check_host(host) if host else default_host(cfg, kind)
     loc = Location(store)
-    if not is_store(loc) and not loc.is_empty():
+    # emptiness first: another host's ingest may be creating the store right now, and it puts its
+    # catalog before anything else, so a store that was not empty then is one by now (the other
+    # order failed when that catalog came between the two looks)
+    if not loc.is_empty() and not is_store(loc):
         raise StoreError(f"{store} is not empty and not an mkslog store: give a new or empty folder")
     result = IngestResult(str(store), kind, host)
     if loc.is_file(CATALOG):  # a version-1 store: upgraded once, by whichever ingest comes first
