@@ -102,6 +102,10 @@ class LogFormat:
             return f"[^{class_escape(after[0])}]*"
         return ".*"
 
+    def fragment(self, index: int) -> str:
+        """The regex fragment of the field ``pieces[index]``, as the line pattern uses it."""
+        return self._fragment(index)
+
     def pattern(self, capture: Collection[str] | None = None, *, upto: int | None = None) -> str:
         """The line regex. ``capture``: the variables to capture (default all); the others become
         non-capturing groups, which is cheaper. ``upto``: only the first ``upto`` pieces,

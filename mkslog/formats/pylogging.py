@@ -50,6 +50,7 @@ from .asctime import DEFAULT_CHRONO, SGR, all_default_shaped, flexible_asctime, 
 from .base import Field, LogFormat, check_duplicates, escape
 from .datefmt import DateFormat, compile_datefmt
 from .logspec import BRACE, PERCENT, Spec, brace_spec, percent_spec, tokens
+from .pywords import header_cut
 from .record import RecordFormat, Vocabulary, local_to_utc, parse_local
 
 #: Named formats: Python's default (``logging.basicConfig``), Flask's default handler, the
@@ -278,7 +279,8 @@ class PyLogFormat(LogFormat):
             pattern, rest = self.pattern(upto=len(self.pieces) - 1), f"g{len(self.fields) - 1}"
         else:
             pattern, rest = self.pattern(), None
-        extra: dict = {"logformat": self}
+        # the header cut at its spaces for lines without colour codes (formats/pywords.py)
+        extra: dict = {"logformat": self, "header_cut": header_cut(self, LEVEL_NAMES)}
         if self.name == "inferred":  # detection guessed it: say so, and how to give the right one
             extra["warning"] = (f"no named logging format fits; inferred {self.source!r}; pass --log-format "
                                 "(format= in the API) to fix it")

@@ -164,7 +164,13 @@ def _typed(frame: pl.DataFrame, rf: RecordFormat, source_tz: str, extra: list[pl
     """The typed columns of ``rf`` from the lines in ``frame`` (nulls where a line does not match),
     plus the ``extra`` expressions over ``frame``'s own columns and ``__ok`` (the line matched).
     ``columns``: convert only these (and what records need: ts, message, tail fields); None: all."""
-    if rf.rest is None:
+    cut = rf.extra.get("header_cut") if rf.extra.get("colourless") else None
+    if cut is not None and frame.select(pl.col("line").str.contains(cut.pattern).all()).item():
+        # every first line's header vouched for: cut at its spaces, not captured (a third of the cost)
+        matched = cut.take(frame).with_columns(pl.lit(True).alias("__ok"))
+        partial = set(re.compile(rf.partial).groupindex) - set(matched.columns) if rf.partial else set()
+        matched = matched.with_columns(pl.lit(None, pl.String).alias(name) for name in sorted(partial))
+    elif rf.rest is None:
         matched = frame.with_columns(pl.col("line").str.extract_groups(rf.pattern).alias("__m")).unnest("__m")
         first = min(re.compile(rf.pattern).groupindex.items(), key=lambda kv: kv[1])[0]
         ok = pl.col(first).is_not_null()
@@ -176,9 +182,10 @@ def _typed(frame: pl.DataFrame, rf: RecordFormat, source_tz: str, extra: list[pl
             pl.when(pre.is_not_null()).then(pl.col("line").str.slice(pre.str.len_chars())).alias(rf.rest)
         )
         ok = pre.is_not_null()
-    matched = matched.with_columns(ok.alias("__ok"))
-    if rf.partial is not None:
-        matched = _fill_partial(matched, rf.partial)
+    if "__ok" not in matched.columns:
+        matched = matched.with_columns(ok.alias("__ok"))
+        if rf.partial is not None:
+            matched = _fill_partial(matched, rf.partial)
     converters = rf.specialize(matched, source_tz) if rf.specialize is not None else None
     if converters is None:
         converters = rf.convert(source_tz)
@@ -308,7 +315,7 @@ def colourless_format(rf: RecordFormat) -> RecordFormat:
         if len(_COLOURLESS) > 256:
             _COLOURLESS.clear()
         plain = replace(rf, start=colourless(rf.start), pattern=colourless(rf.pattern),
-                        partial=colourless(rf.partial) if rf.partial else None)
+                        partial=colourless(rf.partial) if rf.partial else None, extra={**rf.extra, "colourless": True})
         _COLOURLESS[id(rf)] = (rf, plain)
     return _COLOURLESS[id(rf)][1]
 
