@@ -19,7 +19,7 @@ from polars.testing import assert_frame_equal
 import mkslog
 from mkslog.filters import at_least
 from mkslog.formats.pylogging import LEVEL_VOCABULARY
-from mkslog.parse.prefilter import accepted, conjuncts, needles
+from mkslog.parse.prefilter import accepted, conjuncts, needles, text_filters
 from mkslog.parse.records import record_format
 from mkslog.parse.stats import ParseStats
 from mkslog.queries import error_counts
@@ -61,6 +61,14 @@ PREDICATES = {
     "or another column": (pl.col("level") == "ERROR") | (pl.col("logger") == "app.db"),
     "a numeric level": pl.col("level") == "Level 45",
     "a message search": pl.col("message").str.contains("ERROR") & at_least("INFO"),
+    "a literal message search": pl.col("message").str.contains("ERROR in a", literal=True),
+    "a literal search and a level": pl.col("message").str.contains("boom", literal=True) & at_least("ERROR"),
+    "starts with": pl.col("message").str.starts_with("a numeric"),
+    "ends with": pl.col("message").str.ends_with("exception line"),
+    "a logger": pl.col("logger") == "app.ERROR",
+    "an empty message": pl.col("message") == "",
+    "a literal with regex characters": pl.col("message").str.contains("level (", literal=True),
+    "a search in the continuation": pl.col("detail").str.contains("KeyError", literal=True),
 }
 
 
@@ -142,6 +150,32 @@ def test_needles_of_filter_shapes():
     assert accepted(pl.col("level").str.starts_with("WARN"), LEVEL_VOCABULARY) == {"WARNING", "WARN"}
     # a filter no name passes still searches for the open values (Level 5 may pass it)
     assert needles(pl.col("level").cast(pl.Int64, strict=False) > 3, LEVEL_VOCABULARY) == ("Level ",)
+
+
+def test_literal_searches_of_verbatim_columns():
+    verbatim = frozenset({"message", "logger", "level"})
+    assert text_filters(pl.col("message").str.contains("Invalid username", literal=True), None, verbatim) == (
+        ("Invalid username",),)
+    assert text_filters(pl.lit("x") == pl.col("logger"), None, verbatim) == (("x",),)
+    # a regex, another column, a negation, an | and a detail search give no search
+    for predicate in (pl.col("message").str.contains("a.b"), pl.col("user").str.contains("a", literal=True),
+                      ~pl.col("message").str.contains("a", literal=True),
+                      pl.col("message").str.contains("a", literal=True) | (pl.col("level") == "INFO"),
+                      pl.col("detail").str.contains("KeyError", literal=True), pl.col("message") != "a"):
+        assert text_filters(predicate, None, verbatim) == (), predicate
+
+
+def test_failed_logins_from_an_app_log_read_alike(tmp_path):
+    from mkslog.queries import failed_logins
+
+    path = tmp_path / "app.log"
+    lines = [f"2026-11-18 14:{m:02d}:00,000 WARNING app.auth: Invalid username or password: username=u{m % 3} "
+             f"ip=198.51.100.{m % 4}" if m % 5 else f"2026-11-18 14:{m:02d}:00,000 INFO app.api: fine" for m in range(60)]
+    path.write_text("\n".join(lines) + "\n")
+    pushed = failed_logins(mkslog.scan(path, "mks", kind="app", source_tz="UTC"), None, by="user")
+    whole = failed_logins(mkslog.scan(path, "mks", kind="app", source_tz="UTC").collect().lazy(), None, by="user")
+    assert_frame_equal(pushed, whole)
+    assert pushed["failures"].sum() == 48
 
 
 def test_a_truncated_level_declares_no_vocabulary():

@@ -298,6 +298,9 @@ class PyLogFormat(LogFormat):
             name=self.name, kind=kind, start=self.start_pattern(), pattern=pattern, schema=schema,
             convert=convert, multiline=True, expect=self.source, rest=rest, partial=partial,
             vocabulary=None if truncated else LEVEL_VOCABULARY, specialize=specialize, extra=extra,
+            # text as captured (padding aside): a value is a piece of the line; the message of a
+            # partial or orphan line is the rest of it, or all of it
+            verbatim=frozenset(["message", *(f.column for f in self.fields if f.type in ("token", "text", "level"))]),
         )
 
 

@@ -45,7 +45,8 @@ class RecordFormat:
     of the line: capturing a long message through the regex engine costs per character, slicing
     does not. ``partial``: optional regex over a first line that starts a record but does not
     match ``pattern``; its groups fill the same-named columns (the fields it does have).
-    ``vocabulary``: optional, the values a column can hold and how they are written.
+    ``vocabulary``: optional, the values a column can hold and how they are written; ``verbatim``:
+    the columns whose values stand in the first line as they are (both: :mod:`mkslog.parse.prefilter`).
     ``specialize(matched, source_tz)``: optional, converters for one chunk's groups that are
     cheaper because of what its values are (every timestamp in one layout), or None.
     """
@@ -62,6 +63,8 @@ class RecordFormat:
     rest: str | None = None
     partial: str | None = None
     vocabulary: Vocabulary | None = None
+    #: columns whose values are written in a record's first line as they are (a message, a logger)
+    verbatim: frozenset[str] = frozenset()
     specialize: Callable[[pl.DataFrame, str], list[pl.Expr] | None] | None = field(default=None, compare=False)
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 

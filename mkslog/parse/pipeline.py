@@ -38,7 +38,7 @@ from ..formats.fixed import RecordFormat
 from ..linecount import LineBase, lines_in
 from ..sources import DEFAULT_CHUNK, Chunk, ChunkReader, Source
 from .access import frame_schema, parse_chunk
-from .prefilter import needles
+from .prefilter import text_filters
 from .records import MAX_RECORD_LINES, check_record_starts, parse_record_chunk, record_format, schema_of
 from .stats import ParseStats
 
@@ -138,9 +138,9 @@ class RecordParser:
 
     def sifts(self, predicate: pl.Expr | None) -> bool:
         """Whether ``predicate`` drops records from their raw text before parsing (a level filter
-        over a format that declares its levels: :mod:`mkslog.parse.prefilter`)."""
-        vocabulary = self.format.vocabulary
-        return self.multiline and vocabulary is not None and needles(predicate, vocabulary) is not None
+        over a format that declares its levels, a literal search in a message:
+        :mod:`mkslog.parse.prefilter`)."""
+        return self.multiline and bool(text_filters(predicate, self.format.vocabulary, self.format.verbatim))
 
 
 Parser = AccessParser | RecordParser

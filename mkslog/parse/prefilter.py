@@ -22,6 +22,16 @@ texts that are always searched for.
 ('ERROR', 'CRITICAL', 'Level ')
 >>> needles(pl.col("level").is_null() | (pl.col("level") == "ERROR"), levels) is None
 True
+
+A column whose values are written in the first line as they are (a message, a logger name: the
+format's ``verbatim`` columns) gives its own text search: a part ``message.str.contains("Invalid
+username", literal=True)`` (or ``starts_with``, ``ends_with``, ``== "..."``) keeps only lines
+holding that text. :func:`text_filters` gives every search a filter implies; a line must pass
+each of them.
+
+>>> text_filters(pl.col("message").str.contains("Invalid username", literal=True) & (pl.col("level") == "WARNING"),
+...              levels, frozenset({"message"}))
+(('WARNING', 'Level '), ('Invalid username',))
 """
 
 from __future__ import annotations
@@ -101,4 +111,50 @@ def _needles(predicate: pl.Expr, vocabulary: Vocabulary) -> tuple[str, ...] | No
     return tuple(n for n in vocabulary.names if n in names) + vocabulary.open_needles
 
 
-__all__ = ["accepted", "conjuncts", "needles"]
+def literal_needle(part: pl.Expr, verbatim: frozenset[str]) -> str | None:
+    """The text every value kept by ``part`` holds, when ``part`` is a literal search in one of the
+    ``verbatim`` columns (``contains(..., literal=True)``, ``starts_with``, ``ends_with``, ``==``);
+    None for any other filter."""
+    try:
+        tree = json.loads(part.meta.serialize(format="json"))
+    except Exception:
+        return None
+    if "BinaryExpr" in tree:
+        node = tree["BinaryExpr"]
+        sides = [node.get("left"), node.get("right")]
+        if node.get("op") != "Eq":
+            return None
+    elif "Function" in tree:
+        node = tree["Function"]
+        sides = node.get("input") or []
+        function = node.get("function", {}).get("StringExpr")
+        literal = function in ("StartsWith", "EndsWith") or (
+            isinstance(function, dict) and function.get("Contains", {}).get("literal") is True)
+        if not literal or len(sides) != 2 or sides[0] != {"Column": sides[0].get("Column")}:
+            return None
+    else:
+        return None
+    columns = [side.get("Column") for side in sides if isinstance(side, dict) and "Column" in side]
+    texts = [side["Literal"]["Scalar"]["String"] for side in sides if isinstance(side, dict)
+             and isinstance(side.get("Literal"), dict) and isinstance(side["Literal"].get("Scalar"), dict)
+             and isinstance(side["Literal"]["Scalar"].get("String"), str)]
+    if len(columns) != 1 or len(texts) != 1 or columns[0] not in verbatim:
+        return None
+    return texts[0]
+
+
+def text_filters(predicate: pl.Expr | None, vocabulary: Vocabulary | None,
+                 verbatim: frozenset[str] = frozenset()) -> tuple[tuple[str, ...], ...]:
+    """The text searches ``predicate`` implies for a record's first line: each a tuple of texts
+    of which the line must hold one; empty when it implies none."""
+    if predicate is None:
+        return ()
+    found: list[tuple[str, ...]] = []
+    if vocabulary is not None and (words := needles(predicate, vocabulary)) is not None:
+        found.append(words)
+    if verbatim:
+        found.extend((text,) for part in conjuncts(predicate) if (text := literal_needle(part, verbatim)))
+    return tuple(found)
+
+
+__all__ = ["accepted", "conjuncts", "literal_needle", "needles", "text_filters"]

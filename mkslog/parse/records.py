@@ -80,7 +80,7 @@ from ..formats.pylogging import PyLogFormat, compile_logging
 from ..kinds import KINDS
 from ..sources import Chunk
 from .lines import split_chunk
-from .prefilter import needles
+from .prefilter import text_filters
 from .stats import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
 from .tracebacks import with_exceptions
 
@@ -221,11 +221,13 @@ def _multiline_records(frame: pl.DataFrame, rf: RecordFormat, source_tz: str,
     first line cannot pass it (:mod:`mkslog.parse.prefilter`) are dropped before any parsing."""
     head = pl.col("start") | (pl.int_range(pl.len()) == 0)
     flagged = frame.with_columns(head.alias("__head")).with_columns(pl.col("__head").cum_sum().alias("__rid"))
-    words = needles(predicate, rf.vocabulary) if rf.vocabulary is not None else None
-    keep = pl.col("__head") if words is None else pl.col("__head") & pl.col("line").str.contains_any(list(words))
+    searches = text_filters(predicate, rf.vocabulary, rf.verbatim)
+    keep = pl.col("__head")
+    for words in searches:
+        keep = keep & pl.col("line").str.contains_any(list(words))
     heads = flagged.filter(keep).select("__rid", "line_no", "line", (~pl.col("start")).alias("orphan"))
     conts = flagged.filter(~pl.col("__head"))
-    if words is not None:  # the first lines that may pass are few: not every first line is copied
+    if searches:  # the first lines that may pass are few: not every first line is copied
         conts = conts.filter(pl.col("__rid").is_in(heads.get_column("__rid").implode()))
     tail_columns = set(re.compile(rf.tail).groupindex) if rf.tail else set()
     glue = columns is None or bool(set(columns) & (NEEDS_CONTINUATION | tail_columns))
