@@ -490,3 +490,41 @@ def test_sample_logs_parse_without_rejects(kind):
     if "orphan" in df.columns:
         assert not df["orphan"].any()
         assert df["n_lines"].sum() == stats.total.lines
+
+
+def test_chunks_numbered_by_the_parser_keep_every_line_and_byte_count(tmp_path):
+    # a file read in chunks whose lines the parser counts (LineBase), the last record of each
+    # carried into the next as a copied head: invalid UTF-8 inside carried tracebacks, a record
+    # longer than a chunk, a file without a final newline; every count as for one chunk
+    from mkslog.parse.pipeline import Plan, RecordParser, parse_batches
+    from mkslog.parse.records import record_format
+    from mkslog.sources import Source
+
+    parts = []
+    for i in range(40):
+        parts.append(f"2026-11-18 14:05:{i:02d},000 ERROR app: boom {i}\n".encode())
+        parts.append(b"Traceback (most recent call last):\n  File \"a.py\", line 1, in f\n")
+        parts.append(b"ValueError: bad \xff byte\n" if i % 7 == 0 else b"KeyError: 'k'\n")
+        if i == 20:
+            parts.extend(f"  deep frame {j}\n".encode() for j in range(60))
+    data = b"".join(parts) + b"2026-11-18 14:06:00,000 INFO app: no newline at the end"
+    path = tmp_path / "app.log"
+    path.write_bytes(data)
+    lines = data.count(b"\n") + 1
+
+    def read(size, max_lines=100_000):
+        stats = ParseStats()
+        plan = Plan(Source(str(path)), RecordParser(record_format("app", "mks"), "UTC"))
+        frames = list(parse_batches([plan], stats, chunk_size=size, max_record_lines=max_lines))
+        return pl.concat(frames), stats
+
+    whole, whole_stats = read(None)
+    assert whole_stats.total.lines == lines and whole_stats.total.invalid_utf8 == 6
+    assert whole["n_lines"].sum() == lines and len(whole) == 41
+    for size in (50, 333, 4096):
+        df, stats = read(size)
+        assert_frame_equal(df, whole)
+        assert (stats.total.lines, stats.total.parsed, stats.total.invalid_utf8) == (lines, lines, 6), size
+    cut, stats = read(200, max_lines=30)  # the 63-line record is cut, its rest continues as orphans
+    assert cut["n_lines"].sum() == lines and stats.total.lines == lines and cut["orphan"].sum() >= 1
+    assert cut["line_no"].is_sorted() and cut["line_no"][0] == 1
