@@ -16,12 +16,11 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from memory_sweep import generate_app  # noqa: E402
-from parse_speed import OUT, measure  # noqa: E402
+from parse_speed import OUT, cached, measure  # noqa: E402
 
 
 def main() -> None:
@@ -29,12 +28,7 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=10_000_000)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    OUT.mkdir(exist_ok=True)
-    log = OUT / f"app-{args.lines}.log"
-    if not log.exists():
-        t = time.perf_counter()
-        generate_app(log, args.lines)
-        print(f"generated {log} in {time.perf_counter() - t:.1f} s")
+    log = cached(OUT / f"app-{args.lines}.log", args.lines, generate_app)
     py, fmt = sys.executable, "%(asctime)s %(levelname)s %(name)s: %(message)s"
     mk = [py, "-m", "mkslog"]
     app = [str(log), "--kind", "app", "--log-format", fmt]

@@ -22,11 +22,10 @@ import random
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from parse_speed import OUT, generate, write_repeated  # noqa: E402
+from parse_speed import OUT, cached, generate, write_repeated  # noqa: E402
 
 #: The week of the generated access log (23/Nov/2026 is the Monday of ISO week 48).
 WEEK = "2026-W48"
@@ -118,13 +117,8 @@ def main() -> None:
     ap.add_argument("--only", help="comma-separated command names to run (default: all)")
     ap.add_argument("--show", action="store_true", help="print each command's output too")
     args = ap.parse_args()
-    OUT.mkdir(exist_ok=True)
-    log, app = OUT / f"timed-{args.lines}.log", OUT / f"app-{args.lines}.log"
-    for path, make in ((log, generate), (app, generate_app)):
-        if not path.exists():
-            t = time.perf_counter()
-            make(path, args.lines)
-            print(f"generated {path} in {time.perf_counter() - t:.1f} s")
+    log = cached(OUT / f"timed-{args.lines}.log", args.lines, generate)
+    app = cached(OUT / f"app-{args.lines}.log", args.lines, generate_app)
     with tempfile.TemporaryDirectory(prefix="mkslog-sweep-", dir=OUT) as tmp:  # the store and reports go too
         sweep(args, log, app, Path(tmp))
 

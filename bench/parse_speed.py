@@ -63,6 +63,16 @@ def write_repeated(path: Path, lines: list[str], n: int) -> None:
     tmp.replace(path)
 
 
+def cached(path: Path, n: int, make) -> Path:
+    """``path`` (in bench/out/), made by ``make(path, n)`` the first time it is asked for."""
+    OUT.mkdir(exist_ok=True)
+    if not path.exists():
+        t = time.perf_counter()
+        make(path, n)
+        print(f"generated {path} in {time.perf_counter() - t:.1f} s")
+    return path
+
+
 def measure(cmd: list[str] | str, shell: bool = False) -> tuple[float, float, str]:
     """(seconds, peak RSS MiB, stdout) of one command in a fresh wrapper process."""
     wrapper = (
@@ -84,12 +94,7 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=10_000_000)
     ap.add_argument("--skip-goaccess", action="store_true")
     args = ap.parse_args()
-    OUT.mkdir(exist_ok=True)
-    log = OUT / f"timed-{args.lines}.log"
-    if not log.exists():
-        t = time.perf_counter()
-        generate(log, args.lines)
-        print(f"generated {log} in {time.perf_counter() - t:.1f} s")
+    log = cached(OUT / f"timed-{args.lines}.log", args.lines, generate)
     size_mb = log.stat().st_size / 1e6
     py = sys.executable
     here = Path(__file__).parent
