@@ -178,6 +178,18 @@ def test_failed_logins_from_an_app_log_read_alike(tmp_path):
     assert pushed["failures"].sum() == 48
 
 
+def test_the_queries_filters_are_read_from_the_text():
+    # the searches are engaged for the filters the queries push (not only exact when they are)
+    from mkslog.parse.pipeline import RecordParser
+    from mkslog.queries.security import FAILED_LOGIN
+
+    rf = record_format("app", "mks")
+    assert text_filters(at_least("ERROR"), rf.vocabulary, rf.verbatim) == (("ERROR", "CRITICAL", "FATAL", "Level "),)
+    logins = pl.col("message").str.contains(FAILED_LOGIN, literal=True)
+    assert text_filters(logins, rf.vocabulary, rf.verbatim) == ((FAILED_LOGIN,),)
+    assert RecordParser(rf).sifts(at_least("ERROR")) and not RecordParser(rf).sifts(None)
+
+
 def test_a_truncated_level_declares_no_vocabulary():
     assert record_format("app", "%(asctime)s %(levelname).4s %(name)s: %(message)s").vocabulary is None
     assert record_format("app", "mks").vocabulary == LEVEL_VOCABULARY

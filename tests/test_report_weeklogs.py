@@ -40,6 +40,18 @@ def test_frames_hold_the_week_and_the_week_before_and_missing_logs_say_why(tmp_p
     assert rejects(logs)["line"].to_list() == ["not an access line"]
 
 
+def test_the_access_frame_carries_each_path_folded_once(tmp_path):
+    # the report's queries by endpoint read this column instead of folding every path again
+    (tmp_path / "access.log").write_text("".join(
+        f'10.0.0.1 - - [17/Nov/2026:10:00:0{i} +0900] "GET /api/v1/knowledge/{i}?q=1 HTTP/1.1" 200 1 "-" "ua" 0.01 0.01\n'
+        for i in range(3)))
+    (tmp_path / "mkslog.toml").write_text('[logs.access]\npaths = ["access.log"]\nformat = "timed"\n')
+    logs = WeekLogs(tmp_path / "mkslog.toml", WEEK, tz="Asia/Tokyo", kinds=["access"])
+    frame = logs.access.select("path", "endpoint").collect()
+    assert frame["path"].to_list() == [f"/api/v1/knowledge/{i}" for i in range(3)]
+    assert frame["endpoint"].to_list() == ["/api/v1/knowledge/{id}"] * 3
+
+
 def test_a_week_without_errors_fills_the_grid_with_zeros():
     """A log that exists but has no record in the week is a week of zeros, not a failed report."""
     root = Path(__file__).resolve().parent.parent
