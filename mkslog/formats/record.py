@@ -48,7 +48,10 @@ class RecordFormat:
     ``vocabulary``: optional, the values a column can hold and how they are written; ``verbatim``:
     the columns whose values stand in the first line as they are (both: :mod:`mkslog.parse.prefilter`).
     ``specialize(matched, source_tz)``: optional, converters for one chunk's groups that are
-    cheaper because of what its values are (every timestamp in one layout), or None.
+    cheaper because of what its values are (every timestamp in one layout), or None. ``extra``:
+    what a format kind keeps beside (a Python logging format: ``logformat``, ``header_cut``, the
+    :class:`~mkslog.formats.pywords.HeaderCut` of its first lines; the colour-free variant the
+    record parser makes of a format: ``colourless``).
     """
 
     name: str
