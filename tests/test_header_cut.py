@@ -63,6 +63,7 @@ def test_cut_reads_what_the_regex_reads(name, chunk_size):
     "2026-11-18 14:05:00,123 INFO app:no space after the colon",
     "2026-11-18 14:05:00,123 AUDIT app: an unknown level",
     "2026-11-18 14:05:00,123",
+    "2026-11-18 14:05:00,123 INFO +0900: a logger the asctime regex could not take",
 ])
 def test_a_chunk_with_a_line_the_cut_cannot_vouch_for_reads_alike(line):
     rf = record_format("app", "mks")
@@ -81,6 +82,26 @@ def test_a_chunk_with_a_line_the_cut_cannot_vouch_for_reads_alike(line):
 ])
 def test_formats_the_cut_does_not_apply_to(fmt):
     assert header_cut(compile_logging(fmt), LEVEL_NAMES) is None
+
+
+@pytest.mark.parametrize(("fmt", "applies"), [
+    ("%(asctime)s %(name)s %(message)s", True),  # the logger narrowed: it may not begin like an offset
+    ("%(asctime)s %(lineno)d %(message)s", True),
+    ("%(asctime)s - %(name)s - %(message)s", True),
+    ("%(asctime)s %(message)s", False),  # a message may begin with +0900
+    ("%(asctime)sZ %(levelname)s %(message)s", False),
+    ("%(asctime)s +%(levelname)s %(message)s", False),
+])
+def test_what_follows_an_asctime_cannot_be_read_as_its_offset(fmt, applies):
+    # the flexible asctime regex takes " +0900", "+09:00" or "Z" after the time when it can: the
+    # cut must read the same timestamp, logger and message as the regex, whatever follows
+    rf = record_format("app", fmt)
+    assert (rf.extra["header_cut"] is not None) is applies
+    uncut = replace(rf, extra={k: v for k, v in rf.extra.items() if k != "header_cut"})
+    text = "".join(f"2026-11-18 14:05:0{i},123 {word} rest {i}\n" for i, word in
+                   enumerate(["+0900", "-0130", "Zeta", "+09:00", "app", "- app -", "12", "-12"]))
+    for size in (None, 30):  # 30 bytes: each line a chunk of its own, cut whenever it can be
+        assert_frame_equal(parse_text(text, "app", rf, chunk_size=size), parse_text(text, "app", uncut, chunk_size=size))
 
 
 def test_a_datefmt_keeps_the_regex():

@@ -56,7 +56,7 @@ def header_cut(fmt: LogFormat, level_names: tuple[str, ...]) -> HeaderCut | None
     if not isinstance(last, Field) or last.type != "message":
         return None
     layout: dict[Field, Word] = {}
-    regex, word, pending, open_field = ["^"], 0, "", None
+    regex, word, pending, open_field, guard = ["^"], 0, "", None, False
     for index, piece in enumerate(pieces[:-1]):
         if isinstance(piece, str):
             regex.append(escape(piece))
@@ -73,13 +73,56 @@ def header_cut(fmt: LogFormat, level_names: tuple[str, ...]) -> HeaderCut | None
         if narrowed is None or open_field is not None:
             return None
         fragment, spaces = narrowed
+        if guard:  # right after an asctime and a space: a value must not begin like an offset
+            if (fragment := _not_an_offset(fragment, piece.type)) is None:
+                return None
+            guard = False
+        if piece.type == "asctime":
+            after = pieces[index + 1] if index + 1 < len(pieces) - 1 else None
+            closed = _after_asctime(after if isinstance(after, str) else None)
+            if closed is None:
+                return None
+            guard = not closed
         regex.append(f"(?:{fragment})")
         layout[piece] = Word(word, spaces, pending, "")
         word, pending, open_field = word + spaces, "", piece
-    if open_field is not None or pending:  # the message shares a word with the header
-        return None
+    if open_field is not None or pending or guard:  # the message shares a word with the header, or
+        return None  # follows an asctime and a space (it may begin like an offset)
     return HeaderCut("".join(regex), Words(word, True, layout), {f: f"g{fields.index(f)}" for f in layout},
                      f"g{fields.index(last)}")
+
+
+def _after_asctime(literal: str | None) -> bool | None:
+    """Whether the format's flexible asctime regex (``...,123`` then an optional `` +0900``,
+    ``+09:00`` or ``Z``) cannot run on into ``literal``, the text after a default-shaped asctime:
+    True; False when that holds only if the next field does not begin with a sign (``literal`` is
+    one space); None when it may run on (the cut would then read another asctime than the regex).
+
+    >>> _after_asctime(" "), _after_asctime(" - "), _after_asctime("] "), _after_asctime(" +"), _after_asctime("Z")
+    (False, True, True, None, None)
+    """
+    if not literal or literal[0] == "Z" or literal[0].isdigit():
+        return None
+    for start in (0, 1) if literal[0] == " " else (0,):
+        rest = literal[start:]
+        if rest and rest[0] in "+-" and (len(rest) == 1 or rest[1].isdigit()):
+            return None
+    return literal != " "
+
+
+def _not_an_offset(fragment: str, ftype: str) -> str | None:
+    """``fragment`` narrowed to values that do not begin with ``+``, ``-`` or ``Z`` (so an asctime
+    before them cannot take them for its offset), or None when it cannot be narrowed so."""
+    if ftype == "level":
+        return fragment  # level names begin with a letter other than Z
+    if ftype in ("int", "float") and fragment.startswith("-?"):
+        return fragment[2:]
+    if ftype == "uint":
+        return fragment
+    if ftype == "token" and fragment.startswith("[^") and fragment.endswith("]+"):
+        inner = fragment[2:-2]
+        return f"[^{inner}+\\-Z][^{inner}]*"
+    return None
 
 
 def _narrowed(fmt: LogFormat, index: int, level_names: tuple[str, ...]) -> tuple[str, int] | None:
