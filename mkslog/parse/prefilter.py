@@ -84,21 +84,6 @@ def needles(predicate: pl.Expr | None, vocabulary: Vocabulary) -> tuple[str, ...
     the predicate does not restrict the vocabulary's column."""
     if predicate is None:
         return None
-    try:
-        key = (predicate.meta.serialize(), vocabulary)
-    except Exception:  # not serialisable: worked out again for each chunk
-        return _needles(predicate, vocabulary)
-    if key not in _CACHE:  # the same filter comes with every chunk of a read
-        if len(_CACHE) > 64:
-            _CACHE.clear()
-        _CACHE[key] = _needles(predicate, vocabulary)
-    return _CACHE[key]
-
-
-_CACHE: dict[tuple[bytes, Vocabulary], tuple[str, ...] | None] = {}
-
-
-def _needles(predicate: pl.Expr, vocabulary: Vocabulary) -> tuple[str, ...] | None:
     names: set[str] | None = None
     for part in conjuncts(predicate):
         if set(part.meta.root_names()) != {vocabulary.column}:
@@ -146,14 +131,31 @@ def literal_needle(part: pl.Expr, verbatim: frozenset[str]) -> str | None:
 def text_filters(predicate: pl.Expr | None, vocabulary: Vocabulary | None,
                  verbatim: frozenset[str] = frozenset()) -> tuple[tuple[str, ...], ...]:
     """The text searches ``predicate`` implies for a record's first line: each a tuple of texts
-    of which the line must hold one; empty when it implies none."""
+    of which the line must hold one; empty when it implies none. Worked out once per filter (the
+    same one comes with every chunk of a read: probing and serialising it per chunk cost more than
+    a small chunk's parse)."""
     if predicate is None:
         return ()
+    try:
+        key = (predicate.meta.serialize(), vocabulary, verbatim)
+    except Exception:  # not serialisable (a Python function in it): worked out for each chunk
+        return _text_filters(predicate, vocabulary, verbatim)
+    if key not in _CACHE:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = _text_filters(predicate, vocabulary, verbatim)
+    return _CACHE[key]
+
+
+_CACHE: dict[tuple, tuple[tuple[str, ...], ...]] = {}
+
+
+def _text_filters(predicate: pl.Expr, vocabulary: Vocabulary | None,
+                  verbatim: frozenset[str]) -> tuple[tuple[str, ...], ...]:
     found: list[tuple[str, ...]] = []
     if vocabulary is not None and (words := needles(predicate, vocabulary)) is not None:
         found.append(words)
-    if verbatim:
-        found.extend((text,) for part in conjuncts(predicate) if (text := literal_needle(part, verbatim)))
+    found.extend((text,) for part in conjuncts(predicate) if (text := literal_needle(part, verbatim)))
     return tuple(found)
 
 
