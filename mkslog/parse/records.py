@@ -167,9 +167,7 @@ def _typed(frame: pl.DataFrame, rf: RecordFormat, source_tz: str, extra: list[pl
     cut = rf.extra.get("header_cut") if rf.extra.get("colourless") else None
     if cut is not None and frame.select(pl.col("line").str.contains(cut.pattern).all()).item():
         # every first line's header vouched for: cut at its spaces, not captured (a third of the cost)
-        matched = cut.take(frame).with_columns(pl.lit(True).alias("__ok"))
-        partial = set(re.compile(rf.partial).groupindex) - set(matched.columns) if rf.partial else set()
-        matched = matched.with_columns(pl.lit(None, pl.String).alias(name) for name in sorted(partial))
+        matched, ok = cut.take(frame), pl.lit(True)
     elif rf.rest is None:
         matched = frame.with_columns(pl.col("line").str.extract_groups(rf.pattern).alias("__m")).unnest("__m")
         first = min(re.compile(rf.pattern).groupindex.items(), key=lambda kv: kv[1])[0]
@@ -182,10 +180,9 @@ def _typed(frame: pl.DataFrame, rf: RecordFormat, source_tz: str, extra: list[pl
             pl.when(pre.is_not_null()).then(pl.col("line").str.slice(pre.str.len_chars())).alias(rf.rest)
         )
         ok = pre.is_not_null()
-    if "__ok" not in matched.columns:
-        matched = matched.with_columns(ok.alias("__ok"))
-        if rf.partial is not None:
-            matched = _fill_partial(matched, rf.partial)
+    matched = matched.with_columns(ok.alias("__ok"))
+    if rf.partial is not None:  # also gives a cut chunk the (null) columns of partial lines
+        matched = _fill_partial(matched, rf.partial)
     converters = rf.specialize(matched, source_tz) if rf.specialize is not None else None
     if converters is None:
         converters = rf.convert(source_tz)
