@@ -137,9 +137,10 @@ def parts_column(raw: str) -> str:
     return f"__parts_{raw}"
 
 
-def request_parts(raw: str) -> list[pl.Expr]:
-    """The request line's parts, captured once for the five columns read from them."""
-    return [_raw(raw).str.extract_groups(REQUEST_LINE).alias(parts_column(raw))]
+def captured_parts(regex: str) -> Callable[[str], list[pl.Expr]]:
+    """A ``FieldType.prepare``: the groups of ``regex`` over a field, captured once into
+    :func:`parts_column` for every column read from them."""
+    return lambda raw: [_raw(raw).str.extract_groups(regex).alias(parts_column(raw))]
 
 
 def request_line(raw: str, out: str) -> list[pl.Expr]:
@@ -155,9 +156,7 @@ def request_line(raw: str, out: str) -> list[pl.Expr]:
     ]
 
 
-def target_parts(raw: str) -> list[pl.Expr]:
-    """A target's path and query, captured once for the two columns read from them."""
-    return [_raw(raw).str.extract_groups(r"^([^?]*)(?:\?(.*))?$").alias(parts_column(raw))]
+TARGET = r"^([^?]*)(?:\?(.*))?$"
 
 
 def target(raw: str, out: str) -> list[pl.Expr]:
@@ -240,10 +239,10 @@ TYPES: dict[str, FieldType] = {
     "request": FieldType(
         r"[^ ]*", request_line,
         {"method": pl.String, "path": pl.String, "query": pl.String, "protocol": pl.String, "request": pl.String},
-        plain=r'[^ "]*', alphabet='[^ "]', prepare=request_parts,
+        plain=r'[^ "]*', alphabet='[^ "]', prepare=captured_parts(REQUEST_LINE),
     ),
     "target": FieldType(r"[^ ]*", target, {"path": pl.String, "query": pl.String}, plain=r'[^ "]*',
-                        alphabet='[^ "]', prepare=target_parts),
+                        alphabet='[^ "]', prepare=captured_parts(TARGET)),
 }
 
 #: The polars dtype of a column produced by each type (for the field's own column name).
