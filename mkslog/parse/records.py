@@ -82,7 +82,7 @@ from ..sources import Chunk
 from .lines import split_chunk
 from .prefilter import text_filters
 from .stats import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
-from .tracebacks import with_exceptions
+from .tracebacks import exception_columns
 
 #: Columns of the multi-line kinds, after the format's own columns.
 MULTILINE_SCHEMA: dict[str, pl.DataType] = {
@@ -252,7 +252,7 @@ def _multiline_records(frame: pl.DataFrame, rf: RecordFormat, source_tz: str,
                (pl.col("__n").fill_null(0) + 1).alias("n_lines")]
     typed = typed.with_columns(fixes).with_columns(derived)
     if wanted is None or wanted & {"exc_type", "exc_message"}:  # searched only when asked for
-        typed = with_exceptions(typed)
+        typed = typed.with_columns(exception_columns(pl.col("__line"), pl.col("detail")))
     return typed
 
 

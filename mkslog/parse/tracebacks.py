@@ -2,9 +2,9 @@
 ``Traceback (most recent call last):`` block in its lines (so the last of chained exceptions).
 
 >>> import polars as pl
->>> frame = pl.DataFrame({"__line": ["boom", "fine"], "detail": ["Traceback (most recent call last):\\n"
+>>> frame = pl.DataFrame({"first": ["boom", "fine"], "detail": ["Traceback (most recent call last):\\n"
 ...                       '  File "a.py", line 1, in f\\nKeyError: \\'x\\'', None]})
->>> with_exceptions(frame).select("exc_type", "exc_message").rows()
+>>> frame.select(exception_columns(pl.col("first"), pl.col("detail"))).rows()
 [('KeyError', "'x'"), (None, None)]
 """
 
@@ -20,13 +20,6 @@ TB_BLOCK = r"Traceback \(most recent call last\):\n(?:[ \t][^\n]*\n)*[^\n]*"
 EXC_LINE = r"([A-Za-z_][A-Za-z0-9_.]*)(?:: (.*))?$"
 
 
-def with_exceptions(typed: pl.DataFrame) -> pl.DataFrame:
-    """``typed`` (records with their first line in ``__line`` and continuation lines in ``detail``)
-    with ``exc_type`` and ``exc_message``. (Searching only the records that may hold a traceback
-    saved little: the filter and the join back cost most of what the search costs.)"""
-    return typed.with_columns(exception_columns(pl.col("__line"), pl.col("detail")))
-
-
 def exception_columns(first: pl.Expr, detail: pl.Expr) -> list[pl.Expr]:
     """``exc_type`` and ``exc_message`` of the last traceback block in a record's lines."""
     # the traceback may begin on the first line (logger.exception's message is often the header);
@@ -40,4 +33,4 @@ def exception_columns(first: pl.Expr, detail: pl.Expr) -> list[pl.Expr]:
     return [exc.struct.field("1").alias("exc_type"), exc.struct.field("2").alias("exc_message")]
 
 
-__all__ = ["EXC_LINE", "TB_BLOCK", "TRACEBACK", "exception_columns", "with_exceptions"]
+__all__ = ["EXC_LINE", "TB_BLOCK", "TRACEBACK", "exception_columns"]
