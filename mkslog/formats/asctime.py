@@ -36,7 +36,7 @@ _OFFSET = r"([+-])([0-9]{2}):?([0-9]{2})$"
 
 
 #: Python's default asctime exactly (``2026-11-18 14:05:00,123``): most logs write nothing else.
-DEFAULT_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]{3}$"
+DEFAULT_SHAPE = r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]{3}"
 DEFAULT_CHRONO = "%Y-%m-%d %H:%M:%S,%3f"
 
 
@@ -48,7 +48,7 @@ def all_default_shaped(values: pl.Series) -> bool:
     (True, False)
     """
     present = values.drop_nulls()
-    return bool(len(present)) and bool(present.str.contains(DEFAULT_SHAPE).all())
+    return bool(len(present)) and bool(present.str.contains(f"^{DEFAULT_SHAPE}$").all())
 
 
 def flexible_asctime(text: pl.Expr, source_tz: str) -> pl.Expr:

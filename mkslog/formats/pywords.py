@@ -134,12 +134,11 @@ def _narrowed(fmt: LogFormat, index: int, level_names: tuple[str, ...]) -> tuple
     if spec is not None and (spec.padded or spec.truncate is not None):
         return None
     if field.type == "asctime":
-        return (DEFAULT_SHAPE[1:-1], 1) if fmt.extra["datefmt"].flexible else None
+        return (DEFAULT_SHAPE, 1) if fmt.extra["datefmt"].flexible else None
     if field.type == "level":
         return "(?:" + "|".join(level_names) + ")", 0
     if field.type in ("token", "int", "uint", "float"):
-        fragment = fmt.fragment(index)
-        return (fragment, 0) if " " not in fragment.replace("[^ ", "") else None
+        return fmt.fragment(index), 0  # no space in any value: a token stops at one, numbers hold none
     return None
 
 
