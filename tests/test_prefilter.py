@@ -27,6 +27,7 @@ from mkslog.queries import error_counts
 CORPUS = Path(__file__).parent / "data" / "corpus"
 APP = Path(__file__).parent / "data" / "app"
 
+LONG_TEXT = "(a.b)*[c] " * 120
 MISLEADING = "\n".join([
     "  File \"orphan.py\", line 3, in f",  # an orphan: the file starts inside a traceback (level null)
     "ERROR: the orphan's exception line",
@@ -47,6 +48,7 @@ MISLEADING = "\n".join([
     "2026-11-18 15:10:00,011 DEBUG app.api: debug",
     "2026-11-18 15:10:01,012 \x1b[31mERROR\x1b[0m app.api: coloured",
     "2026-11-18 15:10:02,013 error app.api: lower case is no logging level",
+    "2026-11-18 15:10:03,014 INFO app.api: pasted " + LONG_TEXT,  # a search longer than a regex may be
     "",
 ]) + "\n"
 PADDED = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
@@ -69,6 +71,8 @@ PREDICATES = {
     "an empty message": pl.col("message") == "",
     "a literal with regex characters": pl.col("message").str.contains("level (", literal=True),
     "a search in the continuation": pl.col("detail").str.contains("KeyError", literal=True),
+    "a very long literal": pl.col("message").str.contains(LONG_TEXT, literal=True),
+    "a very long literal nowhere": pl.col("message").str.contains(LONG_TEXT + "!", literal=True),
 }
 
 

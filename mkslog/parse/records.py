@@ -80,7 +80,7 @@ from ..formats.pylogging import PyLogFormat, compile_logging
 from ..kinds import KINDS
 from ..sources import Chunk
 from .lines import split_chunk
-from .prefilter import text_filters
+from .prefilter import holds_any, text_filters
 from .stats import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
 from .tracebacks import exception_columns
 
@@ -221,7 +221,7 @@ def _multiline_records(frame: pl.DataFrame, rf: RecordFormat, source_tz: str,
     searches = text_filters(predicate, rf.vocabulary, rf.verbatim)
     keep = pl.col("__head")
     for words in searches:
-        keep = keep & pl.col("line").str.contains_any(list(words))
+        keep = keep & holds_any(pl.col("line"), words)
     heads = flagged.filter(keep).select("__rid", "line_no", "line", (~pl.col("start")).alias("orphan"))
     conts = flagged.filter(~pl.col("__head"))
     if searches:  # the first lines that may pass are few: not every first line is copied
