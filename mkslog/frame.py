@@ -16,6 +16,7 @@ and a CLI command that ask the same question make the same call.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -64,6 +65,23 @@ def lazy_frame(batches: Batches, schema: dict[str, pl.DataType], *, name: str, d
                 return
 
     return register_io_source(source, schema=schema, explain_name=name, explain_detail=detail)
+
+
+#: How polars names a source that Python code feeds (:func:`lazy_frame`'s, any IO plugin's) in a plan.
+_PYTHON_SCAN = re.compile(r"PYTHON(?:\[[^\]\n]*\])? SCAN")
+
+
+def reads_text(lf: pl.LazyFrame) -> bool:
+    """Whether ``lf`` reads a source that is parsed as it is read (a log's text, standard input:
+    any scan fed by Python code). Such a frame is worth reading once for several answers, and may
+    not be readable twice (stdin); a frame over Parquet or memory is read again cheaply, column by
+    column, by polars alone.
+
+    >>> text = lazy_frame(lambda columns, predicate: iter([]), {"x": pl.Int64}, name="demo", detail="")
+    >>> reads_text(text.select("x")), reads_text(pl.LazyFrame({"x": [1]}).select("x"))
+    (True, False)
+    """
+    return bool(_PYTHON_SCAN.search(lf.explain(optimized=False)))
 
 
 def between(lf: pl.LazyFrame, start: datetime | None = None, end: datetime | None = None) -> pl.LazyFrame:
@@ -290,5 +308,5 @@ def rejects(paths: PathsLike = None, format=None, **kwargs) -> pl.DataFrame:
     return stats.rejects()
 
 
-__all__ = ["ParseStats", "between", "client_mode", "in_timezone", "lazy_frame", "parse_batches", "read",
+__all__ = ["ParseStats", "between", "client_mode", "in_timezone", "lazy_frame", "parse_batches", "read", "reads_text",
            "rejects", "scan", "scan_error_logs", "window", "with_client"]

@@ -483,12 +483,39 @@ def test_summary_matches_counter(lf, app_lf, rows, app_records, week):
     assert got["app_errors"] == sum(r["level"] in SEVERE for r in app_records)
 
 
-def test_fan_out_merges_partial_aggregates():
+@pytest.mark.parametrize("source", ["batches fed by Python (text)", "memory"])
+def test_fan_out_merges_partial_aggregates(source):
+    """A frame read as it is parsed is aggregated batch by batch in one pass and merged; a frame in
+    memory (or Parquet) by one polars query per part: the same answers."""
     rng = np.random.default_rng(7)
     df = pl.DataFrame({"k": rng.integers(0, 50, 20_000), "v": rng.integers(0, 1000, 20_000)})
-    lf = pl.concat([df.lazy()] * 3)
+    if source == "memory":
+        lf = pl.concat([df.lazy()] * 3)
+    else:
+        fed: list[int] = []
+
+        def batches(columns, predicate):
+            for _ in range(3):
+                fed.append(1)
+                yield df.select(columns) if columns else df
+        lf = mkslog.frame.lazy_frame(batches, dict(df.schema), name="test", detail="three batches")
+    assert mkslog.frame.reads_text(lf) is (source != "memory")
     got = q.fan_out(lf, {"by_k": ([pl.col("k")], {"n": (pl.len(), "sum"), "top": (pl.col("v").max(), "max")}),
                          "all": ([], {"n": (pl.len(), "sum"), "low": (pl.col("v").min(), "min")})})
     expected = pl.concat([df] * 3).group_by("k").agg(pl.len().alias("n"), pl.col("v").max().alias("top"))
     assert got["by_k"].sort("k").cast({"n": pl.UInt32}).equals(expected.sort("k").cast({"n": pl.UInt32}))
     assert got["all"].row(0) == (60_000, df["v"].min())
+    if source != "memory":
+        assert len(fed) == 3  # read once for both parts
+
+
+def test_summary_of_parquet_equals_the_summary_of_its_text(tmp_path, lf, app_lf):
+    """The report's period frames are Parquet: their summary (one query per figure) is the text's
+    (one pass)."""
+    lf.sink_parquet(tmp_path / "access.parquet")
+    app_lf.sink_parquet(tmp_path / "app.parquet")
+    stored = (pl.scan_parquet(tmp_path / "access.parquet"), pl.scan_parquet(tmp_path / "app.parquet"))
+    assert not mkslog.frame.reads_text(stored[0]) and mkslog.frame.reads_text(lf)
+    assert q.summary(*stored).equals(q.summary(lf, app_lf))
+    empty = stored[0].filter(pl.col("status") == 0)
+    assert q.summary(empty).row(0, named=True)["requests"] == 0 == q.summary(lf.filter(pl.col("status") == 0))["requests"][0]

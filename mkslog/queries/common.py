@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from ..errors import QueryError
+from ..frame import reads_text
 
 #: The login endpoint whose 401s count as failed logins (``queries.login_path`` in mkslog.toml).
 LOGIN_PATH = "/api/v1/auth/login"
@@ -125,6 +126,12 @@ def fan_out(
     the input. It runs as one query plan: the engine reads no faster than the aggregation consumes
     (``collect_batches`` queued every batch a slow consumer had not taken yet: +400 MB at 10M lines).
 
+    That one pass is for a frame that parses text as it reads (:func:`mkslog.frame.reads_text`).
+    A frame over Parquet or memory (the report's period frames, the store) is read again cheaply,
+    column by column: each part is then its own streaming query, run by polars alone (the summary
+    of a 10M-row period: 0.7 s and 80 MB against 1.3 s and 380 MB in one pass, whose Python step
+    the Parquet decoders outrun).
+
     >>> lf = pl.LazyFrame({"k": ["a", "b", "a"], "v": [1, 2, 3]})
     >>> out = fan_out(lf, {"by_k": ([pl.col("k")], {"n": (pl.len(), "sum")}),
     ...                    "all": ([], {"top": (pl.col("v").max(), "max")})})
@@ -133,10 +140,13 @@ def fan_out(
     """
     names = {name: [k.meta.output_name() for k in keys] for name, (keys, _) in parts.items()}
 
-    def partial(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    def partial(frame: pl.DataFrame | pl.LazyFrame, name: str) -> pl.DataFrame | pl.LazyFrame:
         keys, aggs = parts[name]
         exprs = [expr.alias(col) for col, (expr, _) in aggs.items()]
         return frame.group_by(keys).agg(exprs) if keys else frame.select(exprs)
+
+    if not reads_text(lf):
+        return {name: collect(partial(lf, name)) for name in parts}
 
     # each part's columns, prefixed with its name in the tagged frame (parts may share column names)
     empty = pl.DataFrame(schema=lf.collect_schema())
