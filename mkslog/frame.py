@@ -33,11 +33,11 @@ from .kinds import ERROR_KINDS, check_kind
 from .parse import pipeline
 from .parse.detect import detect_app_format, detect_kind
 from .parse.pipeline import Plan, schema_of_plans
-from .parse.resolve import check_timezone, resolve
+from .parse.resolve import resolve
 from .parse.stats import ParseStats
 from .sources import Source, expand
 from .store.read import configured_store, scan_store
-from .timespec import time_range
+from .timespec import check_timezone, time_range
 
 PathsLike = str | os.PathLike | Iterable[str | os.PathLike] | None
 Batches = Callable[[list[str] | None, pl.Expr | None], Iterator[pl.DataFrame]]

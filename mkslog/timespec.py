@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import TimeSpecError
+from .errors import ConfigError, TimeSpecError
 
 EXAMPLES = ("2026-11-20, '2026-11-20 14:00', yesterday, today, 7d, 2h, 30m, 'last week', 'this week', "
             "2026-W47, 2026-11")
@@ -45,6 +45,19 @@ def zone(name: str | tzinfo | None) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise TimeSpecError(f"unknown timezone {name!r}: use an IANA name such as Asia/Tokyo or UTC") from None
+
+
+def check_timezone(tz: str) -> str:
+    """``tz`` when it names an IANA zone, else a ConfigError that says what to give.
+
+    >>> check_timezone("Asia/Tokyo")
+    'Asia/Tokyo'
+    """
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown timezone {tz!r}: give an IANA name such as Asia/Tokyo or UTC") from None
+    return tz
 
 
 def parse_duration(text: str | float | int | timedelta, *, default_unit: str = "s") -> timedelta:
@@ -291,5 +304,5 @@ def range_period(start: datetime, end: datetime, tz: str = "UTC") -> Period:
     return Period("range", label, start.astimezone(UTC), end.astimezone(UTC), str(tz))
 
 
-__all__ = ["interval", "parse_duration", "time_range", "zone", "EXAMPLES", "PERIOD_KINDS", "Period",
+__all__ = ["check_timezone", "interval", "parse_duration", "time_range", "zone", "EXAMPLES", "PERIOD_KINDS", "Period",
            "range_period", "resolve_period"]

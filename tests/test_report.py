@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -30,7 +31,7 @@ from mkslog.cli.main import main
 from mkslog.cli.report import register_report_command
 from mkslog.errors import ReportError
 from mkslog.present import i18n
-from mkslog.report.render import render, strip_for_report
+from mkslog.report.render import KERNEL_MALLOC_CONF, render, strip_for_report
 from mkslog.timespec import interval
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -455,3 +456,28 @@ def test_the_process_running_the_kernel_loads_no_storage_backend():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parents[1]).stdout.split()
     assert out == ["False", "False", "ok"]
+
+
+def test_the_report_command_waits_for_its_kernel_without_polars(tmp_path):
+    """The CLI process holds papermill while the kernel works; polars (28 MiB) is the kernel's
+    alone, with its allocator set to give freed memory back. A notebook that reads its parent's
+    memory map (the CLI that launched the kernel) and its own environment."""
+    notebook = tmp_path / "probe.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('config = ""\nperiod = "week"\nspec = "2026-W47"', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(
+                    "import os\nmaps = open(f'/proc/{os.getppid()}/maps').read()\n"
+                    "print('PARENT', 'polars' in maps, 'mkslog' in open(f'/proc/{os.getppid()}/cmdline').read())\n"
+                    "print('MALLOC', os.environ.get('_RJEM_MALLOC_CONF'))")]
+    nbformat.write(nb, notebook)
+    config = tmp_path / "mkslog.toml"
+    config.write_text('timezone = "UTC"\nlang = "en"\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "mkslog", "report", "--week", WEEK, "--config", str(config),
+                           "--notebook", str(notebook), "-o", str(tmp_path / "out")],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert done.returncode == 0, done.stderr
+    executed = nbformat.read(tmp_path / "out" / f"mks-weekly-{WEEK}.ipynb", as_version=4)
+    said = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert "PARENT False True" in said
+    assert f"MALLOC {KERNEL_MALLOC_CONF}" in said

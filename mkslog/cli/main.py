@@ -74,10 +74,11 @@ def parse_cmd(paths, format_name, log_format, nginx_conf, kind, config_path, to,
     lines (--rejects) or per-file counts (--stats)."""
     from ..config import load_config
     from ..frame import scan
-    from ..parse.resolve import access_format, check_timezone
+    from ..parse.resolve import access_format
     from ..parse.stats import ParseStats
     from ..present.export import check_export_path, export, export_stream
     from ..present.tables import render
+    from ..timespec import check_timezone
 
     if to:
         deprecated("--to FILE", "-o/--output FILE")

@@ -130,10 +130,10 @@ def report_cmd(day, week, month, since, until, config_path, out_dir, old_out, tz
     import sys
 
     from ..config import load_config
-    from ..parse.resolve import check_timezone
+    from ..present.i18n import period_title
     from ..report.fonts import require_font
-    from ..report.page import title_text
     from ..report.render import render
+    from ..timespec import check_timezone
 
     if old_out:
         deprecated("--out DIR", "-o/--output DIR")
@@ -159,7 +159,7 @@ def report_cmd(day, week, month, since, until, config_path, out_dir, old_out, tz
     }
     # the kernel runs in this folder, so a config found by search here is found there too
     html = render(Path(notebook) if notebook else default_notebook(), parameters, out, timeout=timeout,
-                  cwd=Path.cwd(), title=title_text(period, lang), font=font if font is not None else False,
+                  cwd=Path.cwd(), title=period_title(period, lang), font=font if font is not None else False,
                   progress=sys.stderr.isatty() if progress is None else progress)
     click.echo(str(html))
 

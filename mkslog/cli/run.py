@@ -86,7 +86,7 @@ class QueryRun:
     def __init__(self, config_path: str | None, since: str | None, until: str | None, tz: str | None):
         from ..config import load_config
         from ..frame import window
-        from ..parse.resolve import check_timezone
+        from ..timespec import check_timezone
 
         self.cfg = load_config(config_path)
         self.tz = check_timezone(tz or self.cfg.get("timezone") or "UTC")

@@ -16,32 +16,23 @@ every path.
 from __future__ import annotations
 
 import os
-import zoneinfo
 from collections.abc import Iterable
 
 from ..config import Config, as_config
-from ..errors import ConfigError, FormatError, LogFileError
+from ..errors import FormatError, LogFileError
 from ..formats import LogFormat, compile_format
 from ..formats.fixed import RecordFormat
 from ..formats.nginx import compile_nginx, log_formats_in
 from ..formats.pylogging import PyLogFormat
 from ..kinds import KINDS, check_kind, config_key
 from ..sources import Source, expand
+from ..timespec import check_timezone
 from .detect import detect_app_format, detect_formats, detect_kind
 from .pipeline import AccessParser, Parser, Plan, RecordParser
 from .records import record_format
 
 PathsLike = str | os.PathLike | Iterable[str | os.PathLike] | None
 Format = str | LogFormat | PyLogFormat | RecordFormat | list | tuple | None
-
-
-def check_timezone(tz: str) -> str:
-    """``tz`` when it names an IANA zone, else a ConfigError that says what to give."""
-    try:
-        zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"unknown timezone {tz!r}: give an IANA name such as Asia/Tokyo or UTC") from None
-    return tz
 
 
 def configured_sources(cfg: Config, kind: str) -> list[Source]:
@@ -160,4 +151,4 @@ def resolve(paths: PathsLike = None, *, kind: str | None = None, format: Format 
     return kind, [Plan(s, parser_for(s, kind, format, datefmt=datefmt, source_tz=tz)) for s in sources]
 
 
-__all__ = ["access_format", "read_nginx_conf", "check_timezone", "configured_sources", "kind_of_format", "parser_for", "resolve"]
+__all__ = ["access_format", "read_nginx_conf", "configured_sources", "kind_of_format", "parser_for", "resolve"]

@@ -234,6 +234,18 @@ def t(key: str, lang: str = "en", **fields) -> str:
     return text.format(**fields) if fields else text
 
 
+def period_title(period, lang: str = "en") -> str:
+    """The report's title for its period (a :class:`mkslog.timespec.Period`): daily, weekly,
+    monthly or a range. Here, not beside the page it heads: the report's CLI names the page
+    without loading polars (the process that waits for the kernel stays small).
+
+    >>> from mkslog.timespec import resolve_period
+    >>> period_title(resolve_period("day", "2026-11-18"), "ja")
+    'Mirai Knowledge System 日次ログレポート 2026-11-18'
+    """
+    return t(f"title.{period.kind}", lang, label=period.label)
+
+
 def label(column: str, lang: str = "en") -> str:
     """A table column's heading: its translation, or the column name itself when there is none.
 

@@ -17,7 +17,7 @@ import polars as pl
 
 from ..present import i18n
 from ..present.html import Html, esc, text
-from ..timespec import Period, zone
+from ..timespec import zone
 from .weeklogs import WeekLogs
 
 
@@ -50,21 +50,11 @@ REPORT_SECTIONS = ("section.headline", "section.traffic", "section.status", "sec
                    "section.backups", "section.quality")
 
 
-def title_text(period: Period, lang: str = "en") -> str:
-    """The report's title for its period: daily, weekly, monthly or a range.
-
-    >>> from mkslog.timespec import resolve_period
-    >>> title_text(resolve_period("day", "2026-11-18"), "ja")
-    'Mirai Knowledge System 日次ログレポート 2026-11-18'
-    """
-    return i18n.t(f"title.{period.kind}", lang, label=period.label)
-
-
 def title(logs: WeekLogs, lang: str = "en", *, now: datetime | None = None) -> Html:
     """The report's title and period line."""
     local = zone(logs.tz)
     now = (now or datetime.now(local)).astimezone(local)
-    heading = esc(title_text(logs.period, lang))
+    heading = esc(i18n.period_title(logs.period, lang))
     period = esc(i18n.t("period", lang, start=i18n.fmt_date(logs.period.first_day, lang),
                         end=i18n.fmt_date(logs.period.last_day, lang), tz=logs.tz,
                         now=i18n.fmt_datetime(now, lang)))
@@ -103,4 +93,4 @@ def notebook_config(path: str) -> str | None:
                       "give the path of an mkslog.toml as the notebook's config parameter)")
 
 
-__all__ = ["REPORT_SECTIONS", "comparison_note", "notebook_config", "setup_display", "title", "title_text"]
+__all__ = ["REPORT_SECTIONS", "comparison_note", "notebook_config", "setup_display", "title"]

@@ -38,8 +38,9 @@ from ..config import as_config
 from ..errors import LogFileError, StoreError
 from ..kinds import KINDS, check_kind, config_key
 from ..parse.pipeline import Pool
-from ..parse.resolve import check_timezone, configured_sources, parser_for
+from ..parse.resolve import configured_sources, parser_for
 from ..sources import DEFAULT_CHUNK, Source, expand
+from ..timespec import check_timezone
 from .catalog import (
     CATALOG,
     HEAD,
