@@ -101,3 +101,20 @@ def test_each_record_column_alone_on_corpus_error_logs(name):
     path = DATA / Path(name).name
     kind = {"nginx-error": "nginx-error", "gunicorn-error": "gunicorn-error", "app-python": "app"}[name.split("/")[0]]
     _columns_agree(mkslog.scan(str(path), kind=kind, source_tz="UTC"))
+
+
+def test_the_address_alone_is_the_full_parses_address_also_beyond_ascii(tmp_path):
+    """top-ips keeps the bytes before a valid line's first space: whole characters, whatever they
+    are (the byte offset of the space is not a character offset)."""
+    rest = ' - - [18/Nov/2026:14:05:00 +0900] "GET / HTTP/1.1" 200 5 "-" "curl/8"'
+    lines = ["10.0.0.1" + rest, "日本語ホスト" + rest, "é" + rest, "" + rest, "2001:db8::1" + rest,
+             "10.0.0.2 extra" + rest, "not a log line", "10.0.0.3 -" + rest.replace("[18", "18"), "日本 " + rest]
+    path = tmp_path / "access.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    alone_stats, full_stats = ParseStats(), ParseStats()
+    alone = mkslog.scan(str(path), "combined", stats=alone_stats).select("remote_addr").collect()
+    full = mkslog.scan(str(path), "combined", stats=full_stats).collect()
+    assert_series_equal(alone["remote_addr"], full["remote_addr"])
+    assert alone["remote_addr"].to_list()[:5] == ["10.0.0.1", "日本語ホスト", "é", None, "2001:db8::1"]
+    assert alone_stats.total.rejected == full_stats.total.rejected
+    assert alone_stats.total.parsed + alone_stats.total.rejected == len(lines)

@@ -56,6 +56,15 @@ class Words:
     rest: bool
     fields: dict[Field, Word]
 
+    @property
+    def first_word_only(self) -> Field | None:
+        """The field, when the words give one field that is the whole first word (top-ips'
+        address), else None."""
+        if len(self.fields) != 1:
+            return None
+        field, at = next(iter(self.fields.items()))
+        return field if at == Word(0, 0, "", "") and self.splits >= 1 else None
+
     def cut(self, text: pl.Expr) -> pl.Expr:
         return text.str.splitn(" ", self.splits + 1) if self.rest else text.str.split_exact(" ", self.splits)
 
@@ -69,6 +78,20 @@ class Words:
         if at.suffix:
             value = value.str.strip_suffix(at.suffix)
         return value
+
+
+def first_word(text: pl.Expr) -> pl.Expr:
+    """The bytes of ``text`` before its first space, as a string (null without a space).
+
+    A split at ``" "`` walks Rust's two-way string searcher per line; this finds the space with
+    memchr and keeps the bytes before it (6 ms per 24 MiB of access lines against 16). Bytes, not
+    characters: ``str.find`` counts bytes, ``str.slice`` characters; the bytes before an ASCII space
+    are whole UTF-8 characters.
+
+    >>> pl.select(first_word(pl.lit("日本 x y")), first_word(pl.lit("none")).alias("b")).row(0)
+    ('日本', None)
+    """
+    return text.cast(pl.Binary).bin.head(text.str.find(" ", literal=True)).cast(pl.String)
 
 
 def spaces_in(field: Field, capture: str) -> int | None:

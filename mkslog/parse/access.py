@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import polars as pl
 
 from ..formats import LogFormat
-from ..formats.split import SplitPlan, Words, split_plan
+from ..formats.split import SplitPlan, Words, first_word, split_plan
 from ..sources import Chunk
 from .lines import split_chunk
 from .stats import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
@@ -133,7 +133,10 @@ def _match_rows(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None, fi
         ok = pl.col(first).is_not_null()
         if plan is not None:
             lazy, ok = plan.take(lazy, fields), pl.lit(True)
-        elif (leading := _leading_words(fmt, fields)) is not None:
+        elif (leading := _leading_words(fmt, fields)) is not None and (only := leading.first_word_only) is not None:
+            valid = pl.col("line").str.contains(fmt.pattern(set()))
+            lazy = lazy.with_columns(pl.when(valid).then(first_word(pl.col("line"))).alias(f"g{fmt.fields.index(only)}"))
+        elif leading is not None:
             valid = pl.col("line").str.contains(fmt.pattern(set()))
             lazy = lazy.with_columns(leading.cut(pl.col("line")).alias("__w"), valid.alias("__valid")).with_columns(
                 pl.when("__valid").then(leading.value(pl.col("__w"), f)).alias(f"g{fmt.fields.index(f)}")
