@@ -26,12 +26,13 @@ from click.testing import CliRunner
 
 import mkslog
 from mkslog import queries as q
+from mkslog.allocator import ALLOCATOR_CONF
 from mkslog.cli.common import MkslogGroup
 from mkslog.cli.main import main
 from mkslog.cli.report import register_report_command
 from mkslog.errors import ReportError
 from mkslog.present import i18n
-from mkslog.report.render import KERNEL_MALLOC_CONF, render, strip_for_report
+from mkslog.report.render import render, strip_for_report
 from mkslog.timespec import interval
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -480,4 +481,4 @@ def test_the_report_command_waits_for_its_kernel_without_polars(tmp_path):
     executed = nbformat.read(tmp_path / "out" / f"mks-weekly-{WEEK}.ipynb", as_version=4)
     said = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert "PARENT False True" in said
-    assert f"MALLOC {KERNEL_MALLOC_CONF}" in said
+    assert f"MALLOC {ALLOCATOR_CONF}" in said

@@ -9,6 +9,7 @@ import os
 
 import click
 
+from ..allocator import configure_allocator
 from .backup import backup_group
 from .common import (
     MkslogGroup,
@@ -43,6 +44,7 @@ from .store import register_store_commands
 @click.version_option(package_name="mkslog")
 def main() -> None:
     """mkslog: log analytics for the Mirai Knowledge System."""
+    configure_allocator()  # before any command loads polars
 
 
 main.add_command(backup_group)

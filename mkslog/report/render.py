@@ -169,32 +169,19 @@ def _tail(path: str, lines: int = 5) -> str:
         return ""
 
 
-#: polars' allocator (jemalloc) in the report's kernel: one arena, and freed pages handed back within
-#: a second by a background thread. The kernel runs a dozen queries in a row; with the defaults
-#: what one query frees stays mapped in each thread's arena for ten seconds, so the next one's
-#: peak stacks on the last one's leftovers. A 10M-line week: kernel 482 -> 443 MiB, the process
-#: tree 535 -> 483 MiB, the same time (0.99x, farm-bench pairs).
-KERNEL_MALLOC_CONF = "narenas:1,background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0"
-
-
-#: What polars itself writes into ``_RJEM_MALLOC_CONF`` when it is imported (before any option of
-#: the user's): a process that imported polars passes it on, and it is no choice of the user's.
-POLARS_OWN_MALLOC_CONF = "dirty_decay_ms:500,muzzy_decay_ms:1000"
-
-
 def kernel_environment(env: dict[str, str] | None = None) -> dict[str, str]:
-    """The report kernel's environment: ``env`` (default: this process's) with
-    :data:`KERNEL_MALLOC_CONF`, unless the user set polars' allocator options themselves.
+    """The report kernel's environment: ``env`` (default: this process's) with mkslog's allocator
+    options (:mod:`mkslog.allocator`; the kernel runs a dozen queries in a row, and with polars'
+    defaults each one's peak stacked on the last one's leftovers: a 10M-line week's kernel 482 ->
+    443 MiB, the process tree 535 -> 483 MiB, the same time).
 
-    >>> kernel_environment({"_RJEM_MALLOC_CONF": "narenas:4"})["_RJEM_MALLOC_CONF"]
-    'narenas:4'
-    >>> kernel_environment({"_RJEM_MALLOC_CONF": POLARS_OWN_MALLOC_CONF})["_RJEM_MALLOC_CONF"] == KERNEL_MALLOC_CONF
+    >>> from mkslog.allocator import ALLOCATOR_CONF
+    >>> kernel_environment({})["_RJEM_MALLOC_CONF"] == ALLOCATOR_CONF
     True
     """
-    env = dict(os.environ if env is None else env)
-    users = env.get("_RJEM_MALLOC_CONF", "").removeprefix(POLARS_OWN_MALLOC_CONF).lstrip(",")
-    env["_RJEM_MALLOC_CONF"] = users or KERNEL_MALLOC_CONF
-    return env
+    from ..allocator import configure_allocator
+
+    return dict(configure_allocator(dict(os.environ if env is None else env)))
 
 
 def _kernel_manager_class(socket_dir: str, stderr_log: str):
@@ -304,4 +291,4 @@ def _strip_css_comments(page: str) -> str:
     return _STYLE.sub(lambda m: m.group(1) + _CSS_COMMENT.sub("", m.group(2)) + m.group(3), page)
 
 
-__all__ = ["KERNEL_MALLOC_CONF", "kernel_environment", "render", "strip_for_report", "to_html"]
+__all__ = ["kernel_environment", "render", "strip_for_report", "to_html"]

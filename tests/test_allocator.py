@@ -1,0 +1,38 @@
+"""mkslog's processes set polars' allocator before polars loads (:mod:`mkslog.allocator`), and
+keep a user's own setting. Checked in real processes: polars writes its own defaults in front of
+whatever ``_RJEM_MALLOC_CONF`` held when it was imported, so the value after a command shows what
+polars was started with."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from mkslog.allocator import ALLOCATOR_CONF, POLARS_DEFAULTS
+
+ROOT = Path(__file__).resolve().parents[1]
+LOG = ROOT / "sample_logs" / "nginx" / "mirai-knowledge-system-access.log"
+PROBE = ("import os, sys; from mkslog.cli import main\n"
+         "sys.argv = ['mkslog', 'top-ips', sys.argv[1], '--format', 'timed', '-n', '1']\n"
+         "try:\n    main()\nexcept SystemExit:\n    pass\n"
+         "print('polars' in sys.modules, os.environ['_RJEM_MALLOC_CONF'], sep='|')")
+
+
+def after_a_command(env: dict[str, str]) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", PROBE, str(LOG)], capture_output=True, text=True, check=True,
+                          cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)})
+    return done.stdout.strip().splitlines()[-1].split("|")
+
+
+def test_a_command_starts_polars_with_mkslogs_allocator_options():
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    loaded, conf = after_a_command(env)
+    assert loaded == "True"
+    assert conf == f"{POLARS_DEFAULTS},{ALLOCATOR_CONF}"
+
+
+def test_a_users_own_allocator_options_are_kept():
+    loaded, conf = after_a_command({**os.environ, "_RJEM_MALLOC_CONF": "narenas:2"})
+    assert conf == f"{POLARS_DEFAULTS},narenas:2"
