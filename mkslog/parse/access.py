@@ -133,15 +133,15 @@ def _match_rows(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None, fi
         ok = pl.col(first).is_not_null()
         if plan is not None:
             lazy, ok = plan.take(lazy, fields), pl.lit(True)
-        elif (leading := _leading_words(fmt, fields)) is not None and (only := leading.first_word_only) is not None:
+        elif (leading := _leading_words(fmt, fields)) is not None:
             valid = pl.col("line").str.contains(fmt.pattern(set()))
-            lazy = lazy.with_columns(pl.when(valid).then(first_word(pl.col("line"))).alias(f"g{fmt.fields.index(only)}"))
-        elif leading is not None:
-            valid = pl.col("line").str.contains(fmt.pattern(set()))
-            lazy = lazy.with_columns(leading.cut(pl.col("line")).alias("__w"), valid.alias("__valid")).with_columns(
-                pl.when("__valid").then(leading.value(pl.col("__w"), f)).alias(f"g{fmt.fields.index(f)}")
-                for f in fields
-            ).drop("__w", "__valid")
+            if leading.first_word_only is not None:  # top-ips: no split at all
+                lazy = lazy.with_columns(pl.when(valid).then(first_word(pl.col("line"))).alias(first))
+            else:
+                lazy = lazy.with_columns(leading.cut(pl.col("line")).alias("__w"), valid.alias("__valid")).with_columns(
+                    pl.when("__valid").then(leading.value(pl.col("__w"), f)).alias(f"g{fmt.fields.index(f)}")
+                    for f in fields
+                ).drop("__w", "__valid")
         else:
             pattern, validate = fmt.extraction_pattern(capture)
             if len(fields) == 1:  # one group: a plain string result, cheaper than a struct

@@ -3,8 +3,9 @@
 ``errors`` keeps the records at ERROR or above: 2 % of an application log. Extracting and
 converting every record's fields only to throw 98 % away costs most of the query. A record whose
 ``level`` is ``ERROR`` has ``ERROR`` written in its first line, so a line that holds none of the
-levels the filter accepts cannot be kept: one substring search (:func:`holds_any`) drops it, and only the rest is parsed and filtered exactly as before. The search is a
-necessary condition, never a sufficient one: the exact filter still decides every row left.
+levels the filter accepts cannot be kept: one substring search (:func:`holds_any`) drops it, and
+only the rest is parsed and filtered exactly as before. The search is a necessary condition, never
+a sufficient one: the exact filter still decides every row left.
 
 A column's :class:`Vocabulary` says which values it can take (the format declares it: Python
 logging's level names) and which text each value is written as. The filter is not read as code:
