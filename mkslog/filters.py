@@ -24,7 +24,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import polars as pl
 
@@ -237,7 +237,9 @@ def parse_address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Add
 
 
 def per_distinct(expr: pl.Expr, classify: Callable[[str], bool]) -> pl.Expr:
-    """``classify`` of each value as a Boolean column, run once per distinct value of a batch."""
+    """``classify`` of each value as a Boolean column, run once per distinct value of a batch.
+    Give a module-level function with its own cache (:func:`agent_is_bot`, :func:`address_in`):
+    polars unpickles this expression afresh for each chunk, so only such a cache outlives one."""
 
     def run(values: pl.Series) -> pl.Series:
         distinct = values.unique().drop_nulls()
@@ -249,23 +251,23 @@ def per_distinct(expr: pl.Expr, classify: Callable[[str], bool]) -> pl.Expr:
 
 def in_networks(col: pl.Expr, specs: Iterable[str], option: str = "--ip") -> pl.Expr:
     """Rows whose address lies in any of ``specs`` (see :func:`networks`)."""
-    nets = networks(specs, option)
+    return per_distinct(col, partial(address_in, tuple(networks(specs, option))))
 
-    # remembered across batches: a batch's few thousand distinct addresses are mostly the last
-    # batch's, and parsing each again cost `mkslog ip` 11 s of its 17 over 10M lines. A dict, not
-    # lru_cache: polars pickles the function with the plan, and a cached local function does not pickle
-    verdicts: dict[str, bool] = {}
 
-    def inside(text: str) -> bool:
-        known = verdicts.get(text)
-        if known is None:
-            if len(verdicts) >= 1 << 16:
-                verdicts.clear()
-            addr = parse_address(text)
-            known = verdicts[text] = addr is not None and any(addr.version == n.version and addr in n for n in nets)
-        return known
+@lru_cache(maxsize=1 << 16)
+def address_in(nets: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...], text: str) -> bool:
+    """Whether the address ``text`` (any spelling) lies in one of ``nets``.
 
-    return per_distinct(col, inside)
+    Remembered here, at module level: polars unpickles a filter's function afresh for every chunk
+    it filters, so a cache inside the filter is lost with each copy, while this one is looked up
+    by name and shared. A chunk's few thousand distinct addresses are mostly the last chunk's, and
+    parsing each again was most of what ``--ip`` and ``mkslog ip`` added to a scan.
+
+    >>> address_in(tuple(networks(["10.1.0.0/24"])), "10.1.0.7"), address_in(tuple(networks(["::1"])), "[::1]")
+    (True, True)
+    """
+    addr = parse_address(text)
+    return addr is not None and any(addr.version == n.version and addr in n for n in nets)
 
 
 @lru_cache(maxsize=65536)
@@ -329,5 +331,5 @@ def where_filter(condition: str, schema: Mapping[str, pl.DataType]) -> pl.Expr:
     return expr
 
 
-__all__ = ["BOTS", "LEVELS", "Filters", "agent_is_bot", "apply", "at_least", "glob_regex", "in_networks", "is_bot",
+__all__ = ["BOTS", "LEVELS", "Filters", "address_in", "agent_is_bot", "apply", "at_least", "glob_regex", "in_networks", "is_bot",
            "networks", "parse_address", "path_filter", "per_distinct", "predicate", "status_filter", "where_filter"]

@@ -164,3 +164,21 @@ def test_cli_errors_where_applies_to_the_records():
     app = [line for line in lines("sample_logs/app/app.log*") if (m := APP_START.match(line)) and
            m["level"] in ("ERROR", "CRITICAL") and "timeout" in line.split(": ", 1)[-1]]
     assert sum(row["count"] for row in json.loads(result.stdout)) == len(app)
+
+
+def test_an_address_is_parsed_once_per_scan_whatever_the_chunks(tmp_path):
+    """polars unpickles the --ip filter for each chunk it filters; the verdicts are kept where every
+    copy finds them (``address_in``), so each distinct address is parsed once, not once per chunk."""
+    from mkslog.filters import address_in, in_networks
+
+    rest = ' - - [18/Nov/2026:14:05:00 +0900] "GET / HTTP/1.1" 200 5 "-" "curl/8"\n'
+    addrs = [f"10.{i % 3}.0.{i % 50}" for i in range(3000)] + ["2001:DB8::1", "2001:db8:0::1"]
+    path = tmp_path / "access.log"
+    path.write_text("".join(a + rest for a in addrs))
+    address_in.cache_clear()
+    lf = mkslog.scan(str(path), "combined", chunk_size=4096)
+    got = lf.filter(in_networks(pl.col("remote_addr"), ["10.1.0.0/24", "2001:db8::1"])).collect()
+    expected = [a for a in addrs if a.startswith("10.1.") or a.lower().startswith("2001:db8")]
+    assert got["remote_addr"].to_list() == expected
+    info = address_in.cache_info()
+    assert info.misses == len(set(addrs)) and info.hits > 0  # 52 parsed, over many chunks
