@@ -19,7 +19,7 @@ from polars.testing import assert_frame_equal
 import mkslog
 from mkslog.filters import at_least
 from mkslog.formats.pylogging import LEVEL_VOCABULARY
-from mkslog.parse.prefilter import accepted, conjuncts, needles, text_filters
+from mkslog.parse.prefilter import MAX_SEARCH_TEXT, accepted, conjuncts, needles, text_filters
 from mkslog.parse.records import record_format
 from mkslog.parse.stats import ParseStats
 from mkslog.queries import error_counts
@@ -27,7 +27,7 @@ from mkslog.queries import error_counts
 CORPUS = Path(__file__).parent / "data" / "corpus"
 APP = Path(__file__).parent / "data" / "app"
 
-LONG_TEXT = "(a.b)*[c] " * 120
+LONG_TEXT = "(a.b)*[c] " * 120  # 1,200 characters: more than MAX_SEARCH_TEXT
 MISLEADING = "\n".join([
     "  File \"orphan.py\", line 3, in f",  # an orphan: the file starts inside a traceback (level null)
     "ERROR: the orphan's exception line",
@@ -48,7 +48,7 @@ MISLEADING = "\n".join([
     "2026-11-18 15:10:00,011 DEBUG app.api: debug",
     "2026-11-18 15:10:01,012 \x1b[31mERROR\x1b[0m app.api: coloured",
     "2026-11-18 15:10:02,013 error app.api: lower case is no logging level",
-    "2026-11-18 15:10:03,014 INFO app.api: pasted " + LONG_TEXT,  # a search longer than a regex may be
+    "2026-11-18 15:10:03,014 INFO app.api: pasted " + LONG_TEXT,  # longer than a search is made for
     "",
 ]) + "\n"
 PADDED = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
@@ -167,6 +167,10 @@ def test_literal_searches_of_verbatim_columns():
                       pl.col("message").str.contains("a", literal=True) | (pl.col("level") == "INFO"),
                       pl.col("detail").str.contains("KeyError", literal=True), pl.col("message") != "a"):
         assert text_filters(predicate, None, verbatim) == (), predicate
+    # a pasted search longer than MAX_SEARCH_TEXT is left to the exact filter (its search costs more)
+    longest = "x" * MAX_SEARCH_TEXT
+    assert text_filters(pl.col("message").str.contains(longest, literal=True), None, verbatim) == ((longest,),)
+    assert text_filters(pl.col("message").str.contains(longest + "x", literal=True), None, verbatim) == ()
 
 
 def test_failed_logins_from_an_app_log_read_alike(tmp_path):

@@ -129,20 +129,25 @@ def literal_needle(part: pl.Expr, verbatim: frozenset[str]) -> str | None:
     return texts[0]
 
 
+#: The longest text a literal search is read from the raw text for; a longer one (a pasted search)
+#: restricts nothing and the exact filter alone decides. Searching for it costs more than parsing
+#: saves: 100,000 characters take polars' substring searches seconds per chunk, whichever kind
+#: (contains_any 33 s for two lines, a regex 5 s), and a regex of a million exceeds its size limit.
+MAX_SEARCH_TEXT = 1000
+
+
 def holds_any(text: pl.Expr, words: tuple[str, ...]) -> pl.Expr:
     """Whether ``text`` holds one of ``words`` (as written, not as patterns).
 
     One regex of the escaped words, not ``str.contains_any``: the regex's literal prefilter (SIMD)
     skips most of a line that holds none, where contains_any runs its automaton per row (16 MiB of
-    app lines and the five level names: 5.5 ms against 11). Very long words (a pasted search)
-    keep contains_any: a regex has a size limit.
+    app lines and the five level names: 5.5 ms against 11). The words are short
+    (:data:`MAX_SEARCH_TEXT`).
 
     >>> lines = pl.Series(["a (b) c", "abc", "a.c"])
     >>> lines.to_frame("l").select(holds_any(pl.col("l"), ("(b)", "a.c"))).to_series().to_list()
     [True, False, True]
     """
-    if sum(len(w) for w in words) > 1000:
-        return text.str.contains_any(list(words))
     return text.str.contains("|".join(escape(w) for w in words))
 
 
@@ -173,8 +178,9 @@ def _text_filters(predicate: pl.Expr, vocabulary: Vocabulary | None,
     found: list[tuple[str, ...]] = []
     if vocabulary is not None and (words := needles(predicate, vocabulary)) is not None:
         found.append(words)
-    found.extend((text,) for part in conjuncts(predicate) if (text := literal_needle(part, verbatim)))
+    found.extend((text,) for part in conjuncts(predicate)
+                 if (text := literal_needle(part, verbatim)) and len(text) <= MAX_SEARCH_TEXT)
     return tuple(found)
 
 
-__all__ = ["accepted", "conjuncts", "holds_any", "literal_needle", "needles", "text_filters"]
+__all__ = ["MAX_SEARCH_TEXT", "accepted", "conjuncts", "holds_any", "literal_needle", "needles", "text_filters"]
