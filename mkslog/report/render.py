@@ -181,7 +181,9 @@ def kernel_environment(env: dict[str, str] | None = None) -> dict[str, str]:
     """
     from ..allocator import configure_allocator
 
-    return dict(configure_allocator(dict(os.environ if env is None else env)))
+    kernel = dict(os.environ if env is None else env)
+    configure_allocator(kernel)
+    return kernel
 
 
 def _kernel_manager_class(socket_dir: str, stderr_log: str):
