@@ -7,13 +7,14 @@ Time axes show wall-clock time in the data's own timezone, whatever the timezone
 draws the chart: timestamps are passed as "wall clock read as UTC" epoch milliseconds on a ``utc``
 scale (Vega would otherwise convert them to the renderer's local time).
 
-In reports, ``alt.renderers.enable("svg")`` draws each chart in the kernel with vl-convert, so the
-HTML needs no JavaScript and no network. :func:`use_theme` sets fonts that have Japanese glyphs.
+In reports each chart is an SVG drawn by vl-convert (in the kernel with ``alt.renderers.enable("svg")``;
+for ``mkslog report`` after its kernel has ended: :mod:`mkslog.report.chartdraw`), so the HTML needs
+no JavaScript and no network. :func:`use_theme` sets fonts that have Japanese glyphs.
 
 Labels come from the logs (paths, addresses): every text column of a chart's data, and its title,
 is made one line without control characters (:func:`inert`, as :func:`mkslog.text.one_line` shows
 them) before it reaches Vega. A raw ESC, NUL or BEL in a label makes vl-convert abort the whole
-process (a "Kernel died" report), and would reach the SVG otherwise.
+process (the process that draws the report's charts), and would reach the SVG otherwise.
 
 >>> import polars as pl
 >>> chart = status_mix(pl.DataFrame({"class": ["2xx", "5xx"], "requests": [90, 10]}), lang="ja")

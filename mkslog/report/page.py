@@ -22,19 +22,25 @@ from .weeklogs import WeekLogs
 
 
 def setup_display(rows: int = 50, config=None) -> None:
-    """Report display settings: SVG charts drawn in the kernel (no CDN), mkslog's chart theme with
-    the report's CJK font first and registered with vl-convert (labels measured with the glyphs
-    the page will carry: :mod:`mkslog.report.fonts`), and polars tables without dtypes, with up to
-    ``rows`` rows and long strings. ``config``: where ``[report] font`` may name the font."""
+    """Report display settings: SVG charts (no CDN), mkslog's chart theme with the report's CJK
+    font first and registered with vl-convert (labels measured with the glyphs the page will carry:
+    :mod:`mkslog.report.fonts`), and polars tables without dtypes, with up to ``rows`` rows and long
+    strings. ``config``: where ``[report] font`` may name the font. In the kernel of ``mkslog
+    report`` the charts are drawn once the kernel has ended (:mod:`mkslog.report.chartdraw`);
+    elsewhere (JupyterLab, papermill) the kernel draws them."""
     import altair as alt
 
     from ..present.charts import use_theme
+    from .chartdraw import charts_deferred, defer_charts
     from .fonts import family, find_font, register_for_charts
 
-    alt.renderers.enable("svg")
     font = find_font(config)
-    if font is not None:
-        register_for_charts(font)
+    if charts_deferred():
+        defer_charts(font)
+    else:
+        alt.renderers.enable("svg")
+        if font is not None:
+            register_for_charts(font)
     use_theme(family(font) if font is not None else None)
     pl.Config.set_tbl_hide_column_data_types(True)
     pl.Config.set_tbl_hide_dataframe_shape(True)

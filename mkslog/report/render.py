@@ -33,6 +33,7 @@ from typing import Any
 
 from ..errors import ReportError
 from ..files import atomic_write, current_umask
+from .chartdraw import DEFER_ENV, draw_in_child, has_specs
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "mkslog_report"
@@ -65,7 +66,11 @@ def render(notebook: str | os.PathLike, parameters: dict[str, Any] | None, out_h
     executed = _execute(notebook, parameters or {}, out_html, timeout=timeout, cwd=Path(cwd or notebook.parent),
                         progress=progress)
     try:
-        page = to_html(_read_notebook(executed), lang=lang, title=title or out_html.stem, font=font)
+        nb = _read_notebook(executed)
+        if has_specs(nb):  # the kernel left them as specs; the kept .ipynb holds the SVGs
+            draw_in_child(executed, timeout=timeout)
+            nb = _read_notebook(executed)
+        page = to_html(nb, lang=lang, title=title or out_html.stem, font=font)
         atomic_write(out_html, page)
         os.chmod(executed, 0o666 & ~current_umask())  # mkstemp made it 0600: give it a plain open()'s mode
         os.replace(executed, out_html.with_suffix(".ipynb"))
@@ -173,7 +178,8 @@ def kernel_environment(env: dict[str, str] | None = None) -> dict[str, str]:
     """The report kernel's environment: ``env`` (default: this process's) with mkslog's allocator
     options (:mod:`mkslog.allocator`; the kernel runs a dozen queries in a row, and with polars'
     defaults each one's peak stacked on the last one's leftovers: a 10M-line week's kernel 482 ->
-    443 MiB, the process tree 535 -> 483 MiB, the same time).
+    443 MiB, the process tree 535 -> 483 MiB, the same time), and its charts left to this process
+    (:mod:`mkslog.report.chartdraw`).
 
     >>> from mkslog.allocator import ALLOCATOR_CONF
     >>> kernel_environment({})["_RJEM_MALLOC_CONF"] == ALLOCATOR_CONF
@@ -183,6 +189,7 @@ def kernel_environment(env: dict[str, str] | None = None) -> dict[str, str]:
 
     kernel = dict(os.environ if env is None else env)
     configure_allocator(kernel)
+    kernel[DEFER_ENV] = "1"  # drawn by this process once the kernel has ended: mkslog.report.chartdraw
     return kernel
 
 
