@@ -60,6 +60,37 @@ def test_agents_are_classified_once_each_and_bots_named():
         ("Googlebot", 2, 2 / 12), ("curl", 1, 1 / 12), ("mks-uptime-monitor", 1, 1 / 12)]
 
 
+def test_agent_panels_from_agents_classified_once_are_those_of_the_frame(monkeypatch):
+    """The report classifies a period's agents once for its three agent panels: the same tables."""
+    import mkslog.queries.agents as agents_module
+
+    agents = classify_agents(access())
+    calls = []
+    monkeypatch.setattr(agents_module, "_classify", lambda agent: calls.append(agent))  # must not run again
+    for by, only in (("browser", False), ("os", False), ("device", None)):
+        agent_panel(None, by, bots=only, agents=agents)
+    bots(None, agents=agents)
+    assert not calls
+    monkeypatch.undo()
+    for by, only in (("browser", False), ("os", False), ("device", None)):
+        assert agent_panel(None, by, bots=only, agents=agents).equals(agent_panel(access(), by, bots=only))
+    assert bots(None, agents=agents).equals(bots(access()))
+
+
+def test_the_reports_visitor_panels_read_the_agents_once(monkeypatch):
+    import mkslog.queries as q
+    from mkslog.report.visitors import visitor_panels
+
+    expected = {"browsers": agent_panel(access(), "browser", bots=False), "os": agent_panel(access(), "os", bots=False),
+                "bots": bots(access())}
+    reads = []
+    real = q.classify_agents
+    monkeypatch.setattr(q, "classify_agents", lambda lf: reads.append(1) or real(lf))
+    panels = visitor_panels(access())
+    assert len(reads) == 1
+    for name, table in expected.items():
+        assert panels[name].equals(table), name
+
 def test_not_found_with_the_pages_that_link_there():
     got = not_found(access())
     assert got.select("path", "requests", "unique_ips", "referrers").rows() == [

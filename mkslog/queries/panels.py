@@ -52,22 +52,25 @@ def referring_sites(lf: pl.LazyFrame, n: int = 10, exclude: tuple[str, ...] = ()
             .head(n))
 
 
-def agent_panel(lf: pl.LazyFrame, by: str = "browser", n: int = 10, bots: bool | None = None) -> pl.DataFrame:
+def agent_panel(lf: pl.LazyFrame | None, by: str = "browser", n: int = 10, bots: bool | None = None, *,
+                agents: pl.DataFrame | None = None) -> pl.DataFrame:
     """Requests per ``by`` (``browser``, ``os`` or ``device``): by, requests, agents (distinct
-    agent strings), share. ``bots``: True only bots and crawlers, False only the rest, None all."""
+    agent strings), share. ``bots``: True only bots and crawlers, False only the rest, None all.
+    ``agents``: :func:`classify_agents` of ``lf`` when the caller has it already (the report's
+    three agent panels read the frame once: each read is a scan of every request's agent)."""
     if by not in ("browser", "os", "device"):
         raise QueryError(f"agent_panel groups by browser, os or device, not {by!r}")
-    agents = classify_agents(lf)
+    agents = classify_agents(lf) if agents is None else agents
     if bots is not None:
         agents = agents.filter(pl.col("is_bot") == bots)
     grouped = agents.group_by(by).agg(pl.col("requests").sum().cast(pl.Int64), pl.len().cast(pl.Int64).alias("agents"))
     return grouped.with_columns(share("requests")).sort(["requests", by], descending=[True, False]).head(n)
 
 
-def bots(lf: pl.LazyFrame, n: int = 10) -> pl.DataFrame:
+def bots(lf: pl.LazyFrame | None, n: int = 10, *, agents: pl.DataFrame | None = None) -> pl.DataFrame:
     """Bots and crawlers (ua-parser's spiders, HTTP libraries, monitors, scanners): browser (the
-    bot's name), requests, agents, share (of all requests)."""
-    agents = classify_agents(lf)
+    bot's name), requests, agents, share (of all requests). ``agents``: as for :func:`agent_panel`."""
+    agents = classify_agents(lf) if agents is None else agents
     total = agents["requests"].sum()
     named = agents.filter(pl.col("is_bot")).group_by("browser").agg(
         pl.col("requests").sum().cast(pl.Int64), pl.len().cast(pl.Int64).alias("agents"))

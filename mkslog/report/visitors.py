@@ -39,11 +39,18 @@ def visitor_panels(access: pl.LazyFrame, n: int = 10, exclude: tuple[str, ...] =
     from ..queries.panels import HOST_COLUMNS
 
     have = access.collect_schema()
+    classified: list[pl.DataFrame] = []
+
+    def agents() -> pl.DataFrame:  # classified once for the three agent panels
+        if not classified:
+            classified.append(q.classify_agents(access))
+        return classified[0]
+
     make = {
         "referrers": lambda: q.referring_sites(access, n, exclude=exclude),
-        "browsers": lambda: q.agent_panel(access, "browser", n, bots=False),
-        "os": lambda: q.agent_panel(access, "os", n, bots=False),
-        "bots": lambda: q.bots(access, n),
+        "browsers": lambda: q.agent_panel(None, "browser", n, bots=False, agents=agents()),
+        "os": lambda: q.agent_panel(None, "os", n, bots=False, agents=agents()),
+        "bots": lambda: q.bots(None, n, agents=agents()),
         "not_found": lambda: q.not_found(access, n),
         "static": lambda: q.static_vs_app(access),
         "bytes_endpoint": lambda: q.bytes_by(access, "endpoint", n),
