@@ -60,3 +60,28 @@ def test_a_week_without_errors_fills_the_grid_with_zeros():
     filled = fill_week(empty, logs)
     assert filled.columns == ["ts", "count"]
     assert filled.height == 7 * 24 and filled["count"].sum() == 0
+
+
+def test_counts_and_days_are_read_once_and_agree_with_the_frames(tmp_path, monkeypatch):
+    """A report asks rows() and days_with_data() from many sections; the period's files do not
+    change, so each is read once (the coverage banner's one query fills both for this period)."""
+    logs = WeekLogs(week_config(tmp_path), WEEK, tz="Asia/Tokyo", kinds=["access", "metrics", "health"])
+    expected = {}
+    for kind in ("access", "metrics", "health"):
+        for previous in (False, True):
+            lf = logs.frame(kind, previous=previous)
+            n = 0 if lf is None else lf.select(pl.len()).collect().item()
+            days = [] if lf is None else sorted(lf.select(pl.col("ts").dt.date().unique()).collect()
+                                                .to_series().drop_nulls().to_list())
+            expected[kind, previous] = (n, days)
+    coverage = logs.coverage()
+    frames = []
+    monkeypatch.setattr(WeekLogs, "frame", lambda self, kind, previous=False: frames.append(kind))
+    present = [k for k in ("access", "metrics", "health") if k not in logs.missing]
+    assert present and {(k, False): (logs.rows(k), logs.days_with_data(k)) for k in present} == {
+        (k, False): expected[k, False] for k in present}
+    assert not frames  # the coverage banner's query gave them
+    monkeypatch.undo()
+    for (kind, previous), (n, days) in expected.items():
+        assert logs.rows(kind, previous=previous) == n and logs.days_with_data(kind, previous=previous) == days
+    assert coverage["records"].to_list() == [expected[k, False][0] for k in coverage["log"].to_list()]

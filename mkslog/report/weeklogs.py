@@ -66,6 +66,8 @@ class PeriodLogs:
         self.stats: dict = {}
         self.missing: dict[str, str] = {}
         self._files: dict[str, Path] = {}
+        self._rows: dict[tuple[str, bool], int] = {}
+        self._days: dict[tuple[str, bool], list] = {}
         for kind in kinds:
             self._load(kind)
 
@@ -117,21 +119,28 @@ class PeriodLogs:
         return in_timezone(between(pl.scan_parquet(self._files[kind]), period.start, period.end), self.tz)
 
     def rows(self, kind: str, *, previous: bool = False) -> int:
-        """How many records of ``kind`` the period (or the period before) holds; 0 for a missing log."""
-        lf = self.frame(kind, previous=previous)
-        return 0 if lf is None else lf.select(pl.len()).collect().item()
+        """How many records of ``kind`` the period (or the period before) holds; 0 for a missing log.
+        Counted once: the period's files do not change, and a report's sections ask again and again."""
+        key = (kind, previous)
+        if key not in self._rows:
+            lf = self.frame(kind, previous=previous)
+            self._rows[key] = 0 if lf is None else lf.select(pl.len()).collect().item()
+        return self._rows[key]
 
     def has_previous(self, kind: str = "access") -> bool:
         """Whether the period before holds any record of ``kind``: without one there is nothing to
         compare with, and the report says so once instead of a column of dashes."""
         return self.rows(kind, previous=True) > 0
 
-    def days_with_data(self, kind: str) -> list:
-        """The local dates of the period on which ``kind`` has at least one record."""
-        lf = self.frame(kind)
-        if lf is None:
-            return []
-        return sorted(lf.select(pl.col("ts").dt.date().unique()).collect().to_series().drop_nulls().to_list())
+    def days_with_data(self, kind: str, *, previous: bool = False) -> list:
+        """The local dates of the period (or the period before) on which ``kind`` has at least one
+        record. Found once per log (each look converts every record's time to a local date)."""
+        key = (kind, previous)
+        if key not in self._days:
+            lf = self.frame(kind, previous=previous)
+            self._days[key] = [] if lf is None else sorted(
+                lf.select(pl.col("ts").dt.date().unique()).collect().to_series().drop_nulls().to_list())
+        return self._days[key]
 
     def coverage(self) -> pl.DataFrame:
         """log, first, last, records, days_without_data, newest_before: per log read, the first and
@@ -140,9 +149,12 @@ class PeriodLogs:
         rows = []
         for kind in self._files:
             lf = self.frame(kind)
-            first, last, n = lf.select(pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"),
-                                     pl.len()).collect().row(0)
-            days = set(self.days_with_data(kind))
+            first, last, n, dates = lf.select(
+                pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"), pl.len(),
+                pl.col("ts").dt.date().unique().drop_nulls().sort().implode().alias("dates")).collect().row(0)
+            self._rows.setdefault((kind, False), n)  # one read of the frame for all four
+            self._days.setdefault((kind, False), dates)
+            days = set(dates)
             newest = None
             if not n:
                 newest = self.frame(kind, previous=True).select(pl.col("ts").max()).collect().item()
@@ -204,8 +216,7 @@ def fill_period(df: pl.DataFrame, logs: PeriodLogs, every: str = "1h", ts: str =
     counts = [c for c, t in df.schema.items() if c != ts and t.is_integer()]
     if kind is None:
         return filled.with_columns(pl.col(c).fill_null(0) for c in counts)
-    lf = logs.frame(kind, previous=previous)
-    days = [] if lf is None else lf.select(pl.col("ts").dt.date().unique()).collect().to_series().to_list()
+    days = logs.days_with_data(kind, previous=previous)
     covered = pl.col(ts).dt.date().is_in(pl.Series(days, dtype=pl.Date).implode())
     return filled.with_columns(pl.when(covered).then(pl.col(c).fill_null(0)).otherwise(None).alias(c)
                                for c in counts)
