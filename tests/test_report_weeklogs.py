@@ -64,7 +64,7 @@ def test_a_week_without_errors_fills_the_grid_with_zeros():
 
 def test_counts_and_days_are_read_once_and_agree_with_the_frames(tmp_path, monkeypatch):
     """A report asks rows() and days_with_data() from many sections; the period's files do not
-    change, so each is read once (the coverage banner's one query fills both for this period)."""
+    change, so each is read once (the coverage banner's queries fill both for this period)."""
     logs = WeekLogs(week_config(tmp_path), WEEK, tz="Asia/Tokyo", kinds=["access", "metrics", "health"])
     expected = {}
     for kind in ("access", "metrics", "health"):

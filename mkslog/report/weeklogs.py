@@ -149,12 +149,12 @@ class PeriodLogs:
         rows = []
         for kind in self._files:
             lf = self.frame(kind)
-            first, last, n, dates = lf.select(
-                pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"), pl.len(),
-                pl.col("ts").dt.date().unique().drop_nulls().sort().implode().alias("dates")).collect().row(0)
-            self._rows.setdefault((kind, False), n)  # one read of the frame for all four
-            self._days.setdefault((kind, False), dates)
-            days = set(dates)
+            first, last, n = lf.select(pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"),
+                                     pl.len()).collect().row(0)
+            # the days by a query of their own: with the unique dates in this select polars left
+            # the streaming engine (10M rows: 341 MiB and 1.0 s against 77 MiB and 0.6 s for both)
+            self._rows.setdefault((kind, False), n)
+            days = set(self.days_with_data(kind))
             newest = None
             if not n:
                 newest = self.frame(kind, previous=True).select(pl.col("ts").max()).collect().item()
