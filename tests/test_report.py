@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ import nbformat
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from notebook_support import PROBE_WEEK, run_probe_report
 
 import mkslog
 from mkslog import queries as q
@@ -463,22 +463,12 @@ def test_the_report_command_waits_for_its_kernel_without_polars(tmp_path):
     """The CLI process holds papermill while the kernel works; polars (28 MiB) is the kernel's
     alone, with its allocator set to give freed memory back. A notebook that reads its parent's
     memory map (the CLI that launched the kernel) and its own environment."""
-    notebook = tmp_path / "probe.ipynb"
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell('config = ""\nperiod = "week"\nspec = "2026-W47"', metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell(
-                    "import os\nmaps = open(f'/proc/{os.getppid()}/maps').read()\n"
-                    "print('PARENT', 'polars' in maps, 'mkslog' in open(f'/proc/{os.getppid()}/cmdline').read())\n"
-                    "print('MALLOC', os.environ.get('_RJEM_MALLOC_CONF'))")]
-    nbformat.write(nb, notebook)
-    config = tmp_path / "mkslog.toml"
-    config.write_text('timezone = "UTC"\nlang = "en"\n', encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "mkslog", "report", "--week", WEEK, "--config", str(config),
-                           "--notebook", str(notebook), "-o", str(tmp_path / "out")],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    done, out = run_probe_report(tmp_path, [
+        "import os\nmaps = open(f'/proc/{os.getppid()}/maps').read()\n"
+        "print('PARENT', 'polars' in maps, 'mkslog' in open(f'/proc/{os.getppid()}/cmdline').read())\n"
+        "print('MALLOC', os.environ.get('_RJEM_MALLOC_CONF'))"])
     assert done.returncode == 0, done.stderr
-    executed = nbformat.read(tmp_path / "out" / f"mks-weekly-{WEEK}.ipynb", as_version=4)
+    executed = nbformat.read(out / f"mks-weekly-{PROBE_WEEK}.ipynb", as_version=4)
     said = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert "PARENT False True" in said
     assert f"MALLOC {ALLOCATOR_CONF}" in said

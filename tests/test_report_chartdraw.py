@@ -5,16 +5,14 @@ the page shows the same SVG the kernel would have drawn."""
 from __future__ import annotations
 
 import base64
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import altair as alt
 import nbformat
 import polars as pl
 import pytest
+from notebook_support import PROBE_WEEK, run_probe_report
 
 from mkslog.errors import ReportError
 from mkslog.present.charts import use_theme
@@ -22,7 +20,7 @@ from mkslog.report.chartdraw import FONT_KEY, SPEC_MIMETYPE, defer_charts, draw_
 from mkslog.report.fonts import family, find_font, register_for_charts
 
 ROOT = Path(__file__).resolve().parent.parent
-WEEK = "2026-W47"
+WEEK = PROBE_WEEK
 SVG_IMG = re.compile(r'<img [^>]*src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
 CITIES = pl.DataFrame({"city": ["東京", "大阪", "札幌"], "requests": [30, 20, 10]})
 
@@ -45,32 +43,20 @@ def notebook_of(*outputs) -> dict:
 
 
 def test_the_report_kernel_leaves_its_charts_to_the_process_that_writes_the_page(tmp_path):
-    notebook = tmp_path / "probe.ipynb"
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_code_cell('config = ""\nperiod = "week"\nspec = "2026-W47"', metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(
-            "import altair as alt, polars as pl\nfrom mkslog.report.page import setup_display\nsetup_display()\n"
-            "display(alt.Chart(pl.DataFrame({'city': ['東京', '大阪'], 'n': [3, 1]}), title='by city')"
-            ".mark_bar().encode(x='n', y='city'))"),
-        nbformat.v4.new_code_cell("import sys\nprint('VL_CONVERT', 'vl_convert' in sys.modules)"),
-    ]
-    nbformat.write(nb, notebook)
-    config = tmp_path / "mkslog.toml"
-    config.write_text('timezone = "UTC"\nlang = "en"\n', encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "mkslog", "report", "--week", WEEK, "--config", str(config),
-                           "--notebook", str(notebook), "-o", str(tmp_path / "out")],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    done, out = run_probe_report(tmp_path, [
+        "import altair as alt, polars as pl\nfrom mkslog.report.page import setup_display\nsetup_display()\n"
+        "display(alt.Chart(pl.DataFrame({'city': ['東京', '大阪'], 'n': [3, 1]}), title='by city')"
+        ".mark_bar().encode(x='n', y='city'))",
+        "import sys\nprint('VL_CONVERT', 'vl_convert' in sys.modules)"])
     assert done.returncode == 0, done.stderr
-    executed = nbformat.read(tmp_path / "out" / f"mks-weekly-{WEEK}.ipynb", as_version=4)
+    executed = nbformat.read(out / f"mks-weekly-{WEEK}.ipynb", as_version=4)
     said = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert "VL_CONVERT False" in said  # the kernel drew nothing
     drawn = [o for c in executed.cells for o in c.get("outputs", []) if "image/svg+xml" in o.get("data", {})]
     assert len(drawn) == 1 and set(drawn[0]["data"]) == {"image/svg+xml"}  # the kept notebook: SVG, no spec
     svg = drawn[0]["data"]["image/svg+xml"]
     assert svg.startswith("<svg") and "by city" in svg and "東京" in svg
-    page = (tmp_path / "out" / f"mks-weekly-{WEEK}.html").read_text(encoding="utf-8")
+    page = (out / f"mks-weekly-{WEEK}.html").read_text(encoding="utf-8")
     images = [base64.b64decode(m).decode("utf-8") for m in SVG_IMG.findall(page)]
     assert len(images) == 1 and "東京" in images[0] and "by city" in images[0]
 
@@ -124,25 +110,13 @@ def test_a_chart_that_crashes_vl_convert_ends_the_report_with_an_error_not_a_cra
     """vl-convert aborts its process on a control character in a label (mkslog's own charts pass
     theirs through charts.inert; a notebook of one's own may not): the drawing process dies, the
     CLI says why in one line."""
-    notebook = tmp_path / "esc.ipynb"
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_code_cell('config = ""\nperiod = "week"\nspec = "2026-W47"', metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(
-            "import altair as alt, polars as pl\nfrom mkslog.report.page import setup_display\nsetup_display()\n"
-            "display(alt.Chart(pl.DataFrame({'t': ['a\\x1b[31mb']})).mark_text().encode(text='t'))"),
-    ]
-    nbformat.write(nb, notebook)
-    config = tmp_path / "mkslog.toml"
-    config.write_text('timezone = "UTC"\nlang = "en"\n', encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "mkslog", "report", "--week", WEEK, "--config", str(config),
-                           "--notebook", str(notebook), "-o", str(tmp_path / "out")],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    done, out = run_probe_report(tmp_path, [
+        "import altair as alt, polars as pl\nfrom mkslog.report.page import setup_display\nsetup_display()\n"
+        "display(alt.Chart(pl.DataFrame({'t': ['a\\x1b[31mb']})).mark_text().encode(text='t'))"])
     assert done.returncode != 0 and done.returncode > 0
     said = done.stderr.strip().splitlines()[-1]  # papermill's "unknown parameter" lines come first
     assert said.startswith("Error: vl-convert crashed while drawing the report's charts (signal SIGABRT: ")
     assert said.endswith("pass label columns through mkslog.present.charts.inert")
     assert "Traceback" not in done.stderr and "backtrace" not in done.stderr
     assert "\x1b" not in done.stderr
-    assert not (tmp_path / "out" / f"mks-weekly-{WEEK}.html").exists()
+    assert not (out / f"mks-weekly-{WEEK}.html").exists()
