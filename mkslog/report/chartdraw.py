@@ -3,9 +3,9 @@ spec, and the process that ran the notebook draws them as SVG before it writes t
 
 Why: drawing a chart loads vl-convert, whose V8 engine and library stay in the process (about
 45 MiB of library pages and V8's heap). In the kernel they sat on top of the queries' peak; the
-report over a 10M-line week peaked at 478 MiB for its kernel and CLI together. Drawn afterwards,
-they share the CLI's process with nothing but nbconvert. The SVGs are the same: the same
-vl-convert draws the same spec with the same font registered.
+report over a 10M-line week peaked at 478 MiB for its kernel and CLI together (415 since). Drawn
+afterwards, in a process of their own, they are in memory when the kernel no longer is. The SVGs
+are the same: the same vl-convert draws the same spec with the same font registered.
 
 The kernel side (:func:`defer_charts`) is switched on by :data:`DEFER_ENV`, which the report's
 kernel gets from :func:`mkslog.report.render.kernel_environment`; a notebook opened in JupyterLab

@@ -140,7 +140,7 @@ class PeriodLogs:
             lf = self.frame(kind, previous=previous)
             self._days[key] = [] if lf is None else sorted(
                 lf.select(pl.col("ts").dt.date().unique()).collect().to_series().drop_nulls().to_list())
-        return self._days[key]
+        return list(self._days[key])  # a copy: the cached list stays as it was found
 
     def coverage(self) -> pl.DataFrame:
         """log, first, last, records, days_without_data, newest_before: per log read, the first and
