@@ -16,7 +16,7 @@ from notebook_support import PROBE_WEEK, run_probe_report
 
 from mkslog.errors import ReportError
 from mkslog.present.charts import use_theme
-from mkslog.report.chartdraw import FONT_KEY, SPEC_MIMETYPE, defer_charts, draw_charts
+from mkslog.report.chartdraw import FONT_KEY, SPEC_MIMETYPE, defer_charts, draw_charts, draw_in_child
 from mkslog.report.fonts import family, find_font, register_for_charts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,3 +120,11 @@ def test_a_chart_that_crashes_vl_convert_ends_the_report_with_an_error_not_a_cra
     assert "Traceback" not in done.stderr and "backtrace" not in done.stderr
     assert "\x1b" not in done.stderr
     assert not (out / f"mks-weekly-{WEEK}.html").exists()
+
+
+def test_a_notebook_the_drawing_process_cannot_read_is_one_error_line(tmp_path):
+    broken = tmp_path / "executed.ipynb"
+    broken.write_text('{"cells": [', encoding="utf-8")
+    with pytest.raises(ReportError, match=r"^could not draw the report's charts: \w+: ") as caught:
+        draw_in_child(broken)
+    assert "Traceback" not in str(caught.value) and "\n" not in str(caught.value)

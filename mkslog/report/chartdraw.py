@@ -152,6 +152,10 @@ def main(argv: list[str]) -> int:
     except ReportError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # an unreadable notebook, a font gone: one line for the CLI, no traceback
+        said = " ".join(str(exc).split())[:300]
+        print(f"Error: could not draw the report's charts: {type(exc).__name__}: {said}", file=sys.stderr)
+        return 2
     return 0
 
 
