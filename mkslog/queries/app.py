@@ -17,6 +17,7 @@ import polars as pl
 
 from ..filters import at_least  # one severity scale for queries and filters
 from .common import collect, require_columns
+from .localtime import LocalClock
 from .traffic import fill_buckets
 
 
@@ -31,7 +32,7 @@ def error_counts(app_lf: pl.LazyFrame, every: str = "1h", level: str = "ERROR", 
     require_columns(app_lf, "ts", "level", what="error_counts")
     counts = collect(
         app_lf.filter(at_least(level))
-        .group_by(pl.col("ts").dt.truncate(every))
+        .group_by(LocalClock.of(app_lf).truncate(every))
         .agg(pl.len().cast(pl.Int64).alias("count"))
     )
     counts = counts.drop_nulls("ts")

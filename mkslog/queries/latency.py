@@ -26,6 +26,7 @@ import polars as pl
 
 from ..errors import QueryError
 from .common import NO_TIMING, collect, endpoint, micros, require_columns, require_timing, seconds
+from .localtime import LocalClock
 
 QUANTILES = (0.5, 0.9, 0.95, 0.99)
 BY = ("endpoint", "hour", "status")
@@ -40,7 +41,7 @@ def _key(by: str | None, lf: pl.LazyFrame) -> pl.Expr | None:
     if by == "endpoint":
         return endpoint(lf=lf)
     if by == "hour":
-        return pl.col("ts").dt.truncate("1h").alias("hour")
+        return LocalClock.of(lf).truncate("1h").alias("hour")
     if by == "status":
         return pl.col("status").cast(pl.Int64).alias("status")
     raise QueryError(f"latency by {by!r} is not supported: choose one of {', '.join(BY)} or none")

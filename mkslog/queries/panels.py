@@ -19,6 +19,7 @@ import polars as pl
 from ..errors import QueryError
 from .agents import classify_agents
 from .common import collect, endpoint, require_columns, share
+from .localtime import LocalClock
 
 #: A request for a static file: a file extension of assets, or a path under a static folder.
 STATIC_PATTERN = (r"(?i)^/(?:static|assets|media|dist|public|favicon)(?:/|\.|$)|"
@@ -129,8 +130,9 @@ def hour_weekday(lf: pl.LazyFrame) -> pl.DataFrame:
     """Requests per weekday x hour of day, all 168 cells (0 where there were none), in the
     frame's timezone: weekday (1 = Monday), day (``Mon`` ...), hour (0-23), requests."""
     require_columns(lf, "ts", what="hour_weekday")
-    counts = collect(lf.drop_nulls("ts").group_by(pl.col("ts").dt.weekday().alias("weekday"),
-                                                  pl.col("ts").dt.hour().alias("hour"))
+    clock = LocalClock.of(lf)
+    counts = collect(lf.drop_nulls("ts").group_by(clock.part("weekday").alias("weekday"),
+                                                  clock.part("hour").alias("hour"))
                      .agg(pl.len().cast(pl.Int64).alias("requests")))
     grid = pl.DataFrame({"weekday": [d for d in range(1, 8) for _ in range(24)],
                          "hour": [h for _ in range(7) for h in range(24)]}).cast(

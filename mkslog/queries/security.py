@@ -14,6 +14,7 @@ import polars as pl
 from ..errors import QueryError
 from ..filters import in_networks, networks
 from .common import LOGIN_PATH, collect, endpoint, require_columns
+from .localtime import LocalClock
 
 FAILED_LOGIN = "Invalid username or password"
 _LOGIN_FIELDS = r"username=(?P<username>.*?)\s+ip=(?P<ip>[^\s,;]+)"
@@ -155,7 +156,7 @@ def suspicious_ips(
     # path is a group key, null for ordinary requests, so the groups stay about (address, hour)
     scan_path = pl.when(is_scanner_path("path")).then(pl.col("path")).alias("scan_path")
     groups = collect(
-        lf.group_by("remote_addr", pl.col("ts").dt.truncate("1h").alias("hour"), scan_path).agg(
+        lf.group_by("remote_addr", LocalClock.of(lf).truncate("1h").alias("hour"), scan_path).agg(
             pl.len().cast(pl.Int64).alias("n"),
             (pl.col("status") // 100 == 4).sum().cast(pl.Int64).alias("n4xx"),
             ((pl.col("status") == 401) & (pl.col("path") == login_path)).sum().cast(pl.Int64).alias("n401"),

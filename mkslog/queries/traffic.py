@@ -12,6 +12,7 @@ import polars as pl
 
 from .addresses import network, prefixes
 from .common import collect, endpoint, require_columns, share, status_class
+from .localtime import LocalClock
 
 
 def top_ips(lf: pl.LazyFrame, n: int = 10, group: int | str | tuple | None = None) -> pl.DataFrame:
@@ -90,7 +91,7 @@ def requests_over_time(lf: pl.LazyFrame, every: str = "1d") -> pl.DataFrame:
     require_columns(lf, "ts", "remote_addr", "status", what="requests_over_time")
     has_bytes = "bytes_sent" in lf.collect_schema()
     counts = collect(
-        lf.group_by(pl.col("ts").dt.truncate(every)).agg(
+        lf.group_by(LocalClock.of(lf).truncate(every)).agg(
             pl.len().cast(pl.Int64).alias("requests"),
             pl.col("remote_addr").n_unique().cast(pl.Int64).alias("unique_ips"),
             (pl.col("status") // 100 == 4).sum().cast(pl.Int64).alias("status_4xx"),

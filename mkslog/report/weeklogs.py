@@ -135,11 +135,13 @@ class PeriodLogs:
     def days_with_data(self, kind: str, *, previous: bool = False) -> list:
         """The local dates of the period (or the period before) on which ``kind`` has at least one
         record. Found once per log (each look converts every record's time to a local date)."""
+        from ..queries.localtime import LocalClock
+
         key = (kind, previous)
         if key not in self._days:
             lf = self.frame(kind, previous=previous)
             self._days[key] = [] if lf is None else sorted(
-                lf.select(pl.col("ts").dt.date().unique()).collect().to_series().drop_nulls().to_list())
+                lf.select(LocalClock.of(lf).part("date").unique()).collect().to_series().drop_nulls().to_list())
         return list(self._days[key])  # a copy: the cached list stays as it was found
 
     def coverage(self) -> pl.DataFrame:
