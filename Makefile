@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo font test lint notebook bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml hatch_build.py mkslog/native/linedfa.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
@@ -26,11 +26,11 @@ demo: $(STAMP) font
 	$(PY) -m mkslog report --week 2026-W47 --config mkslog.example.toml
 
 test: $(STAMP)
-	$(PY) -m ruff check mkslog tests bench
+	$(PY) -m ruff check mkslog tests bench hatch_build.py
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(PY) -m ruff check mkslog tests bench
+	$(PY) -m ruff check mkslog tests bench hatch_build.py
 
 notebook: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[notebook]'
