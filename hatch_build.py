@@ -24,7 +24,7 @@ def compile_extension(root: Path) -> Path | None:
     """The built extension beside its source, or None (and a warning) when it cannot be built."""
     target = root / SOURCE.with_name("linedfa" + sysconfig.get_config_var("EXT_SUFFIX"))
     compiler = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
-    command = [*compiler, "-O2", "-shared", "-fPIC", "-Wall", f"-I{sysconfig.get_paths()['include']}",
+    command = [*compiler, "-O3", "-shared", "-fPIC", "-Wall", f"-I{sysconfig.get_paths()['include']}",
                str(root / SOURCE), "-o", str(target)]
     try:
         subprocess.run(command, check=True, capture_output=True, text=True)

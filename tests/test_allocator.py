@@ -17,7 +17,8 @@ LOG = ROOT / "sample_logs" / "nginx" / "mirai-knowledge-system-access.log"
 PROBE = ("import os, sys; from mkslog.cli import main\n"
          "sys.argv = ['mkslog', 'top-ips', sys.argv[1], '--format', 'timed', '-n', '1']\n"
          "try:\n    main()\nexcept SystemExit:\n    pass\n"
-         "print('polars' in sys.modules, os.environ['_RJEM_MALLOC_CONF'], sep='|')")
+         "print('polars' in sys.modules, os.environ['_RJEM_MALLOC_CONF'], os.environ.get('OPENBLAS_NUM_THREADS'),"
+         " 'numpy' in sys.modules, sep='|')")
 
 
 def after_a_command(env: dict[str, str]) -> list[str]:
@@ -28,11 +29,14 @@ def after_a_command(env: dict[str, str]) -> list[str]:
 
 def test_a_command_starts_polars_with_mkslogs_allocator_options():
     env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
-    loaded, conf = after_a_command(env)
+    loaded, conf, blas, numpy = after_a_command({k: v for k, v in env.items() if k != "OPENBLAS_NUM_THREADS"})
     assert loaded == "True"
     assert conf == f"{POLARS_DEFAULTS},{ALLOCATOR_CONF}"
+    assert (blas, numpy) == ("1", "True")  # numpy (under pyarrow) was loaded after it was set
 
 
 def test_a_users_own_allocator_options_are_kept():
-    loaded, conf = after_a_command({**os.environ, "_RJEM_MALLOC_CONF": "narenas:2"})
+    loaded, conf, blas, _ = after_a_command({**os.environ, "_RJEM_MALLOC_CONF": "narenas:2",
+                                             "OPENBLAS_NUM_THREADS": "3"})
     assert conf == f"{POLARS_DEFAULTS},narenas:2"
+    assert blas == "3"

@@ -167,3 +167,15 @@ def test_bad_tables_and_views_are_refused():
                     {"length": 2}, {"buffers": ()}, {"classes": b"\x00" * 10}, {"special": 0}):
         with pytest.raises(ValueError):
             call(**changes)
+
+
+@pytest.mark.parametrize("kind", ["app", "nginx-error", "gunicorn-error", "health", "metrics", "backup", "journal"])
+def test_record_starts_get_polars_answer(kind):
+    """The record kinds' start patterns (matched as prefixes: no ``$``) and header cuts."""
+    from mkslog.parse.records import record_format
+
+    rf = record_format(kind)
+    lines = pl.Series("line", real_lines() + ["\x1b[31m2026-11-23 00:00:00,396 INFO x: y", "2026-11-23 00:00"])
+    cut = rf.extra.get("header_cut")
+    for pattern in [rf.start] + ([cut.pattern] if cut is not None else []):
+        assert contains(lines, pattern).to_list() == polars_way(lines, pattern), pattern

@@ -145,6 +145,11 @@ class _Parser:
             return ch
         if ch in _CONTROL_ESCAPES:
             return _CONTROL_ESCAPES[ch]
+        digits = self.text[self.pos : self.pos + 2]
+        if ch == "x" and len(digits) == 2 and all(c in "0123456789abcdefABCDEF" for c in digits) \
+                and int(digits, 16) < 0x80:  # an ASCII byte by its number (the colour codes' \x1b)
+            self.pos += 2
+            return chr(int(digits, 16))
         raise Unsupported(f"escape \\{ch}")
 
     def char_class(self) -> tuple:

@@ -26,22 +26,29 @@ typedef struct {
     int whole;
 } Dfa;
 
-/* The first byte at or after p that is one of the state's exits (end when none is). */
-static const uint8_t *skip(const uint8_t *p, const uint8_t *end, const uint8_t *acc) {
+/* The first byte at or after p that is one of the state's exits (end when none is). Sixteen
+ * bytes are compared at a time while they lie within ``limit`` (the end of the buffer holding
+ * the line), also past the line's end: most runs (an address, a "-") are shorter than sixteen. */
+static inline const uint8_t *skip(const uint8_t *p, const uint8_t *end, const uint8_t *limit,
+                                  const uint8_t *acc) {
     if (acc[0] == 0)
         return end;
 #ifdef __SSE2__
     const __m128i a = _mm_set1_epi8((char)acc[1]), b = _mm_set1_epi8((char)acc[2]),
                   c = _mm_set1_epi8((char)acc[3]);
-    while (end - p >= 16) {
+    while (p < end && limit - p >= 16) {
         __m128i x = _mm_loadu_si128((const __m128i *)p);
         __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, a), _mm_cmpeq_epi8(x, b)),
                                    _mm_cmpeq_epi8(x, c));
         int mask = _mm_movemask_epi8(hit);
-        if (mask)
-            return p + __builtin_ctz((unsigned)mask);
+        if (mask) {
+            const uint8_t *q = p + __builtin_ctz((unsigned)mask);
+            return q < end ? q : end;
+        }
         p += 16;
     }
+    if (p >= end)
+        return end;
 #endif
     while (p < end && *p != acc[1] && *p != acc[2] && *p != acc[3])
         p++;
@@ -51,7 +58,7 @@ static const uint8_t *skip(const uint8_t *p, const uint8_t *end, const uint8_t *
 /* A line being walked: lines are walked two at a time, each in its own lane, so that the CPU
  * overlaps the two chains of table loads (one step waits for the previous one's load). */
 typedef struct {
-    const uint8_t *p, *end;
+    const uint8_t *p, *end, *limit; /* the line's next byte, its end, the end of its buffer */
     uint32_t row;
     Py_ssize_t line, stop;       /* the line walked, and where the lane's lines end */
 } Lane;
@@ -59,6 +66,7 @@ typedef struct {
 typedef struct {
     const Dfa *dfa;
     const uint8_t *views;        /* the first line's view */
+    const uint8_t *views_end;
     const uint8_t *const *bases;
     const Py_ssize_t *sizes;
     Py_ssize_t n_buffers, matched;
@@ -79,6 +87,7 @@ static int load(Walk *w, Lane *l) {
     }
     if (len <= 12) {
         l->p = view + 4;
+        l->limit = w->views_end;
     } else {
         memcpy(&index, view + 8, 4);
         memcpy(&start, view + 12, 4);
@@ -87,6 +96,7 @@ static int load(Walk *w, Lane *l) {
             return 0;
         }
         l->p = w->bases[index] + start;
+        l->limit = w->bases[index] + w->sizes[index];
     }
     l->end = l->p + len;
     l->row = w->dfa->start;
@@ -96,7 +106,7 @@ static int load(Walk *w, Lane *l) {
 /* Brings the lane to a state it can step from: through its special states (a jump, the dead
  * state, an early accept) and the ends of its lines, whose answers it records. 0 when the lane
  * has no lines left. */
-static int settle(Walk *w, Lane *l) {
+static inline int settle(Walk *w, Lane *l) {
     const Dfa *d = w->dfa;
     for (;;) {
         int answer = -1;
@@ -107,7 +117,7 @@ static int settle(Walk *w, Lane *l) {
             else if (!d->whole && d->accept[l->row])
                 answer = 1;
             else if (acc[0] != 255)
-                l->p = skip(l->p, l->end, acc);
+                l->p = skip(l->p, l->end, l->limit, acc);
         }
         if (answer < 0 && l->p == l->end)
             answer = d->accept[l->row];
@@ -131,7 +141,7 @@ static void walk(Walk *w, Py_ssize_t length) {
     const Dfa *d = w->dfa;
     const uint32_t *next = d->next, special = d->special;
     const uint8_t *classes = d->classes;
-    Lane a = {NULL, NULL, 0, 0, length / 2}, b = {NULL, NULL, 0, length / 2, length};
+    Lane a = {NULL, NULL, NULL, 0, 0, length / 2}, b = {NULL, NULL, NULL, 0, length / 2, length};
     int on_a = load(w, &a) && settle(w, &a), on_b = load(w, &b) && settle(w, &b);
     while (on_a && on_b) {
         do {
@@ -245,7 +255,8 @@ static PyObject *match_views(PyObject *self, PyObject *args) {
         memcpy(accel_rows + 4 * i * n_classes, (const uint8_t *)accel.buf + 4 * i, 4);
     Dfa d = {classes.buf, next.buf, accept_rows, accel_rows, (uint32_t)n_classes, (uint32_t)start,
              (uint32_t)special, whole};
-    Walk w = {&d, (const uint8_t *)views.buf + offset * 16, bases, sizes, n_buffers, 0, bits, 0};
+    Walk w = {&d, (const uint8_t *)views.buf + offset * 16, (const uint8_t *)views.buf + views.len, bases, sizes,
+              n_buffers, 0, bits, 0};
     Py_BEGIN_ALLOW_THREADS
     walk(&w, length);
     Py_END_ALLOW_THREADS

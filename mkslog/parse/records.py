@@ -76,6 +76,7 @@ from ..errors import FormatError
 from ..formats.asctime import colourless
 from ..formats.fixed import RecordFormat
 from ..formats.journal import RECORD_FORMATS as FIXED
+from ..formats.linematch import contains
 from ..formats.pylogging import PyLogFormat, compile_logging
 from ..kinds import KINDS
 from ..sources import Chunk
@@ -165,7 +166,7 @@ def _typed(frame: pl.DataFrame, rf: RecordFormat, source_tz: str, extra: list[pl
     plus the ``extra`` expressions over ``frame``'s own columns and ``__ok`` (the line matched).
     ``columns``: convert only these (and what records need: ts, message, tail fields); None: all."""
     cut = rf.extra.get("header_cut") if rf.extra.get("colourless") else None
-    if cut is not None and frame.select(pl.col("line").str.contains(cut.pattern).all()).item():
+    if cut is not None and contains(frame.get_column("line"), cut.pattern).all():
         # every first line's header vouched for: cut at its spaces, not captured (a third of the cost)
         matched, ok = cut.take(frame), pl.lit(True)
     elif rf.rest is None:
@@ -283,7 +284,7 @@ def _finish(frame: pl.DataFrame, *, schema: dict, rf: RecordFormat, file: str, c
 def record_starts(chunk: Chunk, rf: RecordFormat) -> tuple[pl.DataFrame, int]:
     """The chunk's lines (line_no, line) with their ``start`` flag, and its count of invalid UTF-8 lines."""
     lines, invalid = _lines(chunk)
-    return lines.with_columns(pl.col("line").str.contains(rf.start).alias("start")), invalid
+    return lines.with_columns(contains(lines.get_column("line"), rf.start).alias("start")), invalid
 
 
 def _count_starts(flagged: pl.DataFrame, chunk: Chunk, stats: ParseStats, name: str) -> None:

@@ -185,10 +185,10 @@ def kernel_environment(env: dict[str, str] | None = None) -> dict[str, str]:
     >>> kernel_environment({})["_RJEM_MALLOC_CONF"] == ALLOCATOR_CONF
     True
     """
-    from ..allocator import configure_allocator
+    from ..allocator import configure_process
 
     kernel = dict(os.environ if env is None else env)
-    configure_allocator(kernel)
+    configure_process(kernel)
     kernel[DEFER_ENV] = "1"  # drawn by this process once the kernel has ended: mkslog.report.chartdraw
     return kernel
 
