@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo font test lint notebook bench clean
 
-$(STAMP): pyproject.toml hatch_build.py mkslog/native/linedfa.c
+$(STAMP): pyproject.toml hatch_build.py $(wildcard mkslog/native/*.c)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'

@@ -1,4 +1,5 @@
-"""Builds mkslog's one C extension (``mkslog/native/linedfa.c``) when the package is installed.
+"""Builds mkslog's C extensions (``mkslog/native/*.c``: the line checks and the line cuts) when the
+package is installed.
 
 hatchling builds no C by itself; this hook calls the system's C compiler with the installing
 Python's headers. Without a compiler the package still installs and works: the line checks then
@@ -17,22 +18,22 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE = Path("mkslog/native/linedfa.c")
+NATIVE = Path("mkslog/native")
 
 
-def compile_extension(root: Path) -> Path | None:
+def compile_extension(root: Path, source: Path) -> Path | None:
     """The built extension beside its source, or None (and a warning) when it cannot be built."""
-    target = root / SOURCE.with_name("linedfa" + sysconfig.get_config_var("EXT_SUFFIX"))
+    target = root / source.with_name(source.stem + sysconfig.get_config_var("EXT_SUFFIX"))
     compiler = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
     command = [*compiler, "-O3", "-shared", "-fPIC", "-Wall", f"-I{sysconfig.get_paths()['include']}",
-               str(root / SOURCE), "-o", str(target)]
+               str(root / source), "-o", str(target)]
     try:
         subprocess.run(command, check=True, capture_output=True, text=True)
     except (OSError, subprocess.CalledProcessError) as exc:
         why = getattr(exc, "stderr", "") or str(exc)
-        print(f"mkslog: the C line checks were not built ({why.strip()[:400]}); install a C compiler "
-              "and the Python headers (apt-get install gcc python3-dev) and reinstall for twice the "
-              "speed. polars' regex answers meanwhile.", file=sys.stderr)
+        print(f"mkslog: {source} was not built ({why.strip()[:400]}); install a C compiler and the "
+              "Python headers (apt-get install gcc python3-dev) and reinstall for twice the speed. "
+              "polars answers meanwhile.", file=sys.stderr)
         return None
     return target
 
@@ -43,10 +44,12 @@ class NativeBuildHook(BuildHookInterface):
     def initialize(self, version: str, build_data: dict) -> None:
         if self.target_name != "wheel":
             return
-        built = compile_extension(Path(self.root))
-        if built is None:
-            return
-        build_data["pure_python"] = False
-        build_data["infer_tag"] = True
-        if version != "editable":  # an editable install imports it from the source tree
-            build_data["force_include"][str(built)] = str(built.relative_to(self.root))
+        root = Path(self.root)
+        for source in sorted((root / NATIVE).glob("*.c")):
+            built = compile_extension(root, source.relative_to(root))
+            if built is None:
+                continue
+            build_data["pure_python"] = False
+            build_data["infer_tag"] = True
+            if version != "editable":  # an editable install imports it from the source tree
+                build_data["force_include"][str(built)] = str(built.relative_to(root))

@@ -21,7 +21,7 @@ from functools import cached_property
 import polars as pl
 
 from ..errors import FormatError
-from .fields import COLUMN_DTYPES, TYPES
+from .fields import COLUMN_DTYPES, TYPES, parts_column
 
 _META = set("\\.+*?()|[]{}^$")
 #: Columns that hold the forwarded-for chain a proxy passed on (nginx ``$http_x_forwarded_for``,
@@ -187,6 +187,27 @@ class LogFormat:
             if prepare is not None:
                 exprs.extend(prepare(f"g{self.fields.index(f)}"))
         return exprs
+
+    def prepare_eagerly(self, frame: pl.DataFrame, fields: Iterable[Field]) -> tuple[pl.DataFrame, list[Field]]:
+        """``frame`` (holding the raw ``g<n>`` columns) with the temporary columns of :meth:`prepared`
+        that C computes (``FieldType.prepare_native``: the request line's parts), and the fields
+        whose columns are still to be prepared by :meth:`prepared`.
+
+        >>> from mkslog.formats import compile_format
+        >>> fmt = compile_format("combined")
+        >>> frame, pending = fmt.prepare_eagerly(pl.DataFrame({"g3": ["GET / HTTP/1.1"]}), fmt.fields_for(["path"]))
+        >>> frame.columns, pending
+        (['g3', '__parts_g3'], [])
+        """
+        pending, columns = [], []
+        for f in fields:
+            native, raw = TYPES[f.type].prepare_native, f"g{self.fields.index(f)}"
+            made = native(frame.get_column(raw), parts_column(raw)) if native and raw in frame.columns else None
+            if made is None:
+                pending.append(f)
+            else:
+                columns.append(made)
+        return (frame.with_columns(columns) if columns else frame), pending
 
     def converters(self, fields: Iterable[Field]) -> list[pl.Expr]:
         """Expressions typing the captured groups ``g<n>`` of ``fields``; first producer of a

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from .requestparts import request_parts
+
 # A value in double quotes: anything but a quote or backslash, or a backslash escape (\" or \xNN).
 QUOTED = r'(?:[^"\\]|\\.)*'
 # One upstream value, then more after ", " (retries) or " : " (internal redirects).
@@ -199,6 +201,9 @@ class FieldType:
     #: between the request line's five columns (the request regex ran two to three times: a
     #: full parse's chunk 20-26 ms for it, 10.5 ms computed once).
     prepare: Callable[[str], list[pl.Expr]] | None = None
+    #: ``prepare``'s column computed by C from an eager column of raw values (``(values, name)`` to
+    #: the column, or None where C cannot answer): :mod:`mkslog.formats.requestparts`.
+    prepare_native: Callable[[pl.Series, str], pl.Series | None] | None = None
 
     def __post_init__(self) -> None:
         if self.plain == "same":
@@ -239,7 +244,7 @@ TYPES: dict[str, FieldType] = {
     "request": FieldType(
         r"[^ ]*", request_line,
         {"method": pl.String, "path": pl.String, "query": pl.String, "protocol": pl.String, "request": pl.String},
-        plain=r'[^ "]*', alphabet='[^ "]', prepare=captured_parts(REQUEST_LINE),
+        plain=r'[^ "]*', alphabet='[^ "]', prepare=captured_parts(REQUEST_LINE), prepare_native=request_parts,
     ),
     "target": FieldType(r"[^ ]*", target, {"path": pl.String, "query": pl.String}, plain=r'[^ "]*',
                         alphabet='[^ "]', prepare=captured_parts(TARGET)),

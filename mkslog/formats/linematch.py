@@ -15,7 +15,6 @@ not built (no C compiler at install time), polars' regex answers: the same value
 
 from __future__ import annotations
 
-import os
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,19 +23,17 @@ import polars as pl
 import pyarrow as pa
 
 from .bytedfa import ByteDFA, compile_dfa
+from .views import native_wanted, string_views
 
 try:
     from ..native import linedfa
 except ImportError:  # built at install time; without a C compiler the regex answers
     linedfa = None
 
-#: Set to 1 to always take polars' regex (tests compare both ways).
-DISABLE_ENV = "MKSLOG_NO_NATIVE_DFA"
-
 
 def native_available() -> bool:
-    """Whether the C loop is built and not switched off."""
-    return linedfa is not None and os.environ.get(DISABLE_ENV) != "1"
+    """Whether the C loop is built and not switched off (:data:`mkslog.formats.views.DISABLE_ENV`)."""
+    return linedfa is not None and native_wanted()
 
 
 @dataclass(frozen=True)
@@ -80,12 +77,8 @@ def dfa_for(pattern: str) -> ByteDFA | None:
 def contains(lines: pl.Series, pattern: str) -> pl.Series:
     """``lines.str.contains(pattern)`` as a Boolean Series of the same name."""
     dfa = dfa_for(pattern)
-    if dfa is None or lines.null_count() or lines.dtype != pl.String:
-        return lines.str.contains(pattern)
-    arrow = lines.to_arrow(compat_level=pl.CompatLevel.newest())
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks()
-    if arrow.type != pa.string_view():
+    arrow = string_views(lines) if dfa is not None else None
+    if arrow is None:
         return lines.str.contains(pattern)
     buffers = arrow.buffers()
     t = tables(dfa)

@@ -32,6 +32,12 @@ import polars as pl
 
 from .base import Field, LogFormat, class_escape, escape
 from .fields import TYPES
+from .views import column_of_views, native_wanted, string_views
+
+try:
+    from ..native import linecut
+except ImportError:  # built at install time; without a C compiler polars cuts the lines
+    linecut = None
 
 #: The column holding a line's parts between quotes while fields are taken from them.
 PARTS = "__parts"
@@ -202,6 +208,43 @@ class SplitPlan:
         if cuts:
             frame = frame.with_columns(cuts)
         return frame.with_columns(values).drop(temporary)
+
+    def cuts(self, fields: list[Field]) -> tuple[tuple[int, int, int, bytes, bytes], ...] | None:
+        """Where each of ``fields`` lies in a plain line, for the C cut (``mkslog/native/linecut.c``):
+        its part, its first and last word (-1: the whole part; last -2: the rest of the part) and
+        the literal prefix and suffix around it; None when a field is only found by a regex.
+
+        >>> from mkslog.formats import compile_format
+        >>> fmt = compile_format("combined")
+        >>> split_plan(fmt).cuts(fmt.fields_for(["ts", "status", "user_agent"]))
+        ((0, 3, 4, b'[', b']'), (2, 1, 1, b'', b''), (5, -1, -1, b'', b''))
+        """
+        out = []
+        for field in fields:
+            segment = next(s for s in self.segments if field in s.fields)
+            if segment.whole_field == field:
+                out.append((segment.index, -1, -1, b"", b""))
+                continue
+            words = segment.words()
+            if words is None:
+                return None
+            at = words.fields[field]
+            last = at.start + at.spaces
+            out.append((segment.index, at.start, -2 if words.rest and last == words.splits else last,
+                        at.prefix.encode(), at.suffix.encode()))
+        return tuple(out)
+
+    def take_native(self, lines: pl.DataFrame, fields: list[Field]) -> pl.DataFrame | None:
+        """:meth:`take` by the C cut: each field a column of views into the lines' own text (no
+        split, no copy; 3x faster over a chunk of ``timed`` lines). None where it does not apply
+        (a field found by a regex, the extension not built, lines with nulls)."""
+        cuts = self.cuts(fields) if linecut is not None and native_wanted() else None
+        arrow = string_views(lines.get_column("line")) if cuts else None
+        if arrow is None:
+            return None
+        buffers = arrow.buffers()
+        views = linecut.cut_views(buffers[1], tuple(buffers[2:]), arrow.offset, len(arrow), self.quotes, cuts)
+        return lines.with_columns(column_of_views(self.group(f), v, arrow) for f, v in zip(fields, views, strict=True))
 
     def leading_words(self, fields: list[Field]) -> Words | None:
         """How ``fields`` are cut from a *valid* line (plain or not) at its first spaces, when all

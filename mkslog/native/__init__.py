@@ -1,5 +1,5 @@
-"""mkslog's C code: ``linedfa.c``, the byte-DFA line checks, built by ``hatch_build.py`` at install.
-
-Python code does not import from here directly but through :mod:`mkslog.formats.linematch`, which
-answers with polars' regex where the extension was not built.
+"""mkslog's C code, built by ``hatch_build.py`` at install: ``linedfa.c``, the byte-DFA line checks
+(used by :mod:`mkslog.formats.linematch`), and ``linecut.c``, fields cut from plain lines as string
+views (:meth:`mkslog.formats.split.SplitPlan.take_native`). Both callers answer with polars where
+an extension was not built.
 """

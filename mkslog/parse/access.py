@@ -132,8 +132,13 @@ def _match_rows(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None, fi
     else:
         first = f"g{fmt.fields.index(fields[0])}"
         ok = pl.col(first).is_not_null()
+        pending = fields  # whose temporary columns are still to be prepared by expressions
         if plan is not None:
-            lazy, ok = plan.take(lazy, fields), pl.lit(True)
+            taken = plan.take_native(lines, fields)
+            if taken is not None:
+                taken, pending = fmt.prepare_eagerly(taken, fields)
+            lazy = taken.lazy() if taken is not None else plan.take(lazy, fields)
+            ok = pl.lit(True)
         elif (leading := _leading_words(fmt, fields)) is not None:
             lazy, valid = _checked(lines, fmt), pl.col("__valid")
             if leading.first_word_only is not None:  # top-ips: no split at all
@@ -154,7 +159,7 @@ def _match_rows(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None, fi
             lazy = (lazy.with_columns(extract.alias(first)) if len(fields) == 1
                     else lazy.with_columns(extract.alias("__m")).unnest("__m"))
         converters = fmt.converters(fields)
-        typed = lazy.with_columns(ok.alias("__ok"), *fmt.prepared(fields)).with_columns(*converters).collect()
+        typed = lazy.with_columns(ok.alias("__ok"), *fmt.prepared(pending)).with_columns(*converters).collect()
         outputs = [e.meta.output_name() for e in converters]
     if "line_no" not in typed.columns:
         typed = typed.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + first_line).alias("line_no"))

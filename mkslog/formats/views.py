@@ -1,0 +1,46 @@
+"""polars string columns as Arrow string views for mkslog's C code, and views made there back
+into polars columns; without copying the text either way.
+
+polars keeps strings as views (16 bytes a line: the length and, for short strings, the text; else
+its first four bytes and where it lies in one of the column's data buffers). The C loops read those
+views where polars keeps them and write new views into the same buffers.
+
+>>> import polars as pl
+>>> arrow = string_views(pl.Series("line", ["a", "a long line of text"]))
+>>> len(arrow), len(arrow.buffers()[1])
+(2, 32)
+>>> column_of_views("x", arrow.buffers()[1].to_pybytes(), arrow).to_list()
+['a', 'a long line of text']
+"""
+
+from __future__ import annotations
+
+import os
+
+import polars as pl
+import pyarrow as pa
+
+#: Set to 1 to keep the C loops out (tests compare both ways).
+DISABLE_ENV = "MKSLOG_NO_NATIVE"
+
+
+def native_wanted() -> bool:
+    """False when :data:`DISABLE_ENV` is set to 1."""
+    return os.environ.get(DISABLE_ENV) != "1"
+
+
+def string_views(series: pl.Series) -> pa.StringViewArray | None:
+    """``series`` as one Arrow string-view array sharing polars' buffers; None when it holds nulls
+    or is not a string column (the C loops read no validity bitmap)."""
+    if series.dtype != pl.String or series.null_count():
+        return None
+    arrow = series.to_arrow(compat_level=pl.CompatLevel.newest())
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    return arrow if arrow.type == pa.string_view() else None
+
+
+def column_of_views(name: str, views: bytes, like: pa.StringViewArray) -> pl.Series:
+    """A polars String column of ``views`` (16 bytes each) that point into ``like``'s data buffers."""
+    buffers = [None, pa.py_buffer(views), *like.buffers()[2:]]
+    return pl.Series(name, pa.Array.from_buffers(pa.string_view(), len(views) // 16, buffers))

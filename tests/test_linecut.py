@@ -1,0 +1,96 @@
+"""Fields cut by C from plain lines (mkslog/native/linecut.c via SplitPlan.take_native) equal
+polars' cut (SplitPlan.take), and a full parse is the same frame either way.
+
+Every plain line of the sample logs and the copied corpus under every built-in format, every
+field alone and all together; lines with multi-byte characters, short values (kept inside the
+view) and long ones; sliced and chunked columns; and lines that are not plain are refused.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import polars as pl
+import pytest
+from line_samples import real_lines
+
+from mkslog.formats import compile_format, named_formats, views
+from mkslog.formats.split import linecut, split_plan
+from mkslog.parse.pipeline import parse_file
+
+ROOT = Path(__file__).resolve().parent.parent
+FORMATS = list(named_formats())
+
+
+def lines_of(name: str) -> pl.DataFrame:
+    plan = split_plan(compile_format(name))
+    lines = pl.DataFrame({"line": real_lines()})
+    return lines.filter(pl.col("line").str.contains(plan.pattern))
+
+
+def groups(plan, fields) -> list[str]:
+    return [plan.group(f) for f in fields]
+
+
+def test_the_extension_is_built():
+    assert linecut is not None
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_every_field_of_every_plain_line_is_cut_as_polars_cuts_it(name):
+    fmt = compile_format(name)
+    plan = split_plan(fmt)
+    lines = lines_of(name)
+    if name in ("combined", "timed"):
+        assert len(lines) > 3000
+    everything = fmt.fields_for(None)
+    for fields in [everything, *([f] for f in everything)]:
+        native = plan.take_native(lines, fields)
+        assert native is not None
+        expected = plan.take(lines, fields).select(groups(plan, fields))
+        assert native.select(groups(plan, fields)).equals(expected), [f.var for f in fields]
+
+
+def test_made_up_lines_with_every_kind_of_value():
+    fmt = compile_format("timed")
+    plan = split_plan(fmt)
+    rng = random.Random(3)
+    pieces = ["日本語", "é", "\U0001f600", "a", "x" * 30, "", "-", "Mozilla/5.0 (X11; Linux)"]
+    made = []
+    for i in range(3000):
+        addr = rng.choice(["1.2.3.4", "2001:db8::1", "例え.jp", "-", ""])
+        user = rng.choice(["-", "ユーザー", "u" * 20])
+        path = "/" + rng.choice(pieces).replace(" ", "") + rng.choice(["", "?q=" + rng.choice(pieces).replace(" ", "")])
+        made.append(f'{addr} - {user} [0{i % 9 + 1}/Nov/2026:0{i % 10}:00:00 +0900] "GET {path} HTTP/1.1" '
+                    f'{rng.choice(["200", "-", "5"])} {rng.choice(["0", "-", "123456789"])} '
+                    f'"{rng.choice(pieces)}" "{rng.choice(pieces)}" {rng.choice(["0.1", "-"])} '
+                    f'{rng.choice(["0.1", "-", "0.1, 0.2", "0.1 : 0.3"])}')
+    lines = pl.DataFrame({"line": made}).filter(pl.col("line").str.contains(plan.pattern))
+    assert len(lines) > 2500
+    fields = fmt.fields_for(None)
+    native = plan.take_native(lines, fields).select(groups(plan, fields))
+    assert native.equals(plan.take(lines, fields).select(groups(plan, fields)))
+    for part in (lines.slice(777, 500), pl.concat([lines.slice(0, 10), lines.slice(100, 90)], rechunk=False)):
+        assert plan.take_native(part, fields).select(groups(plan, fields)).equals(
+            plan.take(part, fields).select(groups(plan, fields)))
+
+
+def test_a_line_that_is_not_plain_is_refused():
+    fmt = compile_format("combined")
+    plan = split_plan(fmt)
+    bad = pl.DataFrame({"line": ['1.2.3.4 - - [01/Nov/2026:00:00:00 +0900] "GET / HTTP/1.1" 200 5 "-" "a"b"']})
+    with pytest.raises(ValueError, match="not a plain line"):
+        plan.take_native(bad, fmt.fields_for(None))
+
+
+@pytest.mark.parametrize("name", ["combined", "timed"])
+def test_a_full_parse_is_the_same_frame_with_and_without_the_c_code(name, monkeypatch):
+    logs = {"combined": "tests/data/corpus/elastic-examples__apache_logs",
+            "timed": "sample_logs/nginx/mirai-knowledge-system-access.log"}
+    path = str(ROOT / logs[name])
+    fast = parse_file(path, "access", name)
+    monkeypatch.setenv(views.DISABLE_ENV, "1")
+    slow = parse_file(path, "access", name)
+    assert len(fast) > 1000
+    assert fast.equals(slow)
