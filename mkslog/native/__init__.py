@@ -1,5 +1,6 @@
 """mkslog's C code, built by ``hatch_build.py`` at install: ``linedfa.c``, the byte-DFA line checks
-(used by :mod:`mkslog.formats.linematch`), and ``linecut.c``, fields cut from plain lines as string
-views (:meth:`mkslog.formats.split.SplitPlan.take_native`). Both callers answer with polars where
-an extension was not built.
+(used by :mod:`mkslog.formats.linematch`); ``linecut.c``, fields cut from plain lines as string
+views (:meth:`mkslog.formats.split.SplitPlan.take_native`, :mod:`mkslog.formats.requestparts`);
+``pathfold.c``, URL paths folded (:mod:`mkslog.queries.pathfolding`). Every caller answers with
+polars where an extension was not built.
 """

@@ -1,0 +1,261 @@
+/* URL paths folded as mkslog.queries.common.fold_path folds them with four regex passes:
+ *   [0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}  -> {uuid}
+ *   /[0-9]+(\.[A-Za-z0-9]{1,8})?(/|$)            -> /{id}$1$2   (twice)
+ *   /[0-9A-Fa-f]{16,}(\.[A-Za-z0-9]{1,8})?(/|$)  -> /{hash}$1$2
+ * Each pass replaces leftmost-first, non-overlapping matches, exactly as the regex does: none of
+ * these patterns can match shorter than the whole run of digits (or hex, or extension
+ * characters) it starts, so a pass is one walk with no backtracking. A path no pass changes keeps
+ * its view into its own buffer; a folded one is written to one new buffer, appended to the
+ * column's buffers. Null paths stay null (the caller reuses the validity bitmap).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
+static inline int is_hex(uint8_t c) { return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
+static inline int is_alnum(uint8_t c) { return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
+
+static size_t pass_uuid(const uint8_t *s, size_t n, uint8_t *out, int *changed) {
+    size_t i = 0, o = 0, k;
+    while (i < n) {
+        int ok = i + 36 <= n;
+        for (k = 0; ok && k < 36; k++)
+            ok = (k == 8 || k == 13 || k == 18 || k == 23) ? s[i + k] == '-' : is_hex(s[i + k]);
+        if (ok) {
+            memcpy(out + o, "{uuid}", 6);
+            o += 6;
+            i += 36;
+            *changed = 1;
+        } else {
+            out[o++] = s[i++];
+        }
+    }
+    return o;
+}
+
+/* One pass of the /{id} (hex = 0: digits, at least one) or /{hash} (hex = 1: at least 16) pattern. */
+static size_t pass_segment(const uint8_t *s, size_t n, uint8_t *out, int hex, int *changed) {
+    const char *name = hex ? "/{hash}" : "/{id}";
+    size_t name_len = hex ? 7 : 5, least = hex ? 16 : 1, i = 0, o = 0;
+    while (i < n) {
+        if (s[i] == '/') {
+            size_t j = i + 1, end, ext_from, ext_to;
+            while (j < n && (hex ? is_hex(s[j]) : is_digit(s[j])))
+                j++;
+            int ok = j - (i + 1) >= least;
+            ext_from = ext_to = end = j;
+            if (ok && j < n && s[j] == '.') {
+                size_t m = j + 1;
+                while (m < n && is_alnum(s[m]))
+                    m++;
+                ok = m - (j + 1) >= 1 && m - (j + 1) <= 8 && (m == n || s[m] == '/');
+                ext_to = end = m;
+            } else if (ok) {
+                ok = j == n || s[j] == '/';
+            }
+            if (ok) {
+                int slash = end < n;  /* then s[end] is the "/" the match took */
+                memcpy(out + o, name, name_len);
+                o += name_len;
+                memcpy(out + o, s + ext_from, ext_to - ext_from);
+                o += ext_to - ext_from;
+                if (slash)
+                    out[o++] = '/';
+                i = end + (size_t)slash;
+                *changed = 1;
+                continue;
+            }
+        }
+        out[o++] = s[i++];
+    }
+    return o;
+}
+
+/* Whether a pass could change s: a "-" for the uuid pass (and 36 bytes), a "/" before a digit for
+ * the id passes, before a hex digit for the hash pass. Most paths skip some passes, and a skipped
+ * pass copies nothing. */
+static int may_match(const uint8_t *s, size_t n, int pass) {
+    size_t i;
+    if (pass == 0)
+        return n >= 36 && memchr(s, '-', n) != NULL;
+    for (i = 0; i + 1 < n; i++)
+        if (s[i] == '/' && (pass == 3 ? is_hex(s[i + 1]) : is_digit(s[i + 1])))
+            return 1;
+    return 0;
+}
+
+/* The folded path of s (a and b: scratch buffers of 3n + 16 bytes each, written in turn); its
+ * length, and whether any pass changed it. */
+static size_t fold(const uint8_t *s, size_t n, uint8_t *a, uint8_t *b, int *changed, const uint8_t **result) {
+    int pass;
+    *changed = 0;
+    for (pass = 0; pass < 4; pass++) {
+        if (!may_match(s, n, pass))
+            continue;
+        uint8_t *out = (s == a) ? b : a;
+        n = pass == 0 ? pass_uuid(s, n, out, changed) : pass_segment(s, n, out, pass == 3, changed);
+        s = out;
+    }
+    *result = s;
+    return n;
+}
+
+static PyObject *fold_views(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *views_obj, *buffers, *validity_obj;
+    Py_ssize_t length, got = 0, i;
+    if (!PyArg_ParseTuple(args, "OO!On", &views_obj, &PyTuple_Type, &buffers, &validity_obj, &length))
+        return NULL;
+    Py_ssize_t n_buffers = PyTuple_GET_SIZE(buffers);
+    if (length < 0 || n_buffers >= INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "length or buffers out of range");
+        return NULL;
+    }
+    Py_buffer views, validity;
+    Py_buffer *data = PyMem_Calloc(n_buffers ? n_buffers : 1, sizeof(Py_buffer));
+    PyObject *out_views = NULL, *out_data = NULL, *result = NULL;
+    uint8_t *text = NULL, *scratch = NULL;
+    size_t text_len = 0, text_cap = 0, longest = 0;
+    int have_views = 0, have_validity = 0, bad = 0;
+    if (!data) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (PyObject_GetBuffer(views_obj, &views, PyBUF_SIMPLE) < 0)
+        goto done;
+    have_views = 1;
+    if (views.len < length * 16) {
+        PyErr_SetString(PyExc_ValueError, "views: too short");
+        goto done;
+    }
+    if (validity_obj != Py_None) {
+        if (PyObject_GetBuffer(validity_obj, &validity, PyBUF_SIMPLE) < 0)
+            goto done;
+        have_validity = 1;
+        if (validity.len < (length + 7) / 8) {
+            PyErr_SetString(PyExc_ValueError, "validity: too short");
+            goto done;
+        }
+    }
+    for (; got < n_buffers; got++) {
+        if (PyObject_GetBuffer(PyTuple_GET_ITEM(buffers, got), &data[got], PyBUF_SIMPLE) < 0)
+            goto done;
+        if ((size_t)data[got].len > longest)
+            longest = (size_t)data[got].len;
+    }
+    if (longest > (size_t)INT32_MAX / 4) {
+        PyErr_SetString(PyExc_ValueError, "a data buffer over 512 MiB");
+        goto done;
+    }
+    out_views = PyBytes_FromStringAndSize(NULL, length * 16);
+    scratch = PyMem_Malloc(2 * (3 * longest + 16) + 2 * (3 * 12 + 16));
+    if (!out_views || !scratch) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        goto done;
+    }
+    uint8_t *out = (uint8_t *)PyBytes_AS_STRING(out_views);
+    Py_BEGIN_ALLOW_THREADS
+    const uint8_t *view = (const uint8_t *)views.buf;
+    uint8_t *a = scratch, *b = scratch + 3 * longest + 16 + 3 * 12 + 16;
+    for (i = 0; i < length && !bad; i++, view += 16) {
+        uint8_t *dst = out + 16 * i;
+        if (have_validity && !(((const uint8_t *)validity.buf)[i >> 3] >> (i & 7) & 1)) {
+            memset(dst, 0, 16);
+            continue;
+        }
+        int32_t len, index = 0, start = 0;
+        memcpy(&len, view, 4);
+        const uint8_t *s;
+        if (len < 0) {
+            bad = 1;
+            break;
+        }
+        if (len <= 12) {
+            s = view + 4;
+        } else {
+            memcpy(&index, view + 8, 4);
+            memcpy(&start, view + 12, 4);
+            if (index < 0 || index >= n_buffers || start < 0 || (Py_ssize_t)start + len > data[index].len) {
+                bad = 1;
+                break;
+            }
+            s = (const uint8_t *)data[index].buf + start;
+        }
+        int changed;
+        const uint8_t *folded;
+        size_t n = fold(s, (size_t)len, a, b, &changed, &folded);
+        if (!changed) {
+            memcpy(dst, view, 16);
+            continue;
+        }
+        int32_t flen = (int32_t)n;
+        memset(dst, 0, 16);
+        memcpy(dst, &flen, 4);
+        if (n <= 12) {
+            memcpy(dst + 4, folded, n);
+            continue;
+        }
+        if (text_len + n > text_cap) {
+            size_t cap = text_cap ? 2 * text_cap : 1 << 16;
+            while (cap < text_len + n)
+                cap *= 2;
+            if (cap > (size_t)INT32_MAX) {
+                bad = 2;
+                break;
+            }
+            uint8_t *grown = realloc(text, cap);
+            if (!grown) {
+                bad = 3;
+                break;
+            }
+            text = grown;
+            text_cap = cap;
+        }
+        memcpy(text + text_len, folded, n);
+        int32_t new_index = (int32_t)n_buffers, at = (int32_t)text_len;
+        memcpy(dst + 4, folded, 4);
+        memcpy(dst + 8, &new_index, 4);
+        memcpy(dst + 12, &at, 4);
+        text_len += n;
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        if (bad == 3)
+            PyErr_NoMemory();
+        else
+            PyErr_SetString(PyExc_ValueError, bad == 1 ? "string view points outside its buffers"
+                                                       : "folded paths over 2 GiB in one column");
+        goto done;
+    }
+    out_data = PyBytes_FromStringAndSize((const char *)text, (Py_ssize_t)text_len);
+    if (!out_data)
+        goto done;
+    result = Py_BuildValue("OO", out_views, out_data);
+done:
+    Py_XDECREF(out_views);
+    Py_XDECREF(out_data);
+    free(text);
+    PyMem_Free(scratch);
+    for (i = 0; i < got; i++)
+        PyBuffer_Release(&data[i]);
+    if (have_validity)
+        PyBuffer_Release(&validity);
+    if (have_views)
+        PyBuffer_Release(&views);
+    PyMem_Free(data);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"fold_views", fold_views, METH_VARARGS,
+     "fold_views(views, buffers, validity, length) -> (views, new data buffer): URL paths folded."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "pathfold", "URL paths folded as fold_path folds them.",
+                                    -1, methods, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit_pathfold(void) { return PyModule_Create(&module); }
