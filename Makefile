@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo font test lint notebook bench clean
 
-$(STAMP): pyproject.toml hatch_build.py $(wildcard mkslog/native/*.c)
+$(STAMP): pyproject.toml hatch_build.py $(wildcard mkslog/native/*.c mkslog/native/*.h)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'

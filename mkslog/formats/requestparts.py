@@ -11,9 +11,8 @@ largest single cost of a full parse). The parts are views into the request colum
 from __future__ import annotations
 
 import polars as pl
-import pyarrow as pa
 
-from .views import native_wanted, string_views
+from .views import column_of_views, native_wanted, string_views
 
 try:
     from ..native import linecut
@@ -31,9 +30,6 @@ def request_parts(requests: pl.Series, name: str) -> pl.Series | None:
     buffers = arrow.buffers()
     *views, matched, has_query, has_protocol = linecut.request_parts(buffers[1], tuple(buffers[2:]), arrow.offset,
                                                                      len(arrow))
-    columns = []
-    for label, part, valid in zip("1234", views, (matched, matched, has_query, has_protocol), strict=True):
-        array = pa.Array.from_buffers(pa.string_view(), len(arrow),
-                                      [pa.py_buffer(valid), pa.py_buffer(part), *buffers[2:]])
-        columns.append(pl.Series(label, array))
+    columns = [column_of_views(label, part, buffers[2:], valid)
+               for label, part, valid in zip("1234", views, (matched, matched, has_query, has_protocol), strict=True)]
     return pl.DataFrame(columns).to_struct(name)

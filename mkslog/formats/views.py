@@ -9,7 +9,7 @@ views where polars keeps them and write new views into the same buffers.
 >>> arrow = string_views(pl.Series("line", ["a", "a long line of text"]))
 >>> len(arrow), len(arrow.buffers()[1])
 (2, 32)
->>> column_of_views("x", arrow.buffers()[1].to_pybytes(), arrow).to_list()
+>>> column_of_views("x", arrow.buffers()[1].to_pybytes(), arrow.buffers()[2:]).to_list()
 ['a', 'a long line of text']
 """
 
@@ -40,7 +40,13 @@ def string_views(series: pl.Series) -> pa.StringViewArray | None:
     return arrow if arrow.type == pa.string_view() else None
 
 
-def column_of_views(name: str, views: bytes, like: pa.StringViewArray) -> pl.Series:
-    """A polars String column of ``views`` (16 bytes each) that point into ``like``'s data buffers."""
-    buffers = [None, pa.py_buffer(views), *like.buffers()[2:]]
-    return pl.Series(name, pa.Array.from_buffers(pa.string_view(), len(views) // 16, buffers))
+def as_buffer(data) -> pa.Buffer:
+    """``data`` (anything with the buffer protocol) as an Arrow buffer, without a copy."""
+    return data if isinstance(data, pa.Buffer) else pa.py_buffer(data)
+
+
+def column_of_views(name: str, views, data: list, validity=None) -> pl.Series:
+    """A polars String column of ``views`` (16 bytes each) that point into the ``data`` buffers,
+    null where ``validity`` (a bitmap; None: no nulls) has a 0 bit."""
+    buffers = [None if validity is None else as_buffer(validity), as_buffer(views), *map(as_buffer, data)]
+    return pl.Series(name, pa.Array.from_buffers(pa.string_view(), len(as_buffer(views)) // 16, buffers))

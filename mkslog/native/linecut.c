@@ -6,13 +6,17 @@
  * the line it sits in (between quotes k-1 and k; 0 from the line's start, the last one up to
  * its end), its first and last word in that part (words are separated by single spaces; -1 for
  * the whole part, last -2 for the rest of the part) and a literal prefix and suffix stripped
- * when present (the "[" and "]" around a time). The answer is one views buffer per field, whose
- * views point into the same data buffers, in the same order, as the lines'.
+ * when present (the "[" and "]" around a time). The answer is, per field, a views buffer and a
+ * data buffer of its own holding the values longer than a view keeps inline: a column that
+ * pointed into the lines' buffers would keep a whole chunk of lines alive for one short field
+ * (a report's parse kept 84 MiB more so, into its Parquet sink's row groups).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "outbuf.h"
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -94,9 +98,12 @@ static PyObject *cut_views(PyObject *self, PyObject *args) {
     Py_buffer *data = PyMem_Calloc(n_buffers ? n_buffers : 1, sizeof(Py_buffer));
     Cut *cuts = PyMem_Calloc((size_t)n_cuts, sizeof(Cut));
     uint8_t **outs = PyMem_Calloc((size_t)n_cuts, sizeof(uint8_t *));
-    PyObject *out_list = NULL, *result = NULL;
+    uint8_t **texts = PyMem_Calloc((size_t)n_cuts, sizeof(uint8_t *));
+    Py_ssize_t *used = PyMem_Calloc((size_t)n_cuts, sizeof(Py_ssize_t));
+    OutBuf *out_views = PyMem_Calloc((size_t)n_cuts, sizeof(OutBuf)), *out_texts = PyMem_Calloc((size_t)n_cuts, sizeof(OutBuf));
+    PyObject *result = NULL;
     int have_views = 0, bad = 0;
-    if (!data || !cuts || !outs) {
+    if (!data || !cuts || !outs || !texts || !used || !out_views || !out_texts) {
         PyErr_NoMemory();
         goto done;
     }
@@ -121,15 +128,21 @@ static PyObject *cut_views(PyObject *self, PyObject *args) {
     for (; got < n_buffers; got++)
         if (PyObject_GetBuffer(PyTuple_GET_ITEM(buffers, got), &data[got], PyBUF_SIMPLE) < 0)
             goto done;
-    out_list = PyList_New(n_cuts);
-    if (!out_list)
-        goto done;
+    /* a field is part of its line: the lines' bytes bound each field's data buffer (pages not
+     * written are never touched; the buffer is cut to its size afterwards) */
+    Py_ssize_t total = 0;
+    for (i = 0; i < length; i++) {
+        int32_t len;
+        memcpy(&len, (const uint8_t *)views.buf + (offset + i) * 16, 4);
+        total += len > 12 ? len : 0;
+    }
+    /* each field's text starts at a share of the lines' and grows as needed */
+    Py_ssize_t first_size = total / n_cuts < 65536 ? 65536 : total / n_cuts;
     for (c = 0; c < n_cuts; c++) {
-        PyObject *b = PyBytes_FromStringAndSize(NULL, length * 16);
-        if (!b)
+        if (outbuf_new(&out_views[c], length * 16) < 0 || outbuf_new(&out_texts[c], first_size) < 0)
             goto done;
-        PyList_SET_ITEM(out_list, c, b);
-        outs[c] = (uint8_t *)PyBytes_AS_STRING(b);
+        outs[c] = outbuf_data(&out_views[c]);
+        texts[c] = outbuf_data(&out_texts[c]);
     }
     Py_BEGIN_ALLOW_THREADS
     const uint8_t *view = (const uint8_t *)views.buf + offset * 16;
@@ -173,19 +186,56 @@ static PyObject *cut_views(PyObject *self, PyObject *args) {
                 from += cut->prefix_len;
             if (to - from >= cut->suffix_len && memcmp(to - cut->suffix_len, cut->suffix, (size_t)cut->suffix_len) == 0)
                 to -= cut->suffix_len;
-            put_view(outs[c] + 16 * i, from, (int32_t)(to - from), index, start + (int32_t)(from - text));
+            int32_t n = (int32_t)(to - from);
+            if (n > 12) {
+                if (used[c] + n > outbuf_size(&out_texts[c])) {
+                    if (outbuf_grow(&out_texts[c], used[c] + n) < 0) {
+                        bad = 3;
+                        break;
+                    }
+                    texts[c] = outbuf_data(&out_texts[c]);
+                }
+                memcpy(texts[c] + used[c], from, (size_t)n);
+                put_view(outs[c] + 16 * i, from, n, 0, (int32_t)used[c]);
+                used[c] += n;
+            } else {
+                put_view(outs[c] + 16 * i, from, n, 0, 0);
+            }
         }
     }
     Py_END_ALLOW_THREADS
     if (bad) {
-        PyErr_SetString(PyExc_ValueError, bad == 1 ? "string view points outside its buffers"
-                                                   : "a line without the format's quotes: not a plain line");
+        if (bad == 3)
+            PyErr_NoMemory();
+        else
+            PyErr_SetString(PyExc_ValueError, bad == 1 ? "string view points outside its buffers"
+                                                       : "a line without the format's quotes: not a plain line");
         goto done;
     }
-    result = out_list;
-    out_list = NULL;
+    result = PyList_New(n_cuts);
+    if (!result)
+        goto done;
+    for (c = 0; c < n_cuts; c++) {
+        PyObject *v = outbuf_finish(&out_views[c], -1), *t = v ? outbuf_finish(&out_texts[c], used[c]) : NULL;
+        PyObject *pair = t ? PyTuple_Pack(2, v, t) : NULL;
+        Py_XDECREF(v);
+        Py_XDECREF(t);
+        if (!pair) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, c, pair);
+    }
 done:
-    Py_XDECREF(out_list);
+    if (out_views && out_texts)
+        for (c = 0; c < n_cuts; c++) {
+            outbuf_clear(&out_views[c]);
+            outbuf_clear(&out_texts[c]);
+        }
+    PyMem_Free(out_views);
+    PyMem_Free(out_texts);
+    PyMem_Free(texts);
+    PyMem_Free(used);
     for (i = 0; i < got; i++)
         PyBuffer_Release(&data[i]);
     if (have_views)
@@ -214,7 +264,9 @@ static PyObject *request_parts(PyObject *self, PyObject *args) {
     Py_ssize_t n_buffers = PyTuple_GET_SIZE(buffers), bitmap = (length + 7) / 8;
     Py_buffer views;
     Py_buffer *data = PyMem_Calloc(n_buffers ? n_buffers : 1, sizeof(Py_buffer));
-    PyObject *outs[7] = {NULL}, *result = NULL;
+    OutBuf outs[7];
+    PyObject *result = NULL;
+    memset(outs, 0, sizeof(outs));
     int have_views = 0, bad = 0, k;
     if (!data) {
         PyErr_NoMemory();
@@ -231,16 +283,14 @@ static PyObject *request_parts(PyObject *self, PyObject *args) {
         if (PyObject_GetBuffer(PyTuple_GET_ITEM(buffers, got), &data[got], PyBUF_SIMPLE) < 0)
             goto done;
     for (k = 0; k < 7; k++) {
-        outs[k] = PyBytes_FromStringAndSize(NULL, k < 4 ? length * 16 : bitmap);
-        if (!outs[k])
+        if (outbuf_new(&outs[k], k < 4 ? length * 16 : bitmap) < 0)
             goto done;
         if (k >= 4)
-            memset(PyBytes_AS_STRING(outs[k]), 0, (size_t)bitmap);
+            memset(outbuf_data(&outs[k]), 0, (size_t)bitmap);
     }
-    uint8_t *method = (uint8_t *)PyBytes_AS_STRING(outs[0]), *path = (uint8_t *)PyBytes_AS_STRING(outs[1]),
-            *query = (uint8_t *)PyBytes_AS_STRING(outs[2]), *protocol = (uint8_t *)PyBytes_AS_STRING(outs[3]),
-            *matched = (uint8_t *)PyBytes_AS_STRING(outs[4]), *has_query = (uint8_t *)PyBytes_AS_STRING(outs[5]),
-            *has_protocol = (uint8_t *)PyBytes_AS_STRING(outs[6]);
+    uint8_t *method = outbuf_data(&outs[0]), *path = outbuf_data(&outs[1]), *query = outbuf_data(&outs[2]),
+            *protocol = outbuf_data(&outs[3]), *matched = outbuf_data(&outs[4]), *has_query = outbuf_data(&outs[5]),
+            *has_protocol = outbuf_data(&outs[6]);
     Py_BEGIN_ALLOW_THREADS
     const uint8_t *view = (const uint8_t *)views.buf + offset * 16;
     for (i = 0; i < length; i++, view += 16) {
@@ -317,12 +367,16 @@ static PyObject *request_parts(PyObject *self, PyObject *args) {
     result = PyTuple_New(7);
     if (result)
         for (k = 0; k < 7; k++) {
-            PyTuple_SET_ITEM(result, k, outs[k]);
-            outs[k] = NULL;
+            PyObject *done_buf = outbuf_finish(&outs[k], -1);
+            if (!done_buf) {
+                Py_CLEAR(result);
+                break;
+            }
+            PyTuple_SET_ITEM(result, k, done_buf);
         }
 done:
     for (k = 0; k < 7; k++)
-        Py_XDECREF(outs[k]);
+        outbuf_clear(&outs[k]);
     for (i = 0; i < got; i++)
         PyBuffer_Release(&data[i]);
     if (have_views)
@@ -333,7 +387,8 @@ done:
 
 static PyMethodDef methods[] = {
     {"cut_views", cut_views, METH_VARARGS,
-     "cut_views(views, buffers, offset, length, quotes, cuts) -> [views of each cut]: fields of plain lines."},
+     "cut_views(views, buffers, offset, length, quotes, cuts) -> [(views, data) of each cut]:"
+     " fields of plain lines."},
     {"request_parts", request_parts, METH_VARARGS,
      "request_parts(views, buffers, offset, length) -> (method, path, query, protocol views; matched,"
      " has query, has protocol bitmaps)."},
@@ -343,4 +398,4 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "linecut", "Fields cut from plain lines as string views.",
                                     -1, methods, NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit_linecut(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit_linecut(void) { return outbuf_ready() < 0 ? NULL : PyModule_Create(&module); }

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "outbuf.h"
+
 static inline int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 static inline int is_hex(uint8_t c) { return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
 static inline int is_alnum(uint8_t c) { return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
@@ -115,7 +117,8 @@ static PyObject *fold_views(PyObject *self, PyObject *args) {
     }
     Py_buffer views, validity;
     Py_buffer *data = PyMem_Calloc(n_buffers ? n_buffers : 1, sizeof(Py_buffer));
-    PyObject *out_views = NULL, *out_data = NULL, *result = NULL;
+    OutBuf out_views = {NULL}, out_text = {NULL};
+    PyObject *result = NULL;
     uint8_t *text = NULL, *scratch = NULL;
     size_t text_len = 0, text_cap = 0, longest = 0;
     int have_views = 0, have_validity = 0, bad = 0;
@@ -149,14 +152,27 @@ static PyObject *fold_views(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "a data buffer over 512 MiB");
         goto done;
     }
-    out_views = PyBytes_FromStringAndSize(NULL, length * 16);
-    scratch = PyMem_Malloc(2 * (3 * longest + 16) + 2 * (3 * 12 + 16));
-    if (!out_views || !scratch) {
-        if (!PyErr_Occurred())
-            PyErr_NoMemory();
+    size_t total = 0;
+    for (i = 0; i < length; i++) {
+        int32_t len;
+        memcpy(&len, (const uint8_t *)views.buf + 16 * i, 4);
+        total += len > 0 ? (size_t)len : 0;
+    }
+    if (3 * total + 16 > (size_t)INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "paths over 512 MiB in one column");
         goto done;
     }
-    uint8_t *out = (uint8_t *)PyBytes_AS_STRING(out_views);
+    scratch = PyMem_Malloc(2 * (3 * longest + 16) + 2 * (3 * 12 + 16));
+    if (!scratch) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* folding shortens most paths: the text starts at the paths' size and grows if it must */
+    if (outbuf_new(&out_views, length * 16) < 0 || outbuf_new(&out_text, (Py_ssize_t)total + 16) < 0)
+        goto done;
+    uint8_t *out = outbuf_data(&out_views);
+    text = outbuf_data(&out_text);
+    text_cap = total + 16;
     Py_BEGIN_ALLOW_THREADS
     const uint8_t *view = (const uint8_t *)views.buf;
     uint8_t *a = scratch, *b = scratch + 3 * longest + 16 + 3 * 12 + 16;
@@ -199,20 +215,12 @@ static PyObject *fold_views(PyObject *self, PyObject *args) {
             continue;
         }
         if (text_len + n > text_cap) {
-            size_t cap = text_cap ? 2 * text_cap : 1 << 16;
-            while (cap < text_len + n)
-                cap *= 2;
-            if (cap > (size_t)INT32_MAX) {
-                bad = 2;
-                break;
-            }
-            uint8_t *grown = realloc(text, cap);
-            if (!grown) {
+            if (outbuf_grow(&out_text, (Py_ssize_t)(text_len + n)) < 0) {
                 bad = 3;
                 break;
             }
-            text = grown;
-            text_cap = cap;
+            text = outbuf_data(&out_text);
+            text_cap = (size_t)outbuf_size(&out_text);
         }
         memcpy(text + text_len, folded, n);
         int32_t new_index = (int32_t)n_buffers, at = (int32_t)text_len;
@@ -226,18 +234,18 @@ static PyObject *fold_views(PyObject *self, PyObject *args) {
         if (bad == 3)
             PyErr_NoMemory();
         else
-            PyErr_SetString(PyExc_ValueError, bad == 1 ? "string view points outside its buffers"
-                                                       : "folded paths over 2 GiB in one column");
+            PyErr_SetString(PyExc_ValueError, "string view points outside its buffers");
         goto done;
     }
-    out_data = PyBytes_FromStringAndSize((const char *)text, (Py_ssize_t)text_len);
-    if (!out_data)
-        goto done;
-    result = Py_BuildValue("OO", out_views, out_data);
+    PyObject *views_done = outbuf_finish(&out_views, -1);
+    PyObject *text_done = views_done ? outbuf_finish(&out_text, (Py_ssize_t)text_len) : NULL;
+    if (text_done)
+        result = PyTuple_Pack(2, views_done, text_done);
+    Py_XDECREF(views_done);
+    Py_XDECREF(text_done);
 done:
-    Py_XDECREF(out_views);
-    Py_XDECREF(out_data);
-    free(text);
+    outbuf_clear(&out_views);
+    outbuf_clear(&out_text);
     PyMem_Free(scratch);
     for (i = 0; i < got; i++)
         PyBuffer_Release(&data[i]);
@@ -258,4 +266,4 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "pathfold", "URL paths folded as fold_path folds them.",
                                     -1, methods, NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit_pathfold(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit_pathfold(void) { return outbuf_ready() < 0 ? NULL : PyModule_Create(&module); }

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import polars as pl
 import pyarrow as pa
 
-from ..formats.views import native_wanted
+from ..formats.views import column_of_views, native_wanted
 
 try:
     from ..native import pathfold
@@ -38,9 +38,7 @@ def fold_paths_natively(paths: pl.Series) -> pl.Series | None:
     buffers = arrow.buffers()
     validity = buffers[0] if arrow.null_count else None
     views, text = pathfold.fold_views(buffers[1], tuple(buffers[2:]), validity, len(arrow))
-    folded = pa.Array.from_buffers(pa.string_view(), len(arrow),
-                                   [validity, pa.py_buffer(views), *buffers[2:], pa.py_buffer(text)])
-    return pl.Series(paths.name, folded)
+    return column_of_views(paths.name, views, [*buffers[2:], text], validity)
 
 
 def native_folding() -> bool:
