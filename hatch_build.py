@@ -24,18 +24,21 @@ NATIVE = Path("mkslog/native")
 def compile_extension(root: Path, source: Path) -> Path | None:
     """The built extension beside its source, or None (and a warning) when it cannot be built."""
     target = root / source.with_name(source.stem + sysconfig.get_config_var("EXT_SUFFIX"))
-    compiler = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
-    command = [*compiler, "-O3", "-shared", "-fPIC", "-Wall", f"-I{sysconfig.get_paths()['include']}",
-               str(root / source), "-o", str(target)]
-    try:
-        subprocess.run(command, check=True, capture_output=True, text=True)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        why = getattr(exc, "stderr", "") or str(exc)
-        print(f"mkslog: {source} was not built ({why.strip()[:400]}); install a C compiler and the "
-              "Python headers (apt-get install gcc python3-dev) and reinstall for twice the speed. "
-              "polars answers meanwhile.", file=sys.stderr)
-        return None
-    return target
+    flags = ["-O3", "-shared", "-fPIC", "-Wall", f"-I{sysconfig.get_paths()['include']}", str(root / source),
+             "-o", str(target)]
+    # the compiler Python was built with may not be here under its name (x86_64-linux-gnu-gcc): then cc
+    compilers = [os.environ.get("CC"), sysconfig.get_config_var("CC"), "cc", "gcc"]
+    why = "no C compiler"
+    for compiler in dict.fromkeys(c for c in compilers if c):
+        try:
+            subprocess.run([*shlex.split(compiler), *flags], check=True, capture_output=True, text=True)
+            return target
+        except (OSError, subprocess.CalledProcessError) as exc:
+            why = (getattr(exc, "stderr", "") or str(exc)).strip()[:400]
+    print(f"mkslog: {source} was not built ({why}); install a C compiler and the Python headers "
+          "(apt-get install gcc python3-dev) and reinstall for twice the speed. polars answers meanwhile.",
+          file=sys.stderr)
+    return None
 
 
 class NativeBuildHook(BuildHookInterface):

@@ -1,5 +1,6 @@
 /* Output buffers for mkslog's C loops: memory mapped for each buffer and unmapped when the last
- * column using it is dropped, so a parse gives its pages back at once. From an allocator's pool
+ * column using it is dropped (past a small cache for the next chunk), so a parse gives its pages
+ * back at once. From an allocator's pool
  * instead, the pages stayed: over the report's 10M-line access parse the process held 427 MiB
  * with pyarrow's mimalloc, 533-602 with glibc's malloc, 299 with buffers mapped like these (polars'
  * own cut: 316). A buffer starts at a size the caller guesses, grows while the loop runs (taking
@@ -55,8 +56,47 @@ static void release(unsigned char *data, Py_ssize_t size) {
 #endif
 }
 
+/* Mappings given back by columns, kept for the next chunk's buffers: a fresh mapping costs a page
+ * fault per page written and its unmapping a TLB shootdown on every core (a full parse's system
+ * time doubled without this). At most CACHE_BYTES stay mapped; the cache is only touched with
+ * the GIL held (new buffers and deallocation), so it needs no lock of its own. */
+#define CACHE_SLOTS 32
+#define CACHE_BYTES ((Py_ssize_t)48 << 20)
+static unsigned char *cache_data[CACHE_SLOTS];
+static Py_ssize_t cache_size[CACHE_SLOTS];
+static Py_ssize_t cache_total;
+
+/* A cached mapping of at least ``size`` bytes and at most twice that, or NULL. */
+static unsigned char *cache_take(Py_ssize_t size, Py_ssize_t *got) {
+    int best = -1, i;
+    for (i = 0; i < CACHE_SLOTS; i++)
+        if (cache_data[i] && cache_size[i] >= size && cache_size[i] <= 2 * size + 65536
+            && (best < 0 || cache_size[i] < cache_size[best]))
+            best = i;
+    if (best < 0)
+        return NULL;
+    unsigned char *data = cache_data[best];
+    *got = cache_size[best];
+    cache_data[best] = NULL;
+    cache_total -= *got;
+    return data;
+}
+
+static void cache_give(unsigned char *data, Py_ssize_t size) {
+    int i;
+    if (data && cache_total + size <= CACHE_BYTES)
+        for (i = 0; i < CACHE_SLOTS; i++)
+            if (!cache_data[i]) {
+                cache_data[i] = data;
+                cache_size[i] = size;
+                cache_total += size;
+                return;
+            }
+    release(data, size);
+}
+
 static void mapped_dealloc(Mapped *m) {
-    release(m->data, m->mapped);
+    cache_give(m->data, m->mapped);
     Py_TYPE(m)->tp_free((PyObject *)m);
 }
 
@@ -99,7 +139,9 @@ static int outbuf_new(OutBuf *b, Py_ssize_t size) {
     b->obj->mapped = page_rounded(size > 0 ? size : 1);
     b->obj->len = size;
     b->obj->exports = 0;
-    b->obj->data = reserve(b->obj->mapped);
+    b->obj->data = cache_take(b->obj->mapped, &b->obj->mapped);
+    if (!b->obj->data)
+        b->obj->data = reserve(b->obj->mapped);
     if (!b->obj->data) {
         b->obj->mapped = 0;
         Py_CLEAR(b->obj);
