@@ -1,4 +1,4 @@
-"""The request line's parts cut by C (mkslog/native/linecut.c: request_parts) equal what polars
+"""The request line's parts cut by C (mkslog/native/requestline.c) equal what polars
 captures with fields.REQUEST_LINE: every request line of the sample logs and the corpus, made-up
 edge cases (no protocol, empty path, a second "?", two spaces, TLS bytes, non-ASCII) and 9,000
 edited ones."""
@@ -12,7 +12,7 @@ from line_samples import real_lines
 
 from mkslog.formats import compile_format, views
 from mkslog.formats.fields import REQUEST_LINE
-from mkslog.formats.requestparts import linecut, request_parts
+from mkslog.formats.requestparts import request_parts, requestline
 
 EDGES = ["GET / HTTP/1.1", "GET", "GET ", "GET /", "get /x?", "GET ?a HTTP/1.0", "G3T / HTTP/1.1", "GET / HTTP/",
          "GET / HTTP/1.1 ", "GET /a?b?c HTTP/2", "GET /a b HTTP/1.1", "GET  / HTTP/1.1", "GET /日本?é HTTP/1.1",
@@ -35,7 +35,7 @@ def requests() -> list[str]:
 
 
 def test_every_request_gets_polars_parts():
-    assert linecut is not None
+    assert requestline is not None
     lines = pl.Series("r", requests())
     assert len(lines) > 20000
     got = request_parts(lines, "p")

@@ -15,6 +15,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "stringview.h"
+
 typedef struct {
     const uint8_t *classes;   /* 256: the class of each byte */
     const uint32_t *next;     /* states x n_classes: the next state times n_classes (its row) */
@@ -67,8 +69,7 @@ typedef struct {
     const Dfa *dfa;
     const uint8_t *views;        /* the first line's view */
     const uint8_t *views_end;
-    const uint8_t *const *bases;
-    const Py_ssize_t *sizes;
+    const Py_buffer *data;
     Py_ssize_t n_buffers, matched;
     uint8_t *bits;
     int bad;                     /* a view pointed outside its buffers */
@@ -78,27 +79,14 @@ typedef struct {
 static int load(Walk *w, Lane *l) {
     if (l->line >= l->stop || w->bad)
         return 0;
-    const uint8_t *view = w->views + 16 * l->line;
-    int32_t len, index, start;
-    memcpy(&len, view, 4);
-    if (len < 0) {
+    ViewText t;
+    if (view_text(w->views + 16 * l->line, w->data, w->n_buffers, w->views_end, &t) < 0) {
         w->bad = 1;
         return 0;
     }
-    if (len <= 12) {
-        l->p = view + 4;
-        l->limit = w->views_end;
-    } else {
-        memcpy(&index, view + 8, 4);
-        memcpy(&start, view + 12, 4);
-        if (index < 0 || index >= w->n_buffers || start < 0 || (Py_ssize_t)start + len > w->sizes[index]) {
-            w->bad = 1;
-            return 0;
-        }
-        l->p = w->bases[index] + start;
-        l->limit = w->bases[index] + w->sizes[index];
-    }
-    l->end = l->p + len;
+    l->p = t.text;
+    l->limit = t.limit;
+    l->end = t.text + t.len;
     l->row = w->dfa->start;
     return 1;
 }
@@ -190,12 +178,10 @@ static PyObject *match_views(PyObject *self, PyObject *args) {
     Py_ssize_t n_buffers = PyTuple_GET_SIZE(buffers), got = 0, i;
     Py_buffer views, classes, next, accept, accel;
     Py_buffer *data = PyMem_Calloc(n_buffers ? n_buffers : 1, sizeof(Py_buffer));
-    const uint8_t **bases = PyMem_Calloc(n_buffers ? n_buffers : 1, sizeof(uint8_t *));
-    Py_ssize_t *sizes = PyMem_Calloc(n_buffers ? n_buffers : 1, sizeof(Py_ssize_t));
     PyObject *bitmap = NULL, *result = NULL;
     uint8_t *accept_rows = NULL, *accel_rows = NULL;
     int have = 0, bad = 0;
-    if (!data || !bases || !sizes) {
+    if (!data) {
         PyErr_NoMemory();
         goto done;
     }
@@ -218,8 +204,6 @@ static PyObject *match_views(PyObject *self, PyObject *args) {
     for (; got < n_buffers; got++) {
         if (get(PyTuple_GET_ITEM(buffers, got), &data[got], 0, "data") < 0)
             goto done;
-        bases[got] = data[got].buf;
-        sizes[got] = data[got].len;
     }
     /* every class and target in range: a bad table must not read outside its arrays */
     for (i = 0; i < 256; i++)
@@ -255,7 +239,7 @@ static PyObject *match_views(PyObject *self, PyObject *args) {
         memcpy(accel_rows + 4 * i * n_classes, (const uint8_t *)accel.buf + 4 * i, 4);
     Dfa d = {classes.buf, next.buf, accept_rows, accel_rows, (uint32_t)n_classes, (uint32_t)start,
              (uint32_t)special, whole};
-    Walk w = {&d, (const uint8_t *)views.buf + offset * 16, (const uint8_t *)views.buf + views.len, bases, sizes,
+    Walk w = {&d, (const uint8_t *)views.buf + offset * 16, (const uint8_t *)views.buf + views.len, data,
               n_buffers, 0, bits, 0};
     Py_BEGIN_ALLOW_THREADS
     walk(&w, length);
@@ -279,8 +263,6 @@ done:
     PyMem_Free(accept_rows);
     PyMem_Free(accel_rows);
     PyMem_Free(data);
-    PyMem_Free(bases);
-    PyMem_Free(sizes);
     return result;
 }
 

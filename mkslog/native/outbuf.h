@@ -156,7 +156,7 @@ static inline Py_ssize_t outbuf_size(OutBuf *b) { return b->obj->mapped; }
 
 /* The buffer grown to at least ``size`` bytes (doubling), its contents kept. Needs no GIL: the
  * buffer is not shared yet. 0, or -1 when memory ran out. */
-static int outbuf_grow(OutBuf *b, Py_ssize_t size) {
+static inline int outbuf_grow(OutBuf *b, Py_ssize_t size) {
     Mapped *m = b->obj;
     Py_ssize_t cap = m->mapped;
     while (cap < size)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "outbuf.h"
+#include "stringview.h"
 
 static inline int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 static inline int is_hex(uint8_t c) { return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
@@ -182,24 +183,13 @@ static PyObject *fold_views(PyObject *self, PyObject *args) {
             memset(dst, 0, 16);
             continue;
         }
-        int32_t len, index = 0, start = 0;
-        memcpy(&len, view, 4);
-        const uint8_t *s;
-        if (len < 0) {
+        ViewText v;
+        if (view_text(view, data, n_buffers, (const uint8_t *)views.buf + views.len, &v) < 0) {
             bad = 1;
             break;
         }
-        if (len <= 12) {
-            s = view + 4;
-        } else {
-            memcpy(&index, view + 8, 4);
-            memcpy(&start, view + 12, 4);
-            if (index < 0 || index >= n_buffers || start < 0 || (Py_ssize_t)start + len > data[index].len) {
-                bad = 1;
-                break;
-            }
-            s = (const uint8_t *)data[index].buf + start;
-        }
+        const uint8_t *s = v.text;
+        int32_t len = v.len;
         int changed;
         const uint8_t *folded;
         size_t n = fold(s, (size_t)len, a, b, &changed, &folded);
