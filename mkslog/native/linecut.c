@@ -78,21 +78,21 @@ static PyObject *cut_views(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OO!nnnO!", &views_obj, &PyTuple_Type, &buffers, &offset, &length, &quotes,
                           &PyTuple_Type, &cuts_obj))
         return NULL;
-    Py_ssize_t n_buffers = PyTuple_GET_SIZE(buffers), n_cuts = PyTuple_GET_SIZE(cuts_obj), got = 0, i, c;
+    Py_ssize_t n_cuts = PyTuple_GET_SIZE(cuts_obj), i, c;
     if (offset < 0 || length < 0 || quotes < 1 || quotes > 64 || n_cuts < 1 || n_cuts > 64) {
         PyErr_SetString(PyExc_ValueError, "offset, length, quotes or cuts out of range");
         return NULL;
     }
-    Py_buffer views;
-    Py_buffer *data = PyMem_Calloc(n_buffers ? n_buffers : 1, sizeof(Py_buffer));
+    Column col;
+    memset(&col, 0, sizeof(col));
     Cut *cuts = PyMem_Calloc((size_t)n_cuts, sizeof(Cut));
     uint8_t **outs = PyMem_Calloc((size_t)n_cuts, sizeof(uint8_t *));
     uint8_t **texts = PyMem_Calloc((size_t)n_cuts, sizeof(uint8_t *));
     Py_ssize_t *used = PyMem_Calloc((size_t)n_cuts, sizeof(Py_ssize_t));
     OutBuf *out_views = PyMem_Calloc((size_t)n_cuts, sizeof(OutBuf)), *out_texts = PyMem_Calloc((size_t)n_cuts, sizeof(OutBuf));
     PyObject *result = NULL;
-    int have_views = 0, bad = 0;
-    if (!data || !cuts || !outs || !texts || !used || !out_views || !out_texts) {
+    int bad = 0;
+    if (!cuts || !outs || !texts || !used || !out_views || !out_texts) {
         PyErr_NoMemory();
         goto done;
     }
@@ -107,22 +107,14 @@ static PyObject *cut_views(PyObject *self, PyObject *args) {
             goto done;
         }
     }
-    if (PyObject_GetBuffer(views_obj, &views, PyBUF_SIMPLE) < 0)
+    if (column_hold(&col, views_obj, buffers, offset, length) < 0)
         goto done;
-    have_views = 1;
-    if (views.len < (offset + length) * 16) {
-        PyErr_SetString(PyExc_ValueError, "views: too short");
-        goto done;
-    }
-    for (; got < n_buffers; got++)
-        if (PyObject_GetBuffer(PyTuple_GET_ITEM(buffers, got), &data[got], PyBUF_SIMPLE) < 0)
-            goto done;
     /* a field is part of its line: the lines' bytes bound each field's data buffer (pages not
      * written are never touched; the buffer is cut to its size afterwards) */
     Py_ssize_t total = 0;
     for (i = 0; i < length; i++) {
         int32_t len;
-        memcpy(&len, (const uint8_t *)views.buf + (offset + i) * 16, 4);
+        memcpy(&len, col.first + 16 * i, 4);
         total += len > 12 ? len : 0;
     }
     /* each field's text starts at a share of the lines' and grows as needed */
@@ -134,11 +126,10 @@ static PyObject *cut_views(PyObject *self, PyObject *args) {
         texts[c] = outbuf_data(&out_texts[c]);
     }
     Py_BEGIN_ALLOW_THREADS
-    const uint8_t *view = (const uint8_t *)views.buf + offset * 16;
     const uint8_t *marks[67];
-    for (i = 0; i < length && !bad; i++, view += 16) {
+    for (i = 0; i < length && !bad; i++) {
         ViewText t;
-        if (view_text(view, data, n_buffers, (const uint8_t *)views.buf + views.len, &t) < 0) {
+        if (column_text(&col, i, &t) < 0) {
             bad = 1;
             break;
         }
@@ -214,11 +205,7 @@ done:
     PyMem_Free(out_texts);
     PyMem_Free(texts);
     PyMem_Free(used);
-    for (i = 0; i < got; i++)
-        PyBuffer_Release(&data[i]);
-    if (have_views)
-        PyBuffer_Release(&views);
-    PyMem_Free(data);
+    column_release(&col);
     PyMem_Free(cuts);
     PyMem_Free(outs);
     return result;

@@ -67,10 +67,8 @@ typedef struct {
 
 typedef struct {
     const Dfa *dfa;
-    const uint8_t *views;        /* the first line's view */
-    const uint8_t *views_end;
-    const Py_buffer *data;
-    Py_ssize_t n_buffers, matched;
+    const Column *lines;
+    Py_ssize_t matched;
     uint8_t *bits;
     int bad;                     /* a view pointed outside its buffers */
 } Walk;
@@ -80,7 +78,7 @@ static int load(Walk *w, Lane *l) {
     if (l->line >= l->stop || w->bad)
         return 0;
     ViewText t;
-    if (view_text(w->views + 16 * l->line, w->data, w->n_buffers, w->views_end, &t) < 0) {
+    if (column_text(w->lines, l->line, &t) < 0) {
         w->bad = 1;
         return 0;
     }
@@ -175,19 +173,14 @@ static PyObject *match_views(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "negative offset or length, or classes out of range");
         return NULL;
     }
-    Py_ssize_t n_buffers = PyTuple_GET_SIZE(buffers), got = 0, i;
-    Py_buffer views, classes, next, accept, accel;
-    Py_buffer *data = PyMem_Calloc(n_buffers ? n_buffers : 1, sizeof(Py_buffer));
+    Py_ssize_t i;
+    Py_buffer classes, next, accept, accel;
+    Column col;
     PyObject *bitmap = NULL, *result = NULL;
     uint8_t *accept_rows = NULL, *accel_rows = NULL;
-    int have = 0, bad = 0;
-    if (!data) {
-        PyErr_NoMemory();
+    int have = 1, bad = 0;
+    if (column_hold(&col, views_obj, buffers, offset, length) < 0)
         goto done;
-    }
-    if (get(views_obj, &views, (offset + length) * 16, "views") < 0)
-        goto done;
-    have = 1;
     if (get(classes_obj, &classes, 256, "classes") < 0)
         goto done;
     have = 2;
@@ -201,10 +194,6 @@ static PyObject *match_views(PyObject *self, PyObject *args) {
     if (get(accel_obj, &accel, n_states * 4, "accel") < 0)
         goto done;
     have = 5;
-    for (; got < n_buffers; got++) {
-        if (get(PyTuple_GET_ITEM(buffers, got), &data[got], 0, "data") < 0)
-            goto done;
-    }
     /* every class and target in range: a bad table must not read outside its arrays */
     for (i = 0; i < 256; i++)
         if (((const uint8_t *)classes.buf)[i] >= n_classes)
@@ -239,8 +228,7 @@ static PyObject *match_views(PyObject *self, PyObject *args) {
         memcpy(accel_rows + 4 * i * n_classes, (const uint8_t *)accel.buf + 4 * i, 4);
     Dfa d = {classes.buf, next.buf, accept_rows, accel_rows, (uint32_t)n_classes, (uint32_t)start,
              (uint32_t)special, whole};
-    Walk w = {&d, (const uint8_t *)views.buf + offset * 16, (const uint8_t *)views.buf + views.len, data,
-              n_buffers, 0, bits, 0};
+    Walk w = {&d, &col, 0, bits, 0};
     Py_BEGIN_ALLOW_THREADS
     walk(&w, length);
     Py_END_ALLOW_THREADS
@@ -253,16 +241,13 @@ static PyObject *match_views(PyObject *self, PyObject *args) {
     result = Py_BuildValue("On", bitmap, matched);
 done:
     Py_XDECREF(bitmap);
-    for (i = 0; i < got; i++)
-        PyBuffer_Release(&data[i]);
     if (have >= 5) PyBuffer_Release(&accel);
     if (have >= 4) PyBuffer_Release(&next);
     if (have >= 3) PyBuffer_Release(&accept);
     if (have >= 2) PyBuffer_Release(&classes);
-    if (have >= 1) PyBuffer_Release(&views);
+    column_release(&col);
     PyMem_Free(accept_rows);
     PyMem_Free(accel_rows);
-    PyMem_Free(data);
     return result;
 }
 

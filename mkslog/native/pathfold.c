@@ -108,7 +108,7 @@ static size_t fold(const uint8_t *s, size_t n, uint8_t *a, uint8_t *b, int *chan
 static PyObject *fold_views(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *views_obj, *buffers, *validity_obj;
-    Py_ssize_t length, got = 0, i;
+    Py_ssize_t length, i;
     if (!PyArg_ParseTuple(args, "OO!On", &views_obj, &PyTuple_Type, &buffers, &validity_obj, &length))
         return NULL;
     Py_ssize_t n_buffers = PyTuple_GET_SIZE(buffers);
@@ -116,24 +116,15 @@ static PyObject *fold_views(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "length or buffers out of range");
         return NULL;
     }
-    Py_buffer views, validity;
-    Py_buffer *data = PyMem_Calloc(n_buffers ? n_buffers : 1, sizeof(Py_buffer));
+    Py_buffer validity;
+    Column col;
     OutBuf out_views = {NULL}, out_text = {NULL};
     PyObject *result = NULL;
     uint8_t *text = NULL, *scratch = NULL;
     size_t text_len = 0, text_cap = 0, longest = 0;
-    int have_views = 0, have_validity = 0, bad = 0;
-    if (!data) {
-        PyErr_NoMemory();
+    int have_validity = 0, bad = 0;
+    if (column_hold(&col, views_obj, buffers, 0, length) < 0)
         goto done;
-    }
-    if (PyObject_GetBuffer(views_obj, &views, PyBUF_SIMPLE) < 0)
-        goto done;
-    have_views = 1;
-    if (views.len < length * 16) {
-        PyErr_SetString(PyExc_ValueError, "views: too short");
-        goto done;
-    }
     if (validity_obj != Py_None) {
         if (PyObject_GetBuffer(validity_obj, &validity, PyBUF_SIMPLE) < 0)
             goto done;
@@ -143,12 +134,9 @@ static PyObject *fold_views(PyObject *self, PyObject *args) {
             goto done;
         }
     }
-    for (; got < n_buffers; got++) {
-        if (PyObject_GetBuffer(PyTuple_GET_ITEM(buffers, got), &data[got], PyBUF_SIMPLE) < 0)
-            goto done;
-        if ((size_t)data[got].len > longest)
-            longest = (size_t)data[got].len;
-    }
+    for (i = 0; i < n_buffers; i++)
+        if ((size_t)col.data[i].len > longest)
+            longest = (size_t)col.data[i].len;
     if (longest > (size_t)INT32_MAX / 4) {
         PyErr_SetString(PyExc_ValueError, "a data buffer over 512 MiB");
         goto done;
@@ -156,7 +144,7 @@ static PyObject *fold_views(PyObject *self, PyObject *args) {
     size_t total = 0;
     for (i = 0; i < length; i++) {
         int32_t len;
-        memcpy(&len, (const uint8_t *)views.buf + 16 * i, 4);
+        memcpy(&len, col.first + 16 * i, 4);
         total += len > 0 ? (size_t)len : 0;
     }
     if (3 * total + 16 > (size_t)INT32_MAX) {
@@ -175,7 +163,7 @@ static PyObject *fold_views(PyObject *self, PyObject *args) {
     text = outbuf_data(&out_text);
     text_cap = total + 16;
     Py_BEGIN_ALLOW_THREADS
-    const uint8_t *view = (const uint8_t *)views.buf;
+    const uint8_t *view = col.first;
     uint8_t *a = scratch, *b = scratch + 3 * longest + 16 + 3 * 12 + 16;
     for (i = 0; i < length && !bad; i++, view += 16) {
         uint8_t *dst = out + 16 * i;
@@ -184,7 +172,7 @@ static PyObject *fold_views(PyObject *self, PyObject *args) {
             continue;
         }
         ViewText v;
-        if (view_text(view, data, n_buffers, (const uint8_t *)views.buf + views.len, &v) < 0) {
+        if (column_text(&col, i, &v) < 0) {
             bad = 1;
             break;
         }
@@ -237,13 +225,9 @@ done:
     outbuf_clear(&out_views);
     outbuf_clear(&out_text);
     PyMem_Free(scratch);
-    for (i = 0; i < got; i++)
-        PyBuffer_Release(&data[i]);
     if (have_validity)
         PyBuffer_Release(&validity);
-    if (have_views)
-        PyBuffer_Release(&views);
-    PyMem_Free(data);
+    column_release(&col);
     return result;
 }
 

@@ -17,34 +17,21 @@
 static PyObject *request_parts(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *views_obj, *buffers;
-    Py_ssize_t offset, length, got = 0, i;
+    Py_ssize_t offset, length, i;
     if (!PyArg_ParseTuple(args, "OO!nn", &views_obj, &PyTuple_Type, &buffers, &offset, &length))
         return NULL;
     if (offset < 0 || length < 0) {
         PyErr_SetString(PyExc_ValueError, "offset or length out of range");
         return NULL;
     }
-    Py_ssize_t n_buffers = PyTuple_GET_SIZE(buffers), bitmap = (length + 7) / 8;
-    Py_buffer views;
-    Py_buffer *data = PyMem_Calloc(n_buffers ? n_buffers : 1, sizeof(Py_buffer));
+    Py_ssize_t bitmap = (length + 7) / 8;
+    Column col;
     OutBuf outs[7];
     PyObject *result = NULL;
     memset(outs, 0, sizeof(outs));
-    int have_views = 0, bad = 0, k;
-    if (!data) {
-        PyErr_NoMemory();
+    int bad = 0, k;
+    if (column_hold(&col, views_obj, buffers, offset, length) < 0)
         goto done;
-    }
-    if (PyObject_GetBuffer(views_obj, &views, PyBUF_SIMPLE) < 0)
-        goto done;
-    have_views = 1;
-    if (views.len < (offset + length) * 16) {
-        PyErr_SetString(PyExc_ValueError, "views: too short");
-        goto done;
-    }
-    for (; got < n_buffers; got++)
-        if (PyObject_GetBuffer(PyTuple_GET_ITEM(buffers, got), &data[got], PyBUF_SIMPLE) < 0)
-            goto done;
     for (k = 0; k < 7; k++) {
         if (outbuf_new(&outs[k], k < 4 ? length * 16 : bitmap) < 0)
             goto done;
@@ -55,10 +42,9 @@ static PyObject *request_parts(PyObject *self, PyObject *args) {
             *protocol = outbuf_data(&outs[3]), *matched = outbuf_data(&outs[4]), *has_query = outbuf_data(&outs[5]),
             *has_protocol = outbuf_data(&outs[6]);
     Py_BEGIN_ALLOW_THREADS
-    const uint8_t *view = (const uint8_t *)views.buf + offset * 16;
-    for (i = 0; i < length; i++, view += 16) {
+    for (i = 0; i < length; i++) {
         ViewText v;
-        if (view_text(view, data, n_buffers, (const uint8_t *)views.buf + views.len, &v) < 0) {
+        if (column_text(&col, i, &v) < 0) {
             bad = 1;
             break;
         }
@@ -129,11 +115,7 @@ static PyObject *request_parts(PyObject *self, PyObject *args) {
 done:
     for (k = 0; k < 7; k++)
         outbuf_clear(&outs[k]);
-    for (i = 0; i < got; i++)
-        PyBuffer_Release(&data[i]);
-    if (have_views)
-        PyBuffer_Release(&views);
-    PyMem_Free(data);
+    column_release(&col);
     return result;
 }
 

@@ -53,4 +53,57 @@ static inline void put_view(uint8_t *out, const uint8_t *value, int32_t len, int
     }
 }
 
+/* A column's views and data buffers, held while a loop reads them (with the GIL released). */
+typedef struct {
+    Py_buffer views;
+    Py_buffer *data;
+    Py_ssize_t n_buffers, held;  /* data buffers, and how many are held */
+    int have_views;
+    const uint8_t *first, *end;  /* the view of the column's first string; the end of the views */
+} Column;
+
+/* Holds ``views`` (at least ``offset + length`` of them) and the tuple ``buffers``; 0, or -1 with an
+ * exception set. Call column_release afterwards, also on failure. */
+static int column_hold(Column *c, PyObject *views, PyObject *buffers, Py_ssize_t offset, Py_ssize_t length) {
+    memset(c, 0, sizeof(*c));
+    if (!PyTuple_Check(buffers) || offset < 0 || length < 0) {
+        PyErr_SetString(PyExc_ValueError, "buffers must be a tuple; offset and length not negative");
+        return -1;
+    }
+    c->n_buffers = PyTuple_GET_SIZE(buffers);
+    c->data = PyMem_Calloc(c->n_buffers ? (size_t)c->n_buffers : 1, sizeof(Py_buffer));
+    if (!c->data) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (PyObject_GetBuffer(views, &c->views, PyBUF_SIMPLE) < 0)
+        return -1;
+    c->have_views = 1;
+    if (c->views.len < (offset + length) * 16) {
+        PyErr_SetString(PyExc_ValueError, "views: too short");
+        return -1;
+    }
+    for (; c->held < c->n_buffers; c->held++)
+        if (PyObject_GetBuffer(PyTuple_GET_ITEM(buffers, c->held), &c->data[c->held], PyBUF_SIMPLE) < 0)
+            return -1;
+    c->first = (const uint8_t *)c->views.buf + 16 * offset;
+    c->end = (const uint8_t *)c->views.buf + c->views.len;
+    return 0;
+}
+
+static void column_release(Column *c) {
+    Py_ssize_t i;
+    for (i = 0; i < c->held; i++)
+        PyBuffer_Release(&c->data[i]);
+    if (c->have_views)
+        PyBuffer_Release(&c->views);
+    PyMem_Free(c->data);
+    memset(c, 0, sizeof(*c));
+}
+
+/* The string at position ``i`` of the held column (see view_text). */
+static inline int column_text(const Column *c, Py_ssize_t i, ViewText *out) {
+    return view_text(c->first + 16 * i, c->data, c->n_buffers, c->end, out);
+}
+
 #endif
