@@ -134,18 +134,13 @@ static PyObject *fold_views(PyObject *self, PyObject *args) {
             goto done;
         }
     }
-    for (i = 0; i < n_buffers; i++)
-        if ((size_t)col.data[i].len > longest)
-            longest = (size_t)col.data[i].len;
-    if (longest > (size_t)INT32_MAX / 4) {
-        PyErr_SetString(PyExc_ValueError, "a data buffer over 512 MiB");
-        goto done;
-    }
-    size_t total = 0;
+    size_t total = 0;  /* the paths' bytes, and the longest path's (the scratch buffers' size) */
     for (i = 0; i < length; i++) {
         int32_t len;
         memcpy(&len, col.first + 16 * i, 4);
         total += len > 0 ? (size_t)len : 0;
+        if (len > 0 && (size_t)len > longest)
+            longest = (size_t)len;
     }
     if (3 * total + 16 > (size_t)INT32_MAX) {
         PyErr_SetString(PyExc_ValueError, "paths over 512 MiB in one column");
