@@ -94,3 +94,28 @@ def test_a_full_parse_is_the_same_frame_with_and_without_the_c_code(name, monkey
     slow = parse_file(path, "access", name)
     assert len(fast) > 1000
     assert fast.equals(slow)
+
+
+def test_a_parse_takes_the_c_cut_and_the_c_request_parts(monkeypatch):
+    """The equalities above would also hold if the parser never reached the C code: count its calls."""
+    from types import SimpleNamespace
+
+    from mkslog.formats import requestparts
+    from mkslog.formats.split import SplitPlan
+
+    calls = {"cut": 0, "request": 0}
+    cut, native = SplitPlan.take_native, requestparts.requestline
+
+    def counted_cut(self, lines, wanted):
+        taken = cut(self, lines, wanted)
+        calls["cut"] += taken is not None
+        return taken
+
+    def counted_request(*args):
+        calls["request"] += 1
+        return native.request_parts(*args)
+
+    monkeypatch.setattr(SplitPlan, "take_native", counted_cut)
+    monkeypatch.setattr(requestparts, "requestline", SimpleNamespace(request_parts=counted_request))
+    frame = parse_file(str(ROOT / "sample_logs/nginx/mirai-knowledge-system-access.log"), "access", "timed")
+    assert len(frame) > 1000 and calls["cut"] >= 1 and calls["request"] >= 1

@@ -48,6 +48,23 @@ def test_every_path_is_folded_as_the_regex_passes_fold_it():
         assert fold_paths_natively(part).to_list() == regex_way(part).to_list()
 
 
+def test_fold_path_runs_the_c_fold(monkeypatch):
+    """A query's fold reaches the C code (the equality below would hold without it)."""
+    from mkslog.queries import pathfolding
+    from mkslog.queries.common import fold_path
+
+    calls, real = [], pathfolding.fold_paths_natively
+
+    def counted(paths):
+        folded = real(paths)
+        calls.append(folded is not None)
+        return folded
+
+    monkeypatch.setattr(pathfolding, "fold_paths_natively", counted)
+    out = pl.DataFrame({"path": ["/a/1", "/b/2"]}).select(fold_path("path")).to_series().to_list()
+    assert out == ["/a/{id}", "/b/{id}"] and calls and all(calls)
+
+
 def test_a_query_by_endpoint_is_the_same_without_the_c_code(monkeypatch):
     from mkslog.queries import latency_stats
 
