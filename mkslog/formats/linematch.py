@@ -87,7 +87,3 @@ def contains(lines: pl.Series, pattern: str) -> pl.Series:
     flags = pa.Array.from_buffers(pa.bool_(), len(arrow), [None, pa.py_buffer(bitmap)])
     return pl.Series(lines.name, flags)
 
-
-def contains_column(frame: pl.DataFrame, column: str, pattern: str) -> pl.Series:
-    """:func:`contains` over one column of ``frame``."""
-    return contains(frame.get_column(column), pattern)

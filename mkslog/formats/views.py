@@ -3,7 +3,8 @@ into polars columns; without copying the text either way.
 
 polars keeps strings as views (16 bytes a line: the length and, for short strings, the text; else
 its first four bytes and where it lies in one of the column's data buffers). The C loops read those
-views where polars keeps them and write new views into the same buffers.
+views where polars keeps them; the views they write point into buffers of their own (or, for a
+string they leave as it is, into the column's).
 
 >>> import polars as pl
 >>> arrow = string_views(pl.Series("line", ["a", "a long line of text"]))
@@ -29,15 +30,25 @@ def native_wanted() -> bool:
     return os.environ.get(DISABLE_ENV) != "1"
 
 
-def string_views(series: pl.Series) -> pa.StringViewArray | None:
-    """``series`` as one Arrow string-view array sharing polars' buffers; None when it holds nulls
-    or is not a string column (the C loops read no validity bitmap)."""
-    if series.dtype != pl.String or series.null_count():
+def string_views(series: pl.Series, *, nulls: bool = False) -> pa.StringViewArray | None:
+    """``series`` as one Arrow string-view array sharing polars' buffers; None when it is not a
+    string column, or holds nulls and ``nulls`` is False (a loop that reads no validity bitmap).
+    With ``nulls``, the array starts at its first view and bit (a loop that reads the bitmap from
+    bit 0 and takes no offset).
+
+    >>> string_views(pl.Series(["a", None]).slice(1), nulls=True).offset
+    0
+    """
+    if series.dtype != pl.String or (series.null_count() and not nulls):
         return None
     arrow = series.to_arrow(compat_level=pl.CompatLevel.newest())
     if isinstance(arrow, pa.ChunkedArray):
         arrow = arrow.combine_chunks()
-    return arrow if arrow.type == pa.string_view() else None
+    if arrow.type != pa.string_view():
+        return None
+    if arrow.offset and nulls:  # a copy of the views and the bitmap, from the first
+        arrow = pa.concat_arrays([arrow.slice(0, 0), arrow])
+    return None if arrow.offset and nulls else arrow
 
 
 def as_buffer(data) -> pa.Buffer:

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import polars as pl
-import pyarrow as pa
 
-from ..formats.views import column_of_views, native_wanted
+from ..formats.views import column_of_views, native_wanted, string_views
 
 try:
     from ..native import pathfold
@@ -24,17 +23,9 @@ except ImportError:  # built at install time; without a C compiler the regex pas
 
 def fold_paths_natively(paths: pl.Series) -> pl.Series | None:
     """``paths`` folded by C, or None where it cannot (not built, switched off, not a String column)."""
-    if pathfold is None or not native_wanted() or paths.dtype != pl.String:
+    arrow = string_views(paths, nulls=True) if pathfold is not None and native_wanted() else None
+    if arrow is None:
         return None
-    arrow = paths.to_arrow(compat_level=pl.CompatLevel.newest())
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks()
-    if arrow.type != pa.string_view():
-        return None
-    if arrow.offset:  # the C loop reads the validity bitmap from its first bit
-        arrow = pa.concat_arrays([arrow.slice(0, 0).cast(pa.string_view()), arrow])
-        if arrow.offset:
-            return None
     buffers = arrow.buffers()
     validity = buffers[0] if arrow.null_count else None
     views, text = pathfold.fold_views(buffers[1], tuple(buffers[2:]), validity, len(arrow))
