@@ -172,3 +172,22 @@ def test_record_starts_get_polars_answer(kind):
     cut = rf.extra.get("header_cut")
     for pattern in [rf.start] + ([cut.pattern] if cut is not None else []):
         assert contains(lines, pattern).to_list() == polars_way(lines, pattern), pattern
+
+
+def test_a_parse_checks_its_lines_in_c(monkeypatch):
+    """The equalities above would also hold if contains never reached the C loop: count its calls."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from mkslog.parse.pipeline import parse_file
+
+    log = Path(__file__).resolve().parent.parent / "sample_logs/nginx/mirai-knowledge-system-access.log"
+    calls, real = [], linematch.linedfa
+
+    def counted(*args):
+        calls.append(1)
+        return real.match_views(*args)
+
+    monkeypatch.setattr(linematch, "linedfa", SimpleNamespace(match_views=counted))
+    frame = parse_file(str(log), "access", "timed")
+    assert len(frame) > 1000 and calls
