@@ -17,8 +17,8 @@ import pytest
 
 import mkslog
 from mkslog.parse.detect import detect_kind
-from mkslog.parse.pipeline import parse_text
 from mkslog.parse.stats import ParseStats
+from mkslog.parse.text import parse_text
 
 
 def scan_records(paths=None, kind=None, format=None, **kwargs):

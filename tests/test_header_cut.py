@@ -13,8 +13,8 @@ from polars.testing import assert_frame_equal
 
 from mkslog.formats.pylogging import LEVEL_NAMES, compile_logging
 from mkslog.formats.pywords import header_cut
-from mkslog.parse.pipeline import parse_text
 from mkslog.parse.records import record_format
+from mkslog.parse.text import parse_text
 
 FORMATS = {
     "mks": ("%(asctime)s %(levelname)s %(name)s: %(message)s", "{ts} {level} {logger}: {msg}"),

@@ -24,7 +24,7 @@ from mkslog import loglines
 from mkslog.config import load_config
 from mkslog.errors import ConfigError
 from mkslog.formats.fixed import FIXED
-from mkslog.parse.pipeline import parse_text
+from mkslog.parse.text import parse_text
 
 UTC = dt.UTC
 ZONEINFO = Path("/usr/share/zoneinfo")

@@ -7,7 +7,7 @@ import pytest
 from mkslog.errors import FormatError
 from mkslog.formats.datefmt import compile_datefmt
 from mkslog.formats.pylogging import NAMED, compile_logging
-from mkslog.parse.pipeline import parse_text
+from mkslog.parse.text import parse_text
 
 TS = datetime(2026, 11, 18, 14, 5, 0, 123000, tzinfo=UTC)
 DJANGO = "{levelname} {asctime} {module} {process:d} {thread:d} {message}"

@@ -17,9 +17,9 @@ import mkslog
 from mkslog.errors import FormatError, LogFileError
 from mkslog.kinds import RECORD_KINDS as KINDS
 from mkslog.parse.detect import detect_kind
-from mkslog.parse.pipeline import parse_text
 from mkslog.parse.records import kind_schema
 from mkslog.parse.stats import ParseStats
+from mkslog.parse.text import parse_text
 
 
 def scan_records(paths=None, kind=None, format=None, **kwargs):

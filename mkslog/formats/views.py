@@ -16,18 +16,12 @@ string they leave as it is, into the column's).
 
 from __future__ import annotations
 
-import os
-
 import polars as pl
 import pyarrow as pa
 
-#: Set to 1 to keep the C loops out (tests compare both ways).
-DISABLE_ENV = "MKSLOG_NO_NATIVE"
+from ..native import DISABLE_ENV, native_wanted
 
-
-def native_wanted() -> bool:
-    """False when :data:`DISABLE_ENV` is set to 1."""
-    return os.environ.get(DISABLE_ENV) != "1"
+__all__ = ["DISABLE_ENV", "as_buffer", "column_of_views", "native_wanted", "string_views"]
 
 
 def string_views(series: pl.Series, *, nulls: bool = False) -> pa.StringViewArray | None:

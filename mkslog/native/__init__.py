@@ -2,7 +2,18 @@
 (used by :mod:`mkslog.formats.linematch`); ``linecut.c``, fields cut from plain lines as string
 views (:meth:`mkslog.formats.split.SplitPlan.take_native`); ``requestline.c``, the request line's parts
 (:mod:`mkslog.formats.requestparts`);
-``pathfold.c``, URL paths folded (:mod:`mkslog.queries.pathfolding`). Every caller answers with
-polars where an extension was not built. ``stringview.h`` reads and writes Arrow string views,
+``pathfold.c``, URL paths folded (:mod:`mkslog.queries.pathfolding`); ``linesplit.c``, files read
+into reused blocks and split into lines there (:mod:`mkslog.lineblocks`). Every caller answers with
+polars (or Python's bytes) where an extension was not built or :data:`DISABLE_ENV` is set. ``stringview.h`` reads and writes Arrow string views,
 ``outbuf.h`` makes the output buffers.
 """
+
+import os
+
+#: Set to 1 to keep the C loops out (tests compare both ways).
+DISABLE_ENV = "MKSLOG_NO_NATIVE"
+
+
+def native_wanted() -> bool:
+    """False when :data:`DISABLE_ENV` is set to 1."""
+    return os.environ.get(DISABLE_ENV) != "1"

@@ -95,6 +95,17 @@ static void cache_give(unsigned char *data, Py_ssize_t size) {
     release(data, size);
 }
 
+/* Unmaps every cached mapping (the end of a read: nothing more to reuse them for soon). */
+static inline void cache_forget(void) {
+    int i;
+    for (i = 0; i < CACHE_SLOTS; i++)
+        if (cache_data[i]) {
+            release(cache_data[i], cache_size[i]);
+            cache_data[i] = NULL;
+        }
+    cache_total = 0;
+}
+
 static void mapped_dealloc(Mapped *m) {
     cache_give(m->data, m->mapped);
     Py_TYPE(m)->tp_free((PyObject *)m);
@@ -112,6 +123,10 @@ static void mapped_releasebuffer(Mapped *m, Py_buffer *view) {
     m->exports--;
 }
 
+static Py_ssize_t mapped_length(Mapped *m) { return m->len; }
+
+static PySequenceMethods mapped_as_sequence = {.sq_length = (lenfunc)mapped_length};
+
 static PyBufferProcs mapped_as_buffer = {(getbufferproc)mapped_getbuffer, (releasebufferproc)mapped_releasebuffer};
 
 static PyTypeObject MappedType = {
@@ -120,6 +135,7 @@ static PyTypeObject MappedType = {
     .tp_basicsize = sizeof(Mapped),
     .tp_dealloc = (destructor)mapped_dealloc,
     .tp_as_buffer = &mapped_as_buffer,
+    .tp_as_sequence = &mapped_as_sequence,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Bytes written by mkslog's C code, unmapped when the last user lets go.",
 };
@@ -199,6 +215,6 @@ static PyObject *outbuf_finish(OutBuf *b, Py_ssize_t used) {
     return (PyObject *)m;
 }
 
-static void outbuf_clear(OutBuf *b) { Py_CLEAR(b->obj); }
+static inline void outbuf_clear(OutBuf *b) { Py_CLEAR(b->obj); }
 
 #endif

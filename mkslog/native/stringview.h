@@ -64,7 +64,7 @@ typedef struct {
 
 /* Holds ``views`` (at least ``offset + length`` of them) and the tuple ``buffers``; 0, or -1 with an
  * exception set. Call column_release afterwards, also on failure. */
-static int column_hold(Column *c, PyObject *views, PyObject *buffers, Py_ssize_t offset, Py_ssize_t length) {
+static inline int column_hold(Column *c, PyObject *views, PyObject *buffers, Py_ssize_t offset, Py_ssize_t length) {
     memset(c, 0, sizeof(*c));
     if (!PyTuple_Check(buffers) || offset < 0 || length < 0) {
         PyErr_SetString(PyExc_ValueError, "buffers must be a tuple; offset and length not negative");
@@ -91,7 +91,7 @@ static int column_hold(Column *c, PyObject *views, PyObject *buffers, Py_ssize_t
     return 0;
 }
 
-static void column_release(Column *c) {
+static inline void column_release(Column *c) {
     Py_ssize_t i;
     for (i = 0; i < c->held; i++)
         PyBuffer_Release(&c->data[i]);

@@ -16,6 +16,8 @@ import threading
 
 import polars as pl
 
+from ..formats.views import column_of_views
+from ..lineblocks import is_block, line_views
 from ..linecount import LineBase, lines_in
 from ..sources import Chunk
 
@@ -71,7 +73,10 @@ def split_chunk(chunk: Chunk) -> tuple[pl.Series, int, int]:
     first_line, head, tail, end = chunk.first_line, chunk.head, chunk.tail, chunk.end
     data, series = chunk.release(), None
     try:
-        series, invalid = split_lines(data, tail)
+        if is_block(data):  # whole lines, no head, tail or end (ChunkReader.into_blocks)
+            series, invalid = lines_of_block(data)
+        else:
+            series, invalid = split_lines(data, tail)
         if end is not None:  # the lines from end on were carried into the next chunk
             if invalid:  # and may hold the invalid bytes: count exactly on this chunk's own bytes
                 series, invalid = split_lines(data[:end])
@@ -87,6 +92,15 @@ def split_chunk(chunk: Chunk) -> tuple[pl.Series, int, int]:
             first_line.counted(len(series) if series is not None else lines_in(Chunk(data, 0, 0, tail, head, end).text()))
     first = first_line.value() if isinstance(first_line, LineBase) else first_line
     return series, invalid, first
+
+
+def lines_of_block(block) -> tuple[pl.Series, int]:
+    """A block's lines (views into it, :mod:`mkslog.lineblocks`) and how many held invalid
+    UTF-8; a block that is not valid UTF-8 takes :func:`split_lines` (a copy of its bytes)."""
+    split = line_views(block)
+    if split is None:
+        return split_lines(bytes(block))
+    return column_of_views("line", split[0], [block]), 0
 
 
 def _count_lines_with(data: bytes, positions: list[int]) -> int:

@@ -34,6 +34,7 @@ from typing import TypeVar
 
 import polars as pl
 
+from .. import lineblocks
 from ..formats import LogFormat, compile_format
 from ..formats.fixed import RecordFormat
 from ..linecount import LineBase, lines_in
@@ -56,8 +57,9 @@ class AccessParser:
     kind = "access"
     multiline = False
     start = None
-    #: it numbers its chunks' lines from its own split and joins a last line's tail itself
-    splits_lines = True
+    #: it numbers its chunks' lines from its own split and joins a last line's tail itself; its
+    #: chunks may be blocks of :mod:`mkslog.lineblocks` (it splits them where they lie)
+    splits_lines = reads_blocks = True
 
     @classmethod
     def of(cls, formats: Iterable[LogFormat]) -> AccessParser:
@@ -100,8 +102,9 @@ class RecordParser:
 
     format: RecordFormat
     source_tz: str = "UTC"
-    #: it numbers its chunks' lines from its own split (:class:`WholeRecords` keeps the chain)
-    splits_lines = True
+    #: it numbers its chunks' lines from its own split (:class:`WholeRecords` keeps the chain);
+    #: its chunks are bytes (:class:`WholeRecords` searches them as bytes)
+    splits_lines, reads_blocks = True, False
 
     @property
     def kind(self) -> str:
@@ -330,7 +333,8 @@ def parse_batches(plans: list[Plan], stats: ParseStats | None = None, *, columns
                 stats.warn(name, warning)
             # the access parser counts its chunks' lines itself (it splits them anyway)
             size = chunk_size or chunk_size_for(cols, parser.kind, parser.sifts(predicate))
-            reader = ChunkReader(plan.source, chunk_size=size, split_by_parser=parser.splits_lines)
+            reader = ChunkReader(plan.source, chunk_size=size, split_by_parser=parser.splits_lines,
+                                 into_blocks=parser.reads_blocks)
             for chunk in whole_records(reader, parser, max_record_lines=max_record_lines):
                 yield lambda chunk=chunk, parser=parser, name=name: parser.parse(
                     chunk, name, stats, schema=schema, columns=cols, predicate=predicate)
@@ -343,8 +347,11 @@ def parse_batches(plans: list[Plan], stats: ParseStats | None = None, *, columns
     # a sifted read parses few records of each chunk: its work is many small steps with Python
     # between them, and a third chunk in flight fills the gaps (errors over 10M app lines 0.87x)
     sifted = any(plan.parser.sifts(predicate) for plan in plans)
-    with Pool(workers + 1 if sifted else workers) as pool:
-        yield from pool.ordered(tasks())
+    try:
+        with Pool(workers + 1 if sifted else workers) as pool:
+            yield from pool.ordered(tasks())
+    finally:  # else the blocks kept for the next chunks stay mapped through the queries
+        lineblocks.forget()
 
 
 def parse_file(path: str, kind: str, format=None, *, datefmt: str | None = None, source_tz: str = "UTC",
@@ -359,41 +366,5 @@ def parse_file(path: str, kind: str, format=None, *, datefmt: str | None = None,
     return pl.concat(frames) if frames else pl.DataFrame(schema=parser.schema)
 
 
-def split_text(data: bytes, chunk_size: int | None) -> Iterator[Chunk]:
-    """``data`` in chunks of about ``chunk_size`` bytes cut after a newline (as ChunkReader cuts)."""
-    size = chunk_size or max(len(data), 1)
-    pos, line = 0, 1
-    while pos < len(data):
-        end = data.rfind(b"\n", pos, pos + size) + 1
-        if end <= pos:  # a line longer than the chunk: up to its end
-            nl = data.find(b"\n", pos + size)
-            end = len(data) if nl < 0 else nl + 1
-        piece = data[pos:end]
-        yield Chunk(piece, line, pos)
-        line += piece.count(b"\n")
-        pos = end
-
-
-def parse_text(text: str | bytes, kind: str, format=None, *, datefmt: str | None = None, source_tz: str = "UTC",
-               stats: ParseStats | None = None, name: str = "<text>", chunk_size: int | None = None,
-               max_record_lines: int = MAX_RECORD_LINES) -> pl.DataFrame:
-    """Records of ``kind`` from log text in memory (tests, notebooks, snippets), through the same
-    code as files; ``chunk_size`` splits the text into chunks at line ends like the file reader.
-
-    >>> parse_text("2026-11-18 14:05:00,CPU:12.5,Memory:40.1,Disk:63\\n", "metrics").select("cpu", "disk").row(0)
-    (12.5, 63.0)
-    """
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    parser = RecordParser(record_format(kind, format, datefmt), source_tz)
-    stats = stats if stats is not None else ParseStats()
-    stats.reset(name)
-    stats.file(name, parser.name)
-    schema = parser.schema
-    chunks = whole_records(split_text(data, chunk_size), parser, max_record_lines=max_record_lines)
-    frames = [parser.parse(c, name, stats, schema=schema) for c in chunks]
-    parser.after_file(name, stats)
-    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
-
-
 __all__ = ["AccessParser", "AfterPrevious", "Plan", "Pool", "RecordParser", "WholeRecords", "parse_batches",
-           "parse_file", "parse_text", "schema_of_plans", "split_text", "whole_records"]
+           "parse_file", "schema_of_plans", "whole_records"]
