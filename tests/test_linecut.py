@@ -119,3 +119,35 @@ def test_a_parse_takes_the_c_cut_and_the_c_request_parts(monkeypatch):
     monkeypatch.setattr(requestparts, "requestline", SimpleNamespace(request_parts=counted_request))
     frame = parse_file(str(ROOT / "sample_logs/nginx/mirai-knowledge-system-access.log"), "access", "timed")
     assert len(frame) > 1000 and calls["cut"] >= 1 and calls["request"] >= 1
+
+
+def test_first_words_are_polars_first_words_on_real_and_made_up_lines():
+    from mkslog.formats.split import first_word, first_words
+
+    rng = random.Random(5)
+    pieces = ["1.2.3.4", "2001:db8::1234:5678:9abc:def0", "日本語", "x" * 12, "y" * 13, "", " ", "\t", "é" * 7]
+    made = ["".join(rng.choice(pieces) for _ in range(rng.randrange(0, 6))) for _ in range(3000)]
+    for lines in (pl.Series("line", real_lines()), pl.Series("line", made), pl.Series("line", made).slice(7, 900)):
+        words = first_words(lines)
+        assert words is not None and words.name == "line"
+        assert words.to_list() == lines.to_frame().select(first_word(pl.col("line"))).to_series().to_list()
+    assert first_words(pl.Series("line", ["a b", None])) is None  # nulls: polars answers
+
+
+def test_top_ips_parse_takes_the_c_first_words(monkeypatch):
+    from mkslog import scan
+    from mkslog.formats import split
+
+    calls = []
+    native = split.first_words
+
+    def counted(lines):
+        calls.append(len(lines))
+        return native(lines)
+
+    monkeypatch.setattr("mkslog.parse.access.first_words", counted)
+    path = str(ROOT / "sample_logs/nginx/mirai-knowledge-system-access.log")
+    fast = scan(path, "timed").select("remote_addr").collect()
+    monkeypatch.setenv(views.DISABLE_ENV, "1")
+    slow = scan(path, "timed").select("remote_addr").collect()
+    assert sum(calls) >= len(fast) > 1000 and fast.equals(slow)

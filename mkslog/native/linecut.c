@@ -211,10 +211,78 @@ done:
     return result;
 }
 
+/* first_words(views, buffers, offset, length) -> (views, data, validity): the bytes of each line
+ * before its first space (top-ips' client address; polars' find-and-slice walks a regex searcher
+ * per line), null where a line has none. Values longer than a view holds are copied into a data
+ * buffer of their own (a column pointing into the lines' buffers would keep them alive). */
+static PyObject *first_words(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *views_obj, *buffers;
+    Py_ssize_t offset, length, i, used = 0;
+    if (!PyArg_ParseTuple(args, "OO!nn", &views_obj, &PyTuple_Type, &buffers, &offset, &length))
+        return NULL;
+    Column col;
+    OutBuf out_views = {NULL}, out_text = {NULL};
+    PyObject *validity = NULL, *result = NULL;
+    int bad = 0;
+    if (column_hold(&col, views_obj, buffers, offset, length) < 0)
+        goto done;
+    validity = PyBytes_FromStringAndSize(NULL, (length + 7) / 8);
+    if (!validity || outbuf_new(&out_views, length * 16) < 0 || outbuf_new(&out_text, 65536) < 0)
+        goto done;
+    uint8_t *bits = (uint8_t *)PyBytes_AS_STRING(validity), *views = outbuf_data(&out_views);
+    memset(bits, 0, (size_t)(length + 7) / 8);
+    Py_BEGIN_ALLOW_THREADS
+    for (i = 0; i < length; i++) {
+        ViewText t;
+        if (column_text(&col, i, &t) < 0) {
+            bad = 1;
+            break;
+        }
+        const uint8_t *space = memchr(t.text, ' ', (size_t)t.len);
+        if (!space) {
+            memset(views + 16 * i, 0, 16);
+            continue;
+        }
+        int32_t n = (int32_t)(space - t.text);
+        bits[i >> 3] |= (uint8_t)(1u << (i & 7));
+        if (n > 12) {
+            if (used + n > outbuf_size(&out_text) && outbuf_grow(&out_text, used + n) < 0) {
+                bad = 3;
+                break;
+            }
+            memcpy(outbuf_data(&out_text) + used, t.text, (size_t)n);
+        }
+        put_view(views + 16 * i, t.text, n, 0, n > 12 ? (int32_t)used : 0);
+        used += n > 12 ? n : 0;
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        if (bad == 3)
+            PyErr_NoMemory();
+        else
+            PyErr_SetString(PyExc_ValueError, "string view points outside its buffers");
+        goto done;
+    }
+    PyObject *v = outbuf_finish(&out_views, -1), *d = v ? outbuf_finish(&out_text, used) : NULL;
+    result = d ? PyTuple_Pack(3, v, d, validity) : NULL;
+    Py_XDECREF(v);
+    Py_XDECREF(d);
+done:
+    outbuf_clear(&out_views);
+    outbuf_clear(&out_text);
+    Py_XDECREF(validity);
+    column_release(&col);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"cut_views", cut_views, METH_VARARGS,
      "cut_views(views, buffers, offset, length, quotes, cuts) -> [(views, data) of each cut]:"
      " fields of plain lines."},
+    {"first_words", first_words, METH_VARARGS,
+     "first_words(views, buffers, offset, length) -> (views, data, validity): the bytes before each line's"
+     " first space."},
     {NULL, NULL, 0, NULL},
 };
 

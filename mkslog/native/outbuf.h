@@ -66,12 +66,14 @@ static unsigned char *cache_data[CACHE_SLOTS];
 static Py_ssize_t cache_size[CACHE_SLOTS];
 static Py_ssize_t cache_total;
 
-/* A cached mapping of at least ``size`` bytes and at most twice that, or NULL. */
+/* The smallest cached mapping of at least ``size`` bytes, or NULL. Also a much larger one: the
+ * buffer is cut to what was written when it is finished, while a cached mapping no request fits
+ * would stay mapped for nothing (a growing text buffer's sizes vary: with a bound of twice the
+ * request, top-ips' cache filled with 36 MiB of them). */
 static unsigned char *cache_take(Py_ssize_t size, Py_ssize_t *got) {
     int best = -1, i;
     for (i = 0; i < CACHE_SLOTS; i++)
-        if (cache_data[i] && cache_size[i] >= size && cache_size[i] <= 2 * size + 65536
-            && (best < 0 || cache_size[i] < cache_size[best]))
+        if (cache_data[i] && cache_size[i] >= size && (best < 0 || cache_size[i] < cache_size[best]))
             best = i;
     if (best < 0)
         return NULL;

@@ -25,7 +25,7 @@ import polars as pl
 
 from ..formats import LogFormat
 from ..formats.linematch import contains
-from ..formats.split import SplitPlan, Words, first_word, split_plan
+from ..formats.split import SplitPlan, Words, first_word, first_words, split_plan
 from ..sources import Chunk
 from .lines import split_chunk
 from .stats import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
@@ -142,7 +142,9 @@ def _match_rows(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None, fi
         elif (leading := _leading_words(fmt, fields)) is not None:
             lazy, valid = _checked(lines, fmt), pl.col("__valid")
             if leading.first_word_only is not None:  # top-ips: no split at all
-                lazy = lazy.with_columns(pl.when(valid).then(first_word(pl.col("line"))).alias(first))
+                words = first_words(lines.get_column("line"))
+                word = first_word(pl.col("line")) if words is None else pl.lit(words)
+                lazy = lazy.with_columns(pl.when(valid).then(word).alias(first))
             else:
                 lazy = lazy.with_columns(leading.cut(pl.col("line")).alias("__w")).with_columns(
                     pl.when("__valid").then(leading.value(pl.col("__w"), f)).alias(f"g{fmt.fields.index(f)}")
