@@ -79,8 +79,29 @@ def is_block(data) -> bool:
     return linesplit is not None and not isinstance(data, bytes | bytearray | memoryview)
 
 
-def line_views(block) -> tuple[object, int] | None:
-    """A 16-byte Arrow string view per line of the block (trailing ``\\r`` dropped), pointing into
-    it, and how many lines; None when the block is not valid UTF-8 (the bytes path escapes the
-    bad bytes)."""
-    return linesplit.split(block)
+def line_views(block, end: int | None = None) -> tuple[object, int] | None:
+    """A 16-byte Arrow string view per line of the block (of its first ``end`` bytes: the rest was
+    carried into the next chunk), trailing ``\\r`` dropped, pointing into it, and how many lines;
+    None when they are not valid UTF-8 (the bytes path escapes the bad bytes)."""
+    return linesplit.split(block, -1 if end is None else end)
+
+
+def has_byte(data, byte: int) -> bool:
+    """Whether ``data`` (bytes or a block) holds ``byte``.
+
+    >>> has_byte(b"a\\x1b[0m", 0x1B)
+    True
+    """
+    return linesplit.has_byte(data, byte) if is_block(data) else bytes([byte]) in data
+
+
+def piece(data, start: int, stop: int | None = None) -> bytes:
+    """``data[start:stop]`` as bytes (a copy; of a block too).
+
+    >>> piece(b"abcdef", 2, 4)
+    b'cd'
+    """
+    if not is_block(data):
+        return data[start:stop]
+    with memoryview(data) as view:
+        return view[start:stop].tobytes()

@@ -176,9 +176,9 @@ def test_a_parse_reads_blocks(monkeypatch, tmp_path):
         def __getattr__(self, name):
             return getattr(real, name)
 
-        def split(self, block):
+        def split(self, block, end=-1):
             seen.append(len(block))
-            return real.split(block)
+            return real.split(block, end)
 
     path = tmp_path / "a.log"
     path.write_bytes((ROOT / "tests/data/nginx-access-wide-values.log").read_bytes())
@@ -192,3 +192,47 @@ def test_polars_sees_the_lines_as_ordinary_strings():
     lines, _ = lines_of_block(as_block("α b\nlong enough to leave the view\n".encode()))
     assert lines.dtype == pl.String
     assert lines.str.to_uppercase().to_list() == ["Α B", "LONG ENOUGH TO LEAVE THE VIEW"]
+
+
+def record_parse(path: Path, chunk_size: int, **options) -> tuple:
+    from mkslog.parse.pipeline import Plan, RecordParser, parse_batches
+    from mkslog.parse.records import record_format
+
+    stats = ParseStats()
+    parser = RecordParser(record_format("app", None, None), "Asia/Tokyo")
+    frames = list(parse_batches([Plan(Source(str(path)), parser)], stats, chunk_size=chunk_size, **options))
+    frame = pl.concat(frames) if frames else pl.DataFrame()
+    return (frame, stats.total.lines, stats.total.parsed, stats.total.rejected, stats.total.invalid_utf8,
+            stats.rejects().select("line_no", "line", "reason").to_dicts())
+
+
+@pytest.mark.parametrize("chunk_size", [333, 4096, 1 << 20])
+def test_multi_line_records_cut_across_blocks_are_the_records_of_the_bytes_path(tmp_path, monkeypatch, chunk_size):
+    app = (ROOT / "sample_logs/app/app.log").read_bytes()
+    assert app.count(b"Traceback") >= 1
+    path = tmp_path / "app.log"
+    # colour codes, invalid UTF-8 inside a traceback, CRLF, a record longer than a block, no last newline
+    long_record = b"2026-11-22 10:00:00,000 ERROR mks.app: long\n" + b"".join(b"  frame %d\r\n" % i for i in range(400))
+    path.write_bytes(app + b"\x1b[31m2026-11-22 09:00:00,000 ERROR mks.app: red\x1b[0m\n  bad \xff byte\n"
+                     + long_record + app + b"2026-11-22 11:00:00,000 INFO mks.app: the end")
+    fast = record_parse(path, chunk_size)
+    monkeypatch.setenv(DISABLE_ENV, "1")
+    slow = record_parse(path, chunk_size)
+    assert fast[0].equals(slow[0]) and fast[1:] == slow[1:]
+    assert fast[1] == path.read_bytes().count(b"\n") + 1 and fast[4] == 1 and len(fast[0]) > 100
+
+
+def test_an_endless_record_is_cut_the_same_way(tmp_path, monkeypatch):
+    path = tmp_path / "endless.log"
+    path.write_bytes(b"2026-11-22 10:00:00,000 ERROR mks.app: start\n" + b"  more\n" * 5000)
+    fast = record_parse(path, 2048, max_record_lines=300)
+    monkeypatch.setenv(DISABLE_ENV, "1")
+    slow = record_parse(path, 2048, max_record_lines=300)
+    assert fast[0].equals(slow[0]) and fast[1:] == slow[1:] and fast[1] == 5001
+
+
+def test_a_record_parse_reads_blocks(tmp_path):
+    from mkslog.parse.pipeline import RecordParser
+
+    assert RecordParser.reads_blocks and lineblocks.has_byte(as_block(b"a\x1bb"), 0x1B)
+    assert not lineblocks.has_byte(as_block(b"plain"), 0x1B) and lineblocks.piece(as_block(b"abcdef"), 2, 4) == b"cd"

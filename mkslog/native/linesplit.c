@@ -181,19 +181,25 @@ static void write_views(const uint8_t *s, Py_ssize_t n, uint8_t *views) {
         put_line(views, s, start, n);
 }
 
-/* split(block) -> (views, lines), or None when the block is not valid UTF-8 or too large. */
+/* split(block, end=-1) -> (views, lines) of the block's first ``end`` bytes (-1: all; the rest was
+ * carried into the next chunk), or None when they are not valid UTF-8 or too large. */
 static PyObject *split(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *obj;
-    if (!PyArg_ParseTuple(args, "O", &obj))
+    Py_ssize_t end = -1;
+    if (!PyArg_ParseTuple(args, "O|n", &obj, &end))
         return NULL;
     Mapped *m = own_block(obj);
     if (!m)
         return NULL;
-    if (m->len > INT32_MAX)
+    if (end < -1 || end > m->len) {
+        PyErr_SetString(PyExc_ValueError, "end out of range");
+        return NULL;
+    }
+    Py_ssize_t n = end < 0 ? m->len : end, lines;
+    if (n > INT32_MAX)
         Py_RETURN_NONE;
     const uint8_t *s = m->data;
-    Py_ssize_t n = m->len, lines;
     OutBuf views;
     m->exports++;  /* no resize while the GIL is let go */
     Py_BEGIN_ALLOW_THREADS
@@ -216,6 +222,19 @@ static PyObject *split(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* has_byte(block, byte) -> whether the block holds the byte (memchr). */
+static PyObject *has_byte(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *obj;
+    int byte;
+    if (!PyArg_ParseTuple(args, "Oi", &obj, &byte))
+        return NULL;
+    Mapped *m = own_block(obj);
+    if (!m)
+        return NULL;
+    return PyBool_FromLong(m->len > 0 && memchr(m->data, byte & 0xFF, (size_t)m->len) != NULL);
+}
+
 static PyObject *forget(PyObject *self, PyObject *args) {
     (void)self;
     (void)args;
@@ -224,11 +243,13 @@ static PyObject *forget(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
+    {"has_byte", has_byte, METH_VARARGS, "has_byte(block, byte) -> whether the block holds the byte."},
     {"forget", forget, METH_NOARGS, "forget(): unmap the blocks kept for reuse (a read has ended)."},
     {"block", block, METH_VARARGS, "block(size) -> a writable mapped block of size bytes (from the cache of freed ones)."},
     {"resize", resize, METH_VARARGS, "resize(block, used, more): show the first used bytes, then more."},
     {"split", split, METH_VARARGS,
-     "split(block) -> (views, lines): a string view per line, into the block; None if not valid UTF-8."},
+     "split(block, end=-1) -> (views, lines): a string view per line of the first end bytes, into the block;"
+     " None if not valid UTF-8."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -17,7 +17,7 @@ import threading
 import polars as pl
 
 from ..formats.views import column_of_views
-from ..lineblocks import is_block, line_views
+from ..lineblocks import is_block, line_views, piece
 from ..linecount import LineBase, lines_in
 from ..sources import Chunk
 
@@ -73,11 +73,11 @@ def split_chunk(chunk: Chunk) -> tuple[pl.Series, int, int]:
     first_line, head, tail, end = chunk.first_line, chunk.head, chunk.tail, chunk.end
     data, series = chunk.release(), None
     try:
-        if is_block(data):  # whole lines, no head, tail or end (ChunkReader.into_blocks)
-            series, invalid = lines_of_block(data)
+        if is_block(data):  # whole lines up to end, no tail (ChunkReader.into_blocks)
+            series, invalid = lines_of_block(data, end)
         else:
             series, invalid = split_lines(data, tail)
-        if end is not None:  # the lines from end on were carried into the next chunk
+        if end is not None and not is_block(data):  # the lines from end on were carried into the next chunk
             if invalid:  # and may hold the invalid bytes: count exactly on this chunk's own bytes
                 series, invalid = split_lines(data[:end])
             else:
@@ -94,12 +94,12 @@ def split_chunk(chunk: Chunk) -> tuple[pl.Series, int, int]:
     return series, invalid, first
 
 
-def lines_of_block(block) -> tuple[pl.Series, int]:
-    """A block's lines (views into it, :mod:`mkslog.lineblocks`) and how many held invalid
-    UTF-8; a block that is not valid UTF-8 takes :func:`split_lines` (a copy of its bytes)."""
-    split = line_views(block)
+def lines_of_block(block, end: int | None = None) -> tuple[pl.Series, int]:
+    """A block's lines (of its first ``end`` bytes; views into it, :mod:`mkslog.lineblocks`) and
+    how many held invalid UTF-8; bytes that are not valid UTF-8 take :func:`split_lines` (a copy)."""
+    split = line_views(block, end)
     if split is None:
-        return split_lines(bytes(block))
+        return split_lines(piece(block, 0, end))
     return column_of_views("line", split[0], [block]), 0
 
 

@@ -37,6 +37,7 @@ import polars as pl
 from .. import lineblocks
 from ..formats import LogFormat, compile_format
 from ..formats.fixed import RecordFormat
+from ..lineblocks import piece
 from ..linecount import LineBase, lines_in
 from ..sources import DEFAULT_CHUNK, Chunk, ChunkReader, Source
 from .access import frame_schema, parse_chunk
@@ -102,9 +103,9 @@ class RecordParser:
 
     format: RecordFormat
     source_tz: str = "UTC"
-    #: it numbers its chunks' lines from its own split (:class:`WholeRecords` keeps the chain);
-    #: its chunks are bytes (:class:`WholeRecords` searches them as bytes)
-    splits_lines, reads_blocks = True, False
+    #: it numbers its chunks' lines from its own split (:class:`WholeRecords` keeps the chain); its
+    #: chunks may be blocks of :mod:`mkslog.lineblocks`
+    splits_lines = reads_blocks = True
 
     @property
     def kind(self) -> str:
@@ -187,12 +188,13 @@ class WholeRecords:
         window = TAIL_WINDOW
         while True:
             lo = max(0, len(data) - window)
+            text = piece(data, lo)  # the window's bytes (a block has no find; a copy of 64 KiB)
             if lo:  # begin at a line start: ^ must not match in the middle of a line
-                nl = data.find(b"\n", lo)
-                lo = len(data) if nl < 0 else nl + 1
+                nl = text.find(b"\n")
+                lo, text = (len(data), b"") if nl < 0 else (lo + nl + 1, text[nl + 1 :])
             last = -1
-            for m in self.start.finditer(data, lo):
-                last = m.start()
+            for m in self.start.finditer(text):
+                last = lo + m.start()
             if last > 0 or lo == 0:
                 return last
             window *= 4
@@ -217,15 +219,15 @@ class WholeRecords:
             data, tail = chunk.data, chunk.tail
             cut = self.find_last_start(data)
             if cut > 0 or (cut == 0 and head):
-                rest = data[cut:] + tail
+                rest = piece(data, cut) + tail
                 if rest.count(b"\n") <= self.max_record_lines:
                     yield Chunk(data, first, offset, head=head, end=cut)
-                    after = LineBase(first) if numbered else first + lines_in(head) + data.count(b"\n", 0, cut)
+                    after = LineBase(first) if numbered else first + lines_in(head) + piece(data, 0, cut).count(b"\n")
                     carry = Chunk(b"", after, offset + len(head) + cut, head=rest)
                     yielded = first if numbered else None
                     continue
             whole = Chunk(data, first, offset, tail=tail, head=head)
-            if lines_in(head) + data.count(b"\n") + tail.count(b"\n") > self.max_record_lines:
+            if lines_in(head) + piece(data, 0).count(b"\n") + tail.count(b"\n") > self.max_record_lines:
                 carry = None  # an endless record: cut here, its rest continues as an orphan
                 yielded = first if numbered else None
                 yield whole

@@ -79,6 +79,7 @@ from ..formats.journal import RECORD_FORMATS as FIXED
 from ..formats.linematch import contains
 from ..formats.pylogging import PyLogFormat, compile_logging
 from ..kinds import KINDS
+from ..lineblocks import has_byte
 from ..sources import Chunk
 from .lines import split_chunk
 from .prefilter import holds_any, text_filters
@@ -375,7 +376,7 @@ def parse_record_chunk(chunk: Chunk, rf: RecordFormat, file: str, stats: ParseSt
     ((12.5, 63.0), 1)
     """
     schema = schema or schema_of([rf])
-    if not any(b"\x1b" in part for part in (chunk.head, chunk.data, chunk.tail)):
+    if not any(has_byte(part, 0x1B) for part in (chunk.head, chunk.data, chunk.tail)):
         rf = colourless_format(rf)  # no colour code can be skipped: the regexes walk faster without
     if rf.multiline:
         nbytes = chunk.size
