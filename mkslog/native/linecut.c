@@ -258,10 +258,7 @@ static PyObject *first_words(PyObject *self, PyObject *args) {
     }
     Py_END_ALLOW_THREADS
     if (bad) {
-        if (bad == 3)
-            PyErr_NoMemory();
-        else
-            PyErr_SetString(PyExc_ValueError, "string view points outside its buffers");
+        views_failed(bad);
         goto done;
     }
     PyObject *v = outbuf_finish(&out_views, -1), *d = v ? outbuf_finish(&out_text, used) : NULL;

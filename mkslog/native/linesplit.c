@@ -103,6 +103,15 @@ static Py_ssize_t valid_from(const uint8_t *s, Py_ssize_t i, Py_ssize_t n) {
     return i;
 }
 
+/* One step of the byte-by-byte walk at s[i]: a character that is not ASCII checked whole, an ASCII
+ * byte counted when it is a newline; the index past it, 0 when the bytes are not valid UTF-8. */
+static inline Py_ssize_t step(const uint8_t *s, Py_ssize_t i, Py_ssize_t n, Py_ssize_t *lines) {
+    if (s[i] >= 0x80)
+        return valid_from(s, i, n);
+    *lines += s[i] == '\n';
+    return i + 1;
+}
+
 /* How many lines [s, s + n) holds (its newlines, and one more for a last line without one), or
  * -1 when it is not valid UTF-8: one pass, sixteen bytes at a time where the CPU has SSE2. */
 static Py_ssize_t count_valid_lines(const uint8_t *s, Py_ssize_t n) {
@@ -125,27 +134,15 @@ static Py_ssize_t count_valid_lines(const uint8_t *s, Py_ssize_t n) {
         lines += _mm_cvtsi128_si32(sums) + _mm_cvtsi128_si32(_mm_srli_si128(sums, 8));
         if (i < stop) {  /* a byte with its high bit set in the next sixteen: count and check them */
             Py_ssize_t to = i + 16;
-            while (i < to) {
-                if (s[i] >= 0x80) {
-                    if (!(i = valid_from(s, i, n)))
-                        return -1;
-                } else {
-                    lines += s[i] == '\n';
-                    i++;
-                }
-            }
+            while (i < to)
+                if (!(i = step(s, i, n, &lines)))
+                    return -1;
         }
     }
 #endif
-    while (i < n) {
-        if (s[i] >= 0x80) {
-            if (!(i = valid_from(s, i, n)))
-                return -1;
-        } else {
-            lines += s[i] == '\n';
-            i++;
-        }
-    }
+    while (i < n)
+        if (!(i = step(s, i, n, &lines)))
+            return -1;
     return lines + (n > 0 && s[n - 1] != '\n');
 }
 

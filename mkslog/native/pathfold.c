@@ -204,10 +204,7 @@ static PyObject *fold_views(PyObject *self, PyObject *args) {
     }
     Py_END_ALLOW_THREADS
     if (bad) {
-        if (bad == 3)
-            PyErr_NoMemory();
-        else
-            PyErr_SetString(PyExc_ValueError, "string view points outside its buffers");
+        views_failed(bad);
         goto done;
     }
     PyObject *views_done = outbuf_finish(&out_views, -1);

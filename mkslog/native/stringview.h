@@ -106,4 +106,12 @@ static inline int column_text(const Column *c, Py_ssize_t i, ViewText *out) {
     return view_text(c->first + 16 * i, c->data, c->n_buffers, c->end, out);
 }
 
+/* The exception of a loop that stopped: ``bad`` 3 when memory ran out, else a view out of bounds. */
+static inline void views_failed(int bad) {
+    if (bad == 3)
+        PyErr_NoMemory();
+    else
+        PyErr_SetString(PyExc_ValueError, "string view points outside its buffers");
+}
+
 #endif
