@@ -231,8 +231,25 @@ def test_an_endless_record_is_cut_the_same_way(tmp_path, monkeypatch):
     assert fast[0].equals(slow[0]) and fast[1:] == slow[1:] and fast[1] == 5001
 
 
-def test_a_record_parse_reads_blocks(tmp_path):
-    from mkslog.parse.pipeline import RecordParser
+def test_a_record_parse_reads_blocks(tmp_path, monkeypatch):
+    """The equalities above would hold if records never reached the blocks: count the C calls."""
+    calls = []
+    real = lineblocks.linesplit
 
-    assert RecordParser.reads_blocks and lineblocks.has_byte(as_block(b"a\x1bb"), 0x1B)
-    assert not lineblocks.has_byte(as_block(b"plain"), 0x1B) and lineblocks.piece(as_block(b"abcdef"), 2, 4) == b"cd"
+    class Counted:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def split(self, block, end=-1):
+            calls.append(end)
+            return real.split(block, end)
+
+    path = tmp_path / "app.log"
+    path.write_bytes((ROOT / "sample_logs/app/app.log").read_bytes() * 3)
+    expected = record_parse(path, 4096)
+    monkeypatch.setattr(lineblocks, "linesplit", Counted())
+    again = record_parse(path, 4096)
+    assert again[0].equals(expected[0]) and again[1:] == expected[1:]
+    assert len(calls) > 3 and any(end > 0 for end in calls)  # blocks cut at their last record start
+    assert lineblocks.has_byte(as_block(b"a\x1bb"), 0x1B) and not lineblocks.has_byte(as_block(b"plain"), 0x1B)
+    assert lineblocks.piece(as_block(b"abcdef"), 2, 4) == b"cd"
