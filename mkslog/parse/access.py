@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import polars as pl
 
 from ..formats import LogFormat
-from ..formats.linematch import contains
+from ..formats.linematch import contains, may_contain
 from ..formats.split import SplitPlan, Words, first_word, first_words, split_plan
 from ..sources import Chunk
 from .lines import split_chunk
@@ -73,8 +73,8 @@ def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None, 
     unsure = () if needed is None or "ts" in needed else fmt.unsure_dates()
     if unsure is None:
         return _match_plain(lines, fmt, needed | {"ts"}, first_line)
-    if not unsure:
-        return _match_plain(lines, fmt, needed, first_line)
+    if not unsure or not any(may_contain(lines.get_column("line"), m) for m in unsure):
+        return _match_plain(lines, fmt, needed, first_line)  # (a memmem over the chunk, not a search per line)
     doubtful = pl.any_horizontal([pl.col("line").str.contains(m, literal=True) for m in unsure])
     flags = lines.select(doubtful).to_series()
     if not flags.any():
