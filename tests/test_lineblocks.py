@@ -168,8 +168,9 @@ def test_a_parse_is_the_same_frame_and_counts_without_blocks(tmp_path, monkeypat
     assert counts_a[0] > 100 and counts_a[1] >= 3 and counts_a[2] == 1
 
 
-def test_a_parse_reads_blocks(monkeypatch, tmp_path):
-    seen = []
+def count_splits(monkeypatch) -> list[tuple[int, int]]:
+    """Each call of the C split from now on, as (block length, end): a spy that passes through."""
+    calls: list[tuple[int, int]] = []
     real = lineblocks.linesplit
 
     class Counted:
@@ -177,15 +178,20 @@ def test_a_parse_reads_blocks(monkeypatch, tmp_path):
             return getattr(real, name)
 
         def split(self, block, end=-1):
-            seen.append(len(block))
+            calls.append((len(block), end))
             return real.split(block, end)
 
+    monkeypatch.setattr(lineblocks, "linesplit", Counted())
+    return calls
+
+
+def test_a_parse_reads_blocks(monkeypatch, tmp_path):
     path = tmp_path / "a.log"
     path.write_bytes((ROOT / "tests/data/nginx-access-wide-values.log").read_bytes())
     frame = parse_file(str(path), "access", "combined")
-    monkeypatch.setattr(lineblocks, "linesplit", Counted())
+    calls = count_splits(monkeypatch)
     again = parse_file(str(path), "access", "combined")
-    assert seen == [path.stat().st_size] and again.equals(frame)
+    assert calls == [(path.stat().st_size, -1)] and again.equals(frame)
 
 
 def test_polars_sees_the_lines_as_ordinary_strings():
@@ -233,23 +239,12 @@ def test_an_endless_record_is_cut_the_same_way(tmp_path, monkeypatch):
 
 def test_a_record_parse_reads_blocks(tmp_path, monkeypatch):
     """The equalities above would hold if records never reached the blocks: count the C calls."""
-    calls = []
-    real = lineblocks.linesplit
-
-    class Counted:
-        def __getattr__(self, name):
-            return getattr(real, name)
-
-        def split(self, block, end=-1):
-            calls.append(end)
-            return real.split(block, end)
-
     path = tmp_path / "app.log"
     path.write_bytes((ROOT / "sample_logs/app/app.log").read_bytes() * 3)
     expected = record_parse(path, 4096)
-    monkeypatch.setattr(lineblocks, "linesplit", Counted())
+    calls = count_splits(monkeypatch)
     again = record_parse(path, 4096)
     assert again[0].equals(expected[0]) and again[1:] == expected[1:]
-    assert len(calls) > 3 and any(end > 0 for end in calls)  # blocks cut at their last record start
+    assert len(calls) > 3 and any(end > 0 for _, end in calls)  # blocks cut at their last record start
     assert lineblocks.has_byte(as_block(b"a\x1bb"), 0x1B) and not lineblocks.has_byte(as_block(b"plain"), 0x1B)
     assert lineblocks.piece(as_block(b"abcdef"), 2, 4) == b"cd"
