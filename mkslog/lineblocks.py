@@ -64,16 +64,6 @@ def forget() -> None:
         linesplit.forget()
 
 
-def ends_line(block) -> bool:
-    """Whether the block's last byte is a newline.
-
-    >>> ends_line(linesplit.block(0)) if available() else False
-    False
-    """
-    with memoryview(block) as view:
-        return len(view) > 0 and view[-1] == 0x0A
-
-
 def is_block(data) -> bool:
     """Whether ``data`` is a block (not bytes)."""
     return linesplit is not None and not isinstance(data, bytes | bytearray | memoryview)

@@ -255,17 +255,17 @@ def parse_chunk(
     schema = schema or frame_schema(formats)
     needed = None if columns is None else set(columns) - set(TAIL_SCHEMA)
     parts: list[pl.DataFrame] = []
-    invalid_dates: list[pl.DataFrame] = []
+    early_rejects: list[pl.DataFrame] = []  # too long, or no such date
     remaining = lines
     if len(series) and series.str.len_bytes().max() > MAX_LINE_BYTES:  # (the lengths sit in the views)
         remaining, too_long = _too_long(lines, first_line)
-        invalid_dates.append(too_long)
+        early_rejects.append(too_long)
     for fmt in formats:
         if remaining.is_empty():
             break
         matched, remaining, impossible = _match_format(remaining, fmt, needed, first_line)
         if impossible is not None and len(impossible):
-            invalid_dates.append(impossible)
+            early_rejects.append(impossible)
         if len(matched):
             parts.append(matched.with_columns(pl.lit(fmt.name).alias("source")))
     out_cols = list(schema) if columns is None else [c for c in schema if c in columns]
@@ -280,8 +280,8 @@ def parse_chunk(
     rejects = remaining.select(
         pl.lit(file).alias("file"), "line_no", "line", diagnose(formats, remaining["line"]).alias("reason")
     ) if len(remaining) else pl.DataFrame(schema=REJECT_SCHEMA)
-    if invalid_dates:
-        dated = pl.concat(invalid_dates).select(pl.lit(file).alias("file"), "line_no", "line", "reason")
+    if early_rejects:
+        dated = pl.concat(early_rejects).select(pl.lit(file).alias("file"), "line_no", "line", "reason")
         rejects = pl.concat([rejects, dated]).sort("line_no")
     stats.add(file, lines=len(lines), parsed=len(lines) - len(rejects), invalid_utf8=invalid,
               nbytes=nbytes, rejects=rejects)

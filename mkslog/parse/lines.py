@@ -72,12 +72,13 @@ def split_chunk(chunk: Chunk) -> tuple[pl.Series, int, int]:
     """
     first_line, head, tail, end = chunk.first_line, chunk.head, chunk.tail, chunk.end
     data, series = chunk.release(), None
+    block = is_block(data)
     try:
-        if is_block(data):  # whole lines up to end, no tail (ChunkReader.into_blocks)
+        if block:  # whole lines up to end, no tail (ChunkReader.into_blocks)
             series, invalid = lines_of_block(data, end)
         else:
             series, invalid = split_lines(data, tail)
-        if end is not None and not is_block(data):  # the lines from end on were carried into the next chunk
+        if end is not None and not block:  # the lines from end on were carried into the next chunk
             if invalid:  # and may hold the invalid bytes: count exactly on this chunk's own bytes
                 series, invalid = split_lines(data[:end])
             else:

@@ -58,9 +58,8 @@ class AccessParser:
     kind = "access"
     multiline = False
     start = None
-    #: it numbers its chunks' lines from its own split and joins a last line's tail itself; its
-    #: chunks may be blocks of :mod:`mkslog.lineblocks` (it splits them where they lie)
-    splits_lines = reads_blocks = True
+    #: it numbers its chunks' lines from its own split and joins a last line's tail itself
+    splits_lines = True
 
     @classmethod
     def of(cls, formats: Iterable[LogFormat]) -> AccessParser:
@@ -103,9 +102,8 @@ class RecordParser:
 
     format: RecordFormat
     source_tz: str = "UTC"
-    #: it numbers its chunks' lines from its own split (:class:`WholeRecords` keeps the chain); its
-    #: chunks may be blocks of :mod:`mkslog.lineblocks`
-    splits_lines = reads_blocks = True
+    #: it numbers its chunks' lines from its own split (:class:`WholeRecords` keeps the chain)
+    splits_lines = True
 
     @property
     def kind(self) -> str:
@@ -335,8 +333,8 @@ def parse_batches(plans: list[Plan], stats: ParseStats | None = None, *, columns
                 stats.warn(name, warning)
             # the access parser counts its chunks' lines itself (it splits them anyway)
             size = chunk_size or chunk_size_for(cols, parser.kind, parser.sifts(predicate))
-            reader = ChunkReader(plan.source, chunk_size=size, split_by_parser=parser.splits_lines,
-                                 into_blocks=parser.reads_blocks)
+            # both parsers split blocks of mkslog.lineblocks where they lie (parse.lines.split_chunk)
+            reader = ChunkReader(plan.source, chunk_size=size, split_by_parser=parser.splits_lines, into_blocks=True)
             for chunk in whole_records(reader, parser, max_record_lines=max_record_lines):
                 yield lambda chunk=chunk, parser=parser, name=name: parser.parse(
                     chunk, name, stats, schema=schema, columns=cols, predicate=predicate)
