@@ -85,3 +85,24 @@ def test_counts_and_days_are_read_once_and_agree_with_the_frames(tmp_path, monke
     for (kind, previous), (n, days) in expected.items():
         assert logs.rows(kind, previous=previous) == n and logs.days_with_data(kind, previous=previous) == days
     assert coverage["records"].to_list() == [expected[k, False][0] for k in coverage["log"].to_list()]
+
+
+def test_the_app_frame_keeps_what_the_report_reads_and_all_columns_on_request(tmp_path):
+    """The period's app file holds the columns the report's queries read (a traceback's joined text
+    is left out); ``app_columns=None`` keeps every column, ``detail`` included."""
+    (tmp_path / "app.log").write_text(
+        "2026-11-17 10:00:00,123 ERROR app.api: Exception on /api/v1/knowledge/7 [GET]\n"
+        "Traceback (most recent call last):\n"
+        '  File "/opt/mks/app.py", line 88, in get_item\n'
+        "KeyError: 'owner'\n"
+        "2026-11-17 10:00:01,000 WARNING app_v2.auth: Invalid username or password: username=u1 ip=10.0.0.9\n")
+    (tmp_path / "mkslog.toml").write_text(
+        '[logs.app]\npaths = ["app.log"]\nformat = "%(asctime)s %(levelname)s %(name)s: %(message)s"\n')
+    logs = WeekLogs(tmp_path / "mkslog.toml", WEEK, tz="Asia/Tokyo", kinds=["app"])
+    got = logs.app.collect()
+    assert got.columns == ["ts", "level", "logger", "message", "exc_type", "exc_message"]
+    assert got.select("level", "exc_type", "exc_message").rows() == [("ERROR", "KeyError", "'owner'"),
+                                                                       ("WARNING", None, None)]
+    whole = WeekLogs(tmp_path / "mkslog.toml", WEEK, tz="Asia/Tokyo", kinds=["app"], app_columns=None)
+    everything = whole.app.collect()
+    assert everything["detail"][0].endswith("KeyError: 'owner'") and everything["n_lines"].to_list() == [4, 1]
