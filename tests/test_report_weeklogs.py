@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from mkslog.errors import ReportError
 from mkslog.report.quality import data_quality, rejects
 from mkslog.report.weeklogs import WeekLogs, fill_week
 
@@ -103,6 +107,28 @@ def test_the_app_frame_keeps_what_the_report_reads_and_all_columns_on_request(tm
     assert got.columns == ["ts", "level", "logger", "message", "exc_type", "exc_message"]
     assert got.select("level", "exc_type", "exc_message").rows() == [("ERROR", "KeyError", "'owner'"),
                                                                        ("WARNING", None, None)]
-    whole = WeekLogs(tmp_path / "mkslog.toml", WEEK, tz="Asia/Tokyo", kinds=["app"], app_columns=None)
-    everything = whole.app.collect()
+    # the object itself is dropped at once: the frame it handed out still reads its file
+    everything = WeekLogs(tmp_path / "mkslog.toml", WEEK, tz="Asia/Tokyo", kinds=["app"], app_columns=None).app.collect()
     assert everything["detail"][0].endswith("KeyError: 'owner'") and everything["n_lines"].to_list() == [4, 1]
+
+
+def test_the_period_files_go_with_close_or_with_the_process(tmp_path):
+    config = week_config(tmp_path)
+    with WeekLogs(config, WEEK, tz="Asia/Tokyo", kinds=["access"]) as logs:
+        workdir = logs.workdir
+        assert (workdir / "access.parquet").exists() and logs.rows("access") == 2
+    assert not workdir.exists()
+    with pytest.raises(ReportError, match="closed"):
+        logs.frame("access")
+    given = tmp_path / "given"
+    given.mkdir()
+    WeekLogs(config, WEEK, tz="Asia/Tokyo", kinds=["access"], workdir=given).close()
+    assert (given / "access.parquet").exists()  # a folder the caller gave is the caller's
+    # a real process that never calls close(): its folder is gone when it ends
+    code = ("import sys; from mkslog.report.weeklogs import WeekLogs; "
+            f"logs = WeekLogs({str(config)!r}, {WEEK!r}, tz='Asia/Tokyo', kinds=['access']); "
+            "print(logs.workdir); assert logs.access.collect().height == 2")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    left = Path(done.stdout.strip())
+    assert left.name.startswith("mkslog-period-") and not left.exists()

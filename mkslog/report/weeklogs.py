@@ -3,7 +3,8 @@ same class), and the frame helpers of its sections (:func:`fill_period`, :func:`
 
 :class:`PeriodLogs` parses each configured log once, keeps the rows of the report's period (a day,
 an ISO week, a month or a range: :class:`mkslog.timespec.Period`) and of the period before in a
-temporary Parquet file, and hands out LazyFrames over that file: the dozen queries
+temporary Parquet file (removed by :meth:`PeriodLogs.close` or when the process ends), and hands
+out LazyFrames over that file: the dozen queries
 of a report read columns, not text, and memory stays bounded (the parse streams into the file).
 A log that is not there (no file matches, unreadable, unknown format) is recorded in
 ``WeekLogs.missing`` and its frame is None, so its section can say so in one line.
@@ -14,7 +15,9 @@ A log that is not there (no file matches, unreadable, unknown format) is recorde
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -22,7 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from ..config import Config, load_config
-from ..errors import MkslogError
+from ..errors import MkslogError, ReportError
 from ..kinds import OWN_KINDS
 from ..present.html import Html
 from ..timespec import Period
@@ -43,6 +46,18 @@ REPORT_APP_COLUMNS = ("ts", "level", "logger", "message", "exc_type", "exc_messa
 #: (10M access lines: the sections' queries 0.5 s faster, the write 5 % less CPU), the file is
 #: 1.6x zstd's, and it lives only as long as the report.
 PERIOD_FILE_COMPRESSION = "lz4"
+
+
+#: The temporary folders of the PeriodLogs objects not closed yet, removed when the process ends.
+OWNED_WORKDIRS: set[Path] = set()
+
+
+@atexit.register
+def remove_owned_workdirs() -> None:
+    """Remove the period files no :meth:`PeriodLogs.close` removed (at the process's end)."""
+    for workdir in list(OWNED_WORKDIRS):
+        shutil.rmtree(workdir, ignore_errors=True)
+    OWNED_WORKDIRS.clear()
 
 
 class PeriodLogs:
@@ -69,9 +84,13 @@ class PeriodLogs:
         self.tz = tz or self.config.get("timezone") or "UTC"
         self.period = period if isinstance(period, Period) else resolve_week(period, self.tz)
         self.previous_period = self.period.previous()
+        self._owned: Path | None = None
         if workdir is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="mkslog-period-")
-            workdir = self._tmp.name
+            # removed by close() or when the process ends, not when this object is collected: a
+            # frame handed out (``PeriodLogs(...).app``) still reads its file after the object is gone
+            workdir = self._owned = Path(tempfile.mkdtemp(prefix="mkslog-period-"))
+            OWNED_WORKDIRS.add(workdir)
+        self.closed = False
         self.workdir = Path(workdir)
         self.stats: dict = {}
         self.missing: dict[str, str] = {}
@@ -109,6 +128,22 @@ class PeriodLogs:
             return
         self._files[kind] = path
 
+    def close(self) -> None:
+        """Remove the period's files (the temporary folder this object made; a ``workdir`` given
+        is left as it is). Frames handed out before can no longer be read; :meth:`frame` then
+        raises a ReportError. Also ``with PeriodLogs(...) as logs:``."""
+        self.closed = True
+        if self._owned is not None:
+            shutil.rmtree(self._owned, ignore_errors=True)
+            OWNED_WORKDIRS.discard(self._owned)
+            self._owned = None
+
+    def __enter__(self) -> PeriodLogs:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
     @property
     def week(self) -> Period:
         """The period (the name from when every report was weekly)."""
@@ -123,6 +158,9 @@ class PeriodLogs:
         None when that log is missing."""
         from ..queries import between, in_timezone
 
+        if self.closed:
+            raise ReportError("these period logs were closed (PeriodLogs.close()): make a new PeriodLogs "
+                              "to read the period again")
         if kind not in self._files:
             return None
         period = self.previous_period if previous else self.period
