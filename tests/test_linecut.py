@@ -76,6 +76,36 @@ def test_made_up_lines_with_every_kind_of_value():
             plan.take(part, fields).select(groups(plan, fields)))
 
 
+def test_fields_that_grow_and_shrink_between_chunks_keep_their_values():
+    """Each cut's buffer starts at what the same field took in the last call and takes a mapping
+    that an earlier result gave back: a field far longer than the last time (the buffer grows),
+    far shorter, a call with other cuts, and results kept alive while later calls reuse the
+    mappings of those let go. Every result equals polars' cut at the end."""
+    fmt = compile_format("timed")
+    plan = split_plan(fmt)
+
+    def chunk(agent_length: int, n: int, seed: int) -> pl.DataFrame:
+        rng = random.Random(seed)
+        return pl.DataFrame({"line": [
+            f'10.0.{i % 250}.{rng.randrange(1, 250)} - - [01/Nov/2026:00:00:{i % 60:02d} +0900] '
+            f'"GET /api/v1/knowledge/{rng.randrange(10**6)} HTTP/1.1" 200 {i} "-" '
+            f'"{"a" * rng.randrange(agent_length // 2, agent_length + 1)}" 0.{i % 999:03d} 0.001'
+            for i in range(n)]})
+
+    everything = fmt.fields_for(None)
+    agent_only = [f for f in everything if f.var == "$http_user_agent"]
+    steps = [(40, 5000, everything), (4000, 3000, everything), (13, 8000, everything), (400, 2000, agent_only),
+             (900, 6000, everything), (0, 100, everything), (2000, 4000, everything)]
+    kept = []
+    for seed, (agent_length, n, fields) in enumerate(steps):
+        lines = chunk(agent_length, n, seed)
+        kept.append((lines, fields, plan.take_native(lines, fields)))
+        if seed % 2:  # let an earlier result go: its mappings serve the next calls
+            kept.pop(0)
+    for lines, fields, native in kept:
+        assert native.select(groups(plan, fields)).equals(plan.take(lines, fields).select(groups(plan, fields)))
+
+
 def test_a_line_that_is_not_plain_is_refused():
     fmt = compile_format("combined")
     plan = split_plan(fmt)

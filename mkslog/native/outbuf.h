@@ -37,6 +37,19 @@ static Py_ssize_t page_rounded(Py_ssize_t size) {
 #endif
 }
 
+/* The size a buffer of ``size`` bytes is mapped at: whole pages, and from 64 KiB up the next of
+ * four steps per doubling (1, 1.25, 1.5 or 1.75 times a power of two). The buffers of neighbouring
+ * chunks differ by a few lines; in one class, each reuses the mapping the last one gave back, and
+ * the pages already in it. */
+static Py_ssize_t size_class(Py_ssize_t size) {
+    if (size <= 65536)
+        return page_rounded(size > 0 ? size : 1);
+    Py_ssize_t step = 16384;
+    while (step * 8 <= size)
+        step *= 2;
+    return page_rounded((size + step - 1) / step * step);
+}
+
 static unsigned char *reserve(Py_ssize_t size) {
 #ifdef OUTBUF_MAPPED
     void *p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -59,22 +72,41 @@ static void release(unsigned char *data, Py_ssize_t size) {
 /* Mappings given back by columns, kept for the next chunk's buffers: a fresh mapping costs a page
  * fault per page written and its unmapping a TLB shootdown on every core (a full parse's system
  * time doubled without this). At most CACHE_BYTES stay mapped; the cache is only touched with
- * the GIL held (new buffers and deallocation), so it needs no lock of its own. */
-#define CACHE_SLOTS 32
+ * the GIL held (new buffers and deallocation), so it needs no lock of its own. A full parse's cut
+ * gives back twenty mappings a chunk, and chunks are let go of several at a time: with 32 slots
+ * most of them were unmapped, and a full parse of 10M lines took 800k page faults (100k now). */
+#define CACHE_SLOTS 128
 #define CACHE_BYTES ((Py_ssize_t)48 << 20)
 static unsigned char *cache_data[CACHE_SLOTS];
 static Py_ssize_t cache_size[CACHE_SLOTS];
 static Py_ssize_t cache_total;
 
-/* The smallest cached mapping of at least ``size`` bytes, or NULL. Also a much larger one: the
- * buffer is cut to what was written when it is finished, while a cached mapping no request fits
- * would stay mapped for nothing (a growing text buffer's sizes vary: with a bound of twice the
- * request, top-ips' cache filled with 36 MiB of them). */
+/* A cached mapping for a buffer of ``size`` bytes, or NULL: the smallest that is large enough,
+ * also a much larger one (the buffer is cut to what was written when it is finished, while a
+ * cached mapping no request fits would stay mapped for nothing). When every one is smaller, the
+ * largest, grown: a page already written costs nothing, a fresh one a page fault each (a parse's
+ * fields vary in length from chunk to chunk). */
 static unsigned char *cache_take(Py_ssize_t size, Py_ssize_t *got) {
-    int best = -1, i;
-    for (i = 0; i < CACHE_SLOTS; i++)
-        if (cache_data[i] && cache_size[i] >= size && (best < 0 || cache_size[i] < cache_size[best]))
+    int best = -1, largest = -1, i;
+    for (i = 0; i < CACHE_SLOTS; i++) {
+        if (!cache_data[i])
+            continue;
+        if (cache_size[i] >= size && (best < 0 || cache_size[i] < cache_size[best]))
             best = i;
+        if (largest < 0 || cache_size[i] > cache_size[largest])
+            largest = i;
+    }
+#if defined(OUTBUF_MAPPED) && defined(__linux__)
+    if (best < 0 && largest >= 0) {
+        void *grown = mremap(cache_data[largest], (size_t)cache_size[largest], (size_t)size, MREMAP_MAYMOVE);
+        if (grown != MAP_FAILED) {
+            cache_data[largest] = grown;
+            cache_total += size - cache_size[largest];
+            cache_size[largest] = size;
+            best = largest;
+        }
+    }
+#endif
     if (best < 0)
         return NULL;
     unsigned char *data = cache_data[best];
@@ -154,7 +186,7 @@ static int outbuf_new(OutBuf *b, Py_ssize_t size) {
     b->obj = PyObject_New(Mapped, &MappedType);
     if (!b->obj)
         return -1;
-    b->obj->mapped = page_rounded(size > 0 ? size : 1);
+    b->obj->mapped = size_class(size);
     b->obj->len = size;
     b->obj->exports = 0;
     b->obj->data = cache_take(b->obj->mapped, &b->obj->mapped);
@@ -179,7 +211,7 @@ static inline int outbuf_grow(OutBuf *b, Py_ssize_t size) {
     Py_ssize_t cap = m->mapped;
     while (cap < size)
         cap *= 2;
-    cap = page_rounded(cap);
+    cap = size_class(cap);
 #if defined(OUTBUF_MAPPED) && defined(__linux__)
     void *moved = mremap(m->data, (size_t)m->mapped, (size_t)cap, MREMAP_MAYMOVE);
     if (moved == MAP_FAILED)
@@ -206,7 +238,7 @@ static PyObject *outbuf_finish(OutBuf *b, Py_ssize_t used) {
     if (used >= 0) {
         m->len = used;
 #ifdef OUTBUF_MAPPED
-        Py_ssize_t keep = page_rounded(used > 0 ? used : 1);
+        Py_ssize_t keep = size_class(used);  /* its class: the next chunk's buffer fits */
         if (keep < m->mapped) {
             munmap(m->data + keep, (size_t)(m->mapped - keep));
             m->mapped = keep;
