@@ -58,12 +58,6 @@ def read_blocks(stream: io.BufferedReader, size: int) -> Iterator[object]:
         yield block
 
 
-def forget() -> None:
-    """Unmap the blocks kept for the next chunks (up to 48 MiB): call when a read has ended."""
-    if linesplit is not None:
-        linesplit.forget()
-
-
 def is_block(data) -> bool:
     """Whether ``data`` is a block (not bytes)."""
     return linesplit is not None and not isinstance(data, bytes | bytearray | memoryview)

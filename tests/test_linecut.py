@@ -106,6 +106,28 @@ def test_fields_that_grow_and_shrink_between_chunks_keep_their_values():
         assert native.select(groups(plan, fields)).equals(plan.take(lines, fields).select(groups(plan, fields)))
 
 
+def test_the_buffers_kept_for_reuse_are_unmapped_when_a_read_ends():
+    """Each extension keeps the mappings of freed buffers for the next chunk (up to 48 MiB); a read's
+    end gives them all back, or they would stay mapped through the queries that follow."""
+    from mkslog.native import BUFFER_MODULES, forget_buffers, linesplit
+
+    fmt = compile_format("timed")
+    plan = split_plan(fmt)
+    lines = lines_of("timed")
+    del_me = plan.take_native(lines, fmt.fields_for(None))
+    assert del_me is not None
+    del del_me
+    assert linecut.cached() > 0  # the columns' buffers went back to the cache
+    forget_buffers()
+    assert linecut.cached() == 0 and linesplit.cached() == 0
+    frame = parse_file(str(ROOT / "sample_logs/nginx/mirai-knowledge-system-access.log"), "access", "timed")
+    assert len(frame) > 1000
+    import importlib
+
+    assert {name: importlib.import_module(f"mkslog.native.{name}").cached() for name in BUFFER_MODULES} == dict.fromkeys(
+        BUFFER_MODULES, 0)
+
+
 def test_a_line_that_is_not_plain_is_refused():
     fmt = compile_format("combined")
     plan = split_plan(fmt)

@@ -8,6 +8,7 @@ polars (or Python's bytes) where an extension was not built or :data:`DISABLE_EN
 ``outbuf.h`` makes the output buffers.
 """
 
+import importlib
 import os
 
 #: Set to 1 to keep the C loops out (tests compare both ways).
@@ -17,3 +18,21 @@ DISABLE_ENV = "MKSLOG_NO_NATIVE"
 def native_wanted() -> bool:
     """False when :data:`DISABLE_ENV` is set to 1."""
     return os.environ.get(DISABLE_ENV) != "1"
+
+
+#: The extensions that keep the mappings their freed buffers held, for the next chunk's buffers.
+BUFFER_MODULES = ("linesplit", "linecut", "requestline", "pathfold")
+
+
+def forget_buffers() -> None:
+    """Unmap the buffers every built extension keeps for reuse: call when a read has ended (each
+    keeps up to 48 MiB, which would stay mapped through the queries that follow a report's parse).
+
+    >>> forget_buffers()  # nothing to forget, or no extension built: a no-op
+    """
+    for name in BUFFER_MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ImportError:  # not built (no C compiler at install time)
+            continue
+        module.forget()

@@ -286,6 +286,7 @@ done:
 }
 
 static PyMethodDef methods[] = {
+    OUTBUF_FORGET,
     {"cut_views", cut_views, METH_VARARGS,
      "cut_views(views, buffers, offset, length, quotes, cuts) -> [(views, data) of each cut]:"
      " fields of plain lines."},

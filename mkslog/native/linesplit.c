@@ -232,16 +232,9 @@ static PyObject *has_byte(PyObject *self, PyObject *args) {
     return PyBool_FromLong(m->len > 0 && memchr(m->data, byte & 0xFF, (size_t)m->len) != NULL);
 }
 
-static PyObject *forget(PyObject *self, PyObject *args) {
-    (void)self;
-    (void)args;
-    cache_forget();
-    Py_RETURN_NONE;
-}
-
 static PyMethodDef methods[] = {
     {"has_byte", has_byte, METH_VARARGS, "has_byte(block, byte) -> whether the block holds the byte."},
-    {"forget", forget, METH_NOARGS, "forget(): unmap the blocks kept for reuse (a read has ended)."},
+    OUTBUF_FORGET,
     {"block", block, METH_VARARGS, "block(size) -> a writable mapped block of size bytes (from the cache of freed ones)."},
     {"resize", resize, METH_VARARGS, "resize(block, used, more): show the first used bytes, then more."},
     {"split", split, METH_VARARGS,

@@ -140,6 +140,27 @@ static inline void cache_forget(void) {
     cache_total = 0;
 }
 
+/* forget(): the module's ``forget`` (OUTBUF_FORGET in its method table): every cached mapping
+ * unmapped, for the end of a read. A report parses, then runs its queries in the same process:
+ * the mappings its parse gave back would stay mapped through them. */
+static PyObject *outbuf_forget(PyObject *self, PyObject *args) {
+    (void)self;
+    (void)args;
+    cache_forget();
+    Py_RETURN_NONE;
+}
+
+/* cached(): the bytes the cache keeps mapped (tests, and a look during a read). */
+static PyObject *outbuf_cached(PyObject *self, PyObject *args) {
+    (void)self;
+    (void)args;
+    return PyLong_FromSsize_t(cache_total);
+}
+
+#define OUTBUF_FORGET \
+    {"forget", outbuf_forget, METH_NOARGS, "forget(): unmap the buffers kept for reuse (a read has ended)."}, \
+    {"cached", outbuf_cached, METH_NOARGS, "cached() -> bytes kept mapped for reuse."}
+
 static void mapped_dealloc(Mapped *m) {
     cache_give(m->data, m->mapped);
     Py_TYPE(m)->tp_free((PyObject *)m);

@@ -224,6 +224,7 @@ done:
 }
 
 static PyMethodDef methods[] = {
+    OUTBUF_FORGET,
     {"fold_views", fold_views, METH_VARARGS,
      "fold_views(views, buffers, validity, length) -> (views, new data buffer): URL paths folded."},
     {NULL, NULL, 0, NULL},

@@ -120,6 +120,7 @@ done:
 }
 
 static PyMethodDef methods[] = {
+    OUTBUF_FORGET,
     {"request_parts", request_parts, METH_VARARGS,
      "request_parts(views, buffers, offset, length) -> (method, path, query, protocol views; matched,"
      " has query, has protocol bitmaps)."},

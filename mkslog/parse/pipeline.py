@@ -34,11 +34,11 @@ from typing import TypeVar
 
 import polars as pl
 
-from .. import lineblocks
 from ..formats import LogFormat, compile_format
 from ..formats.fixed import RecordFormat
 from ..lineblocks import piece
 from ..linecount import LineBase, lines_in
+from ..native import forget_buffers
 from ..sources import DEFAULT_CHUNK, Chunk, ChunkReader, Source
 from .access import frame_schema, parse_chunk
 from .prefilter import text_filters
@@ -350,8 +350,8 @@ def parse_batches(plans: list[Plan], stats: ParseStats | None = None, *, columns
     try:
         with Pool(workers + 1 if sifted else workers) as pool:
             yield from pool.ordered(tasks())
-    finally:  # else the blocks kept for the next chunks stay mapped through the queries
-        lineblocks.forget()
+    finally:  # else the blocks and buffers kept for the next chunks stay mapped through the queries
+        forget_buffers()
 
 
 def parse_file(path: str, kind: str, format=None, *, datefmt: str | None = None, source_tz: str = "UTC",
