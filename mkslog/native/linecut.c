@@ -45,6 +45,15 @@ static inline const uint8_t *word_start(const uint8_t *p, const uint8_t *end, in
     return p;
 }
 
+/* Whether the n bytes at a and b are the same. The prefixes and suffixes cut are a byte or none:
+ * a loop, not memcmp's call (4 % of a full parse's CPU, two calls per field per line). */
+static inline int same_bytes(const uint8_t *a, const uint8_t *b, Py_ssize_t n) {
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (a[k] != b[k])
+            return 0;
+    return 1;
+}
+
 /* The positions of the first ``want`` + 1 quotes of [p, end) into marks[1..]; how many there are
  * (at most want + 1: one more than the format's means the line is not plain). */
 static inline Py_ssize_t find_quotes(const uint8_t *p, const uint8_t *end, const uint8_t **marks, Py_ssize_t want) {
@@ -161,9 +170,9 @@ static PyObject *cut_views(PyObject *self, PyObject *args) {
                     to = next_space(word_start(w, to, cut->last - cut->first), to);
                 from = w;
             }
-            if (to - from >= cut->prefix_len && memcmp(from, cut->prefix, (size_t)cut->prefix_len) == 0)
+            if (to - from >= cut->prefix_len && same_bytes(from, cut->prefix, cut->prefix_len))
                 from += cut->prefix_len;
-            if (to - from >= cut->suffix_len && memcmp(to - cut->suffix_len, cut->suffix, (size_t)cut->suffix_len) == 0)
+            if (to - from >= cut->suffix_len && same_bytes(to - cut->suffix_len, cut->suffix, cut->suffix_len))
                 to -= cut->suffix_len;
             int32_t n = (int32_t)(to - from);
             if (n > 12) {
