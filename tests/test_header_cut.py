@@ -24,7 +24,8 @@ FORMATS = {
     "brace": ("{asctime} {levelname} {name}: {message}", "{ts} {level} {logger}: {msg}"),
 }
 MESSAGES = ["boom", "", "two  spaces and a tab\there", "ends with a space ", "a: colon: inside", "日本語のメッセージ",
-            "Invalid username or password: username=admin ip=198.51.100.7", "- dashes - inside -", "[x] in y: z"]
+            "Invalid username or password: username=admin ip=198.51.100.7", "- dashes - inside -", "[x] in y: z",
+            'quotes "inside" and \\"escaped\\" ones"', "x" * 5000]
 
 
 def lines_for(template: str) -> list[str]:
@@ -53,6 +54,31 @@ def test_cut_reads_what_the_regex_reads(name, chunk_size):
     want = parse_text(text, "app", uncut, chunk_size=chunk_size)
     assert_frame_equal(got, want)
     assert got["partial"].sum() == 0 and got["level"].null_count() == 0
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_the_c_cut_reads_what_the_polars_cut_reads(name, monkeypatch):
+    """The header's fields are cut in C (mkslog/native/linecut.c, its whole line one part) where it
+    is built; polars' splitn answers otherwise: the same frame, quotes in a message or not."""
+    from mkslog.formats import split, views
+
+    fmt, template = FORMATS[name]
+    text = "\n".join(lines_for(template)) + "\n"
+    rf = record_format("app", fmt)
+    calls = []
+    native = split.native_cut
+
+    def counted(*args):
+        calls.append(len(args[0]))
+        return native(*args)
+
+    monkeypatch.setattr("mkslog.formats.pywords.native_cut", counted)
+    fast = parse_text(text, "app", rf)
+    assert calls and sum(calls) == fast["orphan"].not_().sum()  # every first line went through the C cut
+    monkeypatch.setenv(views.DISABLE_ENV, "1")
+    slow = parse_text(text, "app", rf)
+    assert_frame_equal(fast, slow)
+    assert fast.filter(fast["message"].str.contains('"', literal=True)).height == 1
 
 
 @pytest.mark.parametrize("line", [

@@ -25,7 +25,7 @@ import polars as pl
 
 from .asctime import DEFAULT_SHAPE
 from .base import Field, LogFormat, escape
-from .split import Word, Words
+from .split import Word, Words, native_cut
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,13 @@ class HeaderCut:
     rest: str
 
     def take(self, lines: pl.DataFrame) -> pl.DataFrame:
-        """``lines`` (all matching :attr:`pattern`) with the raw text of every field as ``g<n>``."""
+        """``lines`` (all matching :attr:`pattern`) with the raw text of every field as ``g<n>``:
+        cut by the C loop (:func:`~mkslog.formats.split.native_cut`; polars' ``splitn`` and the
+        struct fields cost twice as much), else by polars."""
+        specs = (*self.words.cut_specs(0, list(self.groups)), (0, self.words.splits, -2, b"", b""))
+        columns = native_cut(lines.get_column("line"), 0, specs, [*self.groups.values(), self.rest])
+        if columns is not None:
+            return lines.with_columns(columns)
         cut = self.words.cut(pl.col("line"))
         values = [self.words.value(pl.col("__words"), f).alias(group) for f, group in self.groups.items()]
         values.append(pl.col("__words").struct.field(f"field_{self.words.splits}").alias(self.rest))

@@ -74,6 +74,18 @@ class Words:
     def cut(self, text: pl.Expr) -> pl.Expr:
         return text.str.splitn(" ", self.splits + 1) if self.rest else text.str.split_exact(" ", self.splits)
 
+    def cut_specs(self, part: int, fields: list[Field]) -> tuple[tuple[int, int, int, bytes, bytes], ...]:
+        """Where each of ``fields`` lies among these words of line part ``part``, for the C cut
+        (:func:`native_cut`): the part, its first and last word (last -2: the rest of the part)
+        and the literal prefix and suffix around it."""
+        out = []
+        for field in fields:
+            at = self.fields[field]
+            last = at.start + at.spaces
+            out.append((part, at.start, -2 if self.rest and last == self.splits else last, at.prefix.encode(),
+                        at.suffix.encode()))
+        return tuple(out)
+
     def value(self, words: pl.Expr, field: Field) -> pl.Expr:
         at = self.fields[field]
         names = [f"field_{i}" for i in range(at.start, at.start + at.spaces + 1)]
@@ -115,6 +127,26 @@ def first_words(lines: pl.Series) -> pl.Series | None:
     buffers = arrow.buffers()
     views, data, validity = linecut.first_words(buffers[1], tuple(buffers[2:]), arrow.offset, len(arrow))
     return column_of_views(lines.name, views, [data], validity)
+
+
+def native_cut(lines: pl.Series, quotes: int, cuts: tuple[tuple[int, int, int, bytes, bytes], ...],
+               names: list[str]) -> list[pl.Series] | None:
+    """The fields ``cuts`` describes (:meth:`SplitPlan.cuts`, :meth:`Words.cut_specs`) cut from
+    ``lines`` by the C loop, as columns ``names``, each in buffers of its own; None where it does
+    not apply (the extension not built, lines with nulls). Every line must be plain: exactly
+    ``quotes`` quotes (0: the whole line is one part and its quotes are not looked at).
+
+    >>> cut = native_cut(pl.Series(["2026-11-18 14:05:00,123 ERROR app.api: boom now"]), 0,
+    ...                  ((0, 2, 2, b"", b""), (0, 3, 3, b"", b":"), (0, 4, -2, b"", b"")), ["level", "logger", "rest"])
+    >>> [c.item() for c in cut] if cut is not None else ["ERROR", "app.api", "boom now"]
+    ['ERROR', 'app.api', 'boom now']
+    """
+    arrow = string_views(lines) if linecut is not None and native_wanted() else None
+    if arrow is None:
+        return None
+    buffers = arrow.buffers()
+    cut = linecut.cut_views(buffers[1], tuple(buffers[2:]), arrow.offset, len(arrow), quotes, cuts)
+    return [column_of_views(name, views, [data]) for name, (views, data) in zip(names, cut, strict=True)]
 
 
 def spaces_in(field: Field, capture: str) -> int | None:
@@ -245,10 +277,7 @@ class SplitPlan:
             words = segment.words()
             if words is None:
                 return None
-            at = words.fields[field]
-            last = at.start + at.spaces
-            out.append((segment.index, at.start, -2 if words.rest and last == words.splits else last,
-                        at.prefix.encode(), at.suffix.encode()))
+            out.extend(words.cut_specs(segment.index, [field]))
         return tuple(out)
 
     def take_native(self, lines: pl.DataFrame, fields: list[Field]) -> pl.DataFrame | None:
@@ -256,13 +285,8 @@ class SplitPlan:
         lines once, no split structs; 3x faster over a chunk of ``timed`` lines). None where it does
         not apply (a field found by a regex, the extension not built, lines with nulls)."""
         cuts = self.cuts(fields) if linecut is not None and native_wanted() else None
-        arrow = string_views(lines.get_column("line")) if cuts else None
-        if arrow is None:
-            return None
-        buffers = arrow.buffers()
-        cut = linecut.cut_views(buffers[1], tuple(buffers[2:]), arrow.offset, len(arrow), self.quotes, cuts)
-        return lines.with_columns(column_of_views(self.group(f), views, [data])
-                                  for f, (views, data) in zip(fields, cut, strict=True))
+        columns = native_cut(lines.get_column("line"), self.quotes, cuts, [self.group(f) for f in fields]) if cuts else None
+        return None if columns is None else lines.with_columns(columns)
 
     def leading_words(self, fields: list[Field]) -> Words | None:
         """How ``fields`` are cut from a *valid* line (plain or not) at its first spaces, when all

@@ -1,15 +1,17 @@
-/* Fields cut from plain access lines at their quotes and spaces, as Arrow string views into the
- * lines' own buffers: no copy of the text, no split structs.
+/* Fields cut from plain lines at their quotes and spaces, as Arrow string views: no split structs.
  *
  * The lines are the string views polars holds (mkslog/formats/split.py makes sure every line
  * is valid and plain: its quotes are exactly the format's). A field is described by the part of
  * the line it sits in (between quotes k-1 and k; 0 from the line's start, the last one up to
  * its end), its first and last word in that part (words are separated by single spaces; -1 for
  * the whole part, last -2 for the rest of the part) and a literal prefix and suffix stripped
- * when present (the "[" and "]" around a time). (The request line's own parts: requestline.c.) The answer is, per field, a views buffer and a
- * data buffer of its own holding the values longer than a view keeps inline: a column that
- * pointed into the lines' buffers would keep a whole chunk of lines alive for one short field
- * (a report's parse kept 84 MiB more so, into its Parquet sink's row groups).
+ * when present (the "[" and "]" around a time). With no quotes the whole line is the one part and
+ * its quotes are not looked at: a Python logging line's header, whose regex vouched for its
+ * spaces (mkslog/formats/pywords.py). (The request line's own parts: requestline.c.) The answer
+ * is, per field, a views buffer and a data buffer of its own holding the values longer than a
+ * view keeps inline: a column that pointed into the lines' buffers would keep a whole chunk of
+ * lines alive for one short field (a report's parse kept 84 MiB more so, into its Parquet sink's
+ * row groups).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -95,7 +97,7 @@ static PyObject *cut_views(PyObject *self, PyObject *args) {
                           &PyTuple_Type, &cuts_obj))
         return NULL;
     Py_ssize_t n_cuts = PyTuple_GET_SIZE(cuts_obj), i, c;
-    if (offset < 0 || length < 0 || quotes < 1 || quotes > 64 || n_cuts < 1 || n_cuts > 64) {
+    if (offset < 0 || length < 0 || quotes < 0 || quotes > 64 || n_cuts < 1 || n_cuts > 64) {
         PyErr_SetString(PyExc_ValueError, "offset, length, quotes or cuts out of range");
         return NULL;
     }
@@ -156,7 +158,7 @@ static PyObject *cut_views(PyObject *self, PyObject *args) {
         int32_t len = t.len;
         const uint8_t *end = text + len;
         marks[0] = text - 1;  /* part k runs from marks[k] + 1 to marks[k + 1] */
-        if (find_quotes(text, end, marks, quotes) != quotes) {
+        if (quotes && find_quotes(text, end, marks, quotes) != quotes) {
             bad = 2;
             break;
         }
