@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from .linematch import contains
 from .record import local_to_utc
 
 #: asctime without a datefmt: what logging and the apps around it really write. Python's default
@@ -48,7 +49,8 @@ def all_default_shaped(values: pl.Series) -> bool:
     (True, False)
     """
     present = values.drop_nulls()
-    return bool(len(present)) and bool(present.str.contains(f"^{DEFAULT_SHAPE}$").all())
+    # the C line check where it is built: polars' regex took 0.3 of a 3.9 s app parse
+    return bool(len(present)) and bool(contains(present, f"^{DEFAULT_SHAPE}$").all())
 
 
 def flexible_asctime(text: pl.Expr, source_tz: str) -> pl.Expr:

@@ -113,3 +113,13 @@ def _count_lines_with(data: bytes, positions: list[int]) -> int:
         prev = pos
         lines.add(line)
     return len(lines)
+
+
+def numbered_lines(chunk: Chunk) -> tuple[pl.DataFrame, int]:
+    """The chunk's lines (line_no, line) and its count of invalid UTF-8 lines; the chunk's bytes
+    are released (:meth:`Chunk.release`) once split."""
+    series, invalid, first = split_chunk(chunk)  # as written: escapes are kept (presenters make them inert)
+    frame = pl.DataFrame({"line": series}).with_columns(
+        (pl.int_range(pl.len(), dtype=pl.Int64) + first).alias("line_no")
+    )
+    return frame.select("line_no", "line"), invalid

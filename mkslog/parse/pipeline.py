@@ -42,7 +42,8 @@ from ..native import forget_buffers
 from ..sources import DEFAULT_CHUNK, Chunk, ChunkReader, Source
 from .access import frame_schema, parse_chunk
 from .prefilter import text_filters
-from .records import MAX_RECORD_LINES, check_record_starts, parse_record_chunk, record_format, schema_of
+from .records import MAX_RECORD_LINES, parse_record_chunk, record_format, schema_of
+from .starts import check_record_starts
 from .stats import ParseStats
 
 T = TypeVar("T")

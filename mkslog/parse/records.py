@@ -68,12 +68,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 
 import polars as pl
 
 from ..errors import FormatError
-from ..formats.asctime import colourless
 from ..formats.fixed import RecordFormat
 from ..formats.journal import RECORD_FORMATS as FIXED
 from ..formats.linematch import contains
@@ -81,10 +79,11 @@ from ..formats.pylogging import PyLogFormat, compile_logging
 from ..kinds import KINDS
 from ..lineblocks import has_byte
 from ..sources import Chunk
-from .lines import split_chunk
+from .lines import numbered_lines
 from .prefilter import holds_any, text_filters
+from .starts import colourless_format, count_starts, header_cut_of, record_starts
 from .stats import REJECT_SCHEMA, TAIL_SCHEMA, ParseStats
-from .tracebacks import exception_columns
+from .tracebacks import with_exception_columns
 
 #: Columns of the multi-line kinds, after the format's own columns.
 MULTILINE_SCHEMA: dict[str, pl.DataType] = {
@@ -92,9 +91,7 @@ MULTILINE_SCHEMA: dict[str, pl.DataType] = {
     "partial": pl.Boolean, "n_lines": pl.Int64,
 }
 MAX_RECORD_LINES = 100_000
-#: A line that begins with a timestamp, in any common layout (after colour codes): counted per
-#: file to warn when far fewer lines start records (a format or datefmt that does not fit).
-TS_PREFIX = r"^(?:\x1b\[[0-9;]*m)*\[?[0-9]{4}[-/][0-9]{2}[-/][0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}"
+
 
 
 # --------------------------------------------------------------------------------------------
@@ -151,23 +148,14 @@ def kind_schema(kind: str, format: str | None = None, datefmt: str | None = None
 # parsing
 
 
-def _lines(chunk: Chunk) -> tuple[pl.DataFrame, int]:
-    """The chunk's lines (line_no, line) and its count of invalid UTF-8 lines; the chunk's bytes
-    are released (:meth:`Chunk.release`) once split."""
-    series, invalid, first = split_chunk(chunk)  # as written: escapes are kept (presenters make them inert)
-    frame = pl.DataFrame({"line": series}).with_columns(
-        (pl.int_range(pl.len(), dtype=pl.Int64) + first).alias("line_no")
-    )
-    return frame.select("line_no", "line"), invalid
-
-
 def _typed(frame: pl.DataFrame, rf: RecordFormat, source_tz: str, extra: list[pl.Expr],
            columns: list[str] | None = None) -> pl.DataFrame:
     """The typed columns of ``rf`` from the lines in ``frame`` (nulls where a line does not match),
     plus the ``extra`` expressions over ``frame``'s own columns and ``__ok`` (the line matched).
     ``columns``: convert only these (and what records need: ts, message, tail fields); None: all."""
-    cut = rf.extra.get("header_cut") if rf.extra.get("colourless") else None
-    if cut is not None and contains(frame.get_column("line"), cut.pattern).all():
+    cut = header_cut_of(rf)
+    vouched = frame.get_column("__vouched") if "__vouched" in frame.columns else None
+    if cut is not None and (vouched.all() if vouched is not None else contains(frame.get_column("line"), cut.pattern).all()):
         # every first line's header vouched for: cut at its spaces, not captured (a third of the cost)
         matched, ok = cut.take(frame), pl.lit(True)
     elif rf.rest is None:
@@ -224,7 +212,8 @@ def _multiline_records(frame: pl.DataFrame, rf: RecordFormat, source_tz: str,
     keep = pl.col("__head")
     for words in searches:
         keep = keep & holds_any(pl.col("line"), words)
-    heads = flagged.filter(keep).select("__rid", "line_no", "line", (~pl.col("start")).alias("orphan"))
+    vouched = ["__vouched"] if "__vouched" in flagged.columns else []
+    heads = flagged.filter(keep).select("__rid", "line_no", "line", (~pl.col("start")).alias("orphan"), *vouched)
     conts = flagged.filter(~pl.col("__head"))
     if searches:  # the first lines that may pass are few: not every first line is copied
         conts = conts.filter(pl.col("__rid").is_in(heads.get_column("__rid").implode()))
@@ -254,7 +243,7 @@ def _multiline_records(frame: pl.DataFrame, rf: RecordFormat, source_tz: str,
                (pl.col("__n").fill_null(0) + 1).alias("n_lines")]
     typed = typed.with_columns(fixes).with_columns(derived)
     if wanted is None or wanted & {"exc_type", "exc_message"}:  # searched only when asked for
-        typed = typed.with_columns(exception_columns(pl.col("__line"), pl.col("detail")))
+        typed = with_exception_columns(typed, "__line", "detail")
     return typed
 
 
@@ -282,55 +271,9 @@ def _finish(frame: pl.DataFrame, *, schema: dict, rf: RecordFormat, file: str, c
     return out
 
 
-def record_starts(chunk: Chunk, rf: RecordFormat) -> tuple[pl.DataFrame, int]:
-    """The chunk's lines (line_no, line) with their ``start`` flag, and its count of invalid UTF-8 lines."""
-    lines, invalid = _lines(chunk)
-    return lines.with_columns(contains(lines.get_column("line"), rf.start).alias("start")), invalid
-
-
-def _count_starts(flagged: pl.DataFrame, chunk: Chunk, stats: ParseStats, name: str) -> None:
-    """Count record starts, lines that begin with a timestamp yet start none, and (in a file's
-    first chunk) the lines of its orphan record: the evidence of a format that does not fit."""
-    start = flagged.get_column("start")
-    # continuation lines only: the timestamp test runs on the few lines that start no record
-    missed = flagged.filter(~pl.col("start")).filter(pl.col("line").str.contains(TS_PREFIX)).select("line_no", "line")
-    orphan = 0
-    if chunk.offset == 0:
-        first = start.arg_true()
-        orphan = int(first[0]) if len(first) else len(flagged)
-    stats.count_starts(name, starts=int(start.sum()), missed=len(missed),
-                       first_missed=missed.row(0) if len(missed) else None, orphan_lines=orphan)
-
-
-_COLOURLESS: dict[int, tuple[RecordFormat, RecordFormat]] = {}
-
-
-def colourless_format(rf: RecordFormat) -> RecordFormat:
-    """``rf`` for chunks without an ESC byte: its regexes without the colour codes they skip
-    (:func:`mkslog.formats.asctime.colourless`); the same records, found faster.
-
-    >>> colourless_format(record_format("app")).start.startswith("^(?:[0-9]{4}")
-    True
-    """
-    if id(rf) not in _COLOURLESS:  # the format is kept with its variant: its id cannot be reused
-        if len(_COLOURLESS) > 256:
-            _COLOURLESS.clear()
-        plain = replace(rf, start=colourless(rf.start), pattern=colourless(rf.pattern),
-                        partial=colourless(rf.partial) if rf.partial else None, extra={**rf.extra, "colourless": True})
-        _COLOURLESS[id(rf)] = (rf, plain)
-    return _COLOURLESS[id(rf)][1]
-
-
-def check_record_starts(stats: ParseStats, name: str, rf: RecordFormat) -> None:
-    """After a whole file: the warnings of :meth:`ParseStats.check_record_starts` for ``rf``."""
-    hint = ("give the format (format=/--log-format) and its datefmt" if rf.kind == "app"
-            else "check that the file is a " + rf.kind + " log (kind=/--kind)")
-    stats.check_record_starts(name, rf.name, hint)
-
-
 def _single_chunk(chunk: Chunk, rf: RecordFormat, stats: ParseStats, name: str, source_tz: str) -> pl.DataFrame:
     nbytes = chunk.size
-    lines, invalid = _lines(chunk)
+    lines, invalid = numbered_lines(chunk)
     typed = _typed(lines, rf, source_tz, [pl.col("line_no"), pl.col("line").alias("__line")])
     ok = pl.col("__ok") & pl.col("ts").is_not_null()
     good, bad = typed.filter(ok), typed.filter(~ok)
@@ -384,7 +327,7 @@ def parse_record_chunk(chunk: Chunk, rf: RecordFormat, file: str, stats: ParseSt
         flagged, rejects = _stray_lines(flagged, rf, file)
         stats.add(file, lines=len(flagged) + len(rejects), parsed=len(flagged), invalid_utf8=invalid, nbytes=nbytes,
                   rejects=rejects)
-        _count_starts(flagged, chunk, stats, file)
+        count_starts(flagged, chunk, stats, file)
         if flagged.is_empty():
             return pl.DataFrame(schema={c: schema[c] for c in (columns or schema)})
         # the filter's columns too (polars asks for them, a direct call may not)
@@ -395,5 +338,4 @@ def parse_record_chunk(chunk: Chunk, rf: RecordFormat, file: str, stats: ParseSt
     return _finish(frame, schema=schema, rf=rf, file=file, columns=columns, predicate=predicate)
 
 
-__all__ = ["MAX_RECORD_LINES", "MULTILINE_SCHEMA", "check_record_starts", "colourless_format", "kind_schema", "parse_record_chunk",
-           "record_format", "record_starts", "schema_of"]
+__all__ = ["MAX_RECORD_LINES", "MULTILINE_SCHEMA", "kind_schema", "parse_record_chunk", "record_format", "schema_of"]
