@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from .clocktimes import clf_clock
 from .requestparts import request_parts
 
 # A value in double quotes: anything but a quote or backslash, or a backslash escape (\" or \xNN).
@@ -106,8 +107,17 @@ def _clf_time(text: pl.Expr, out: str) -> list[pl.Expr]:
 
 
 def time_local(raw: str, out: str) -> list[pl.Expr]:
-    """nginx's ``$time_local``: ``10/Oct/2026:13:55:36 +0900``."""
-    return _clf_time(_raw(raw), out)
+    """nginx's ``$time_local``: ``10/Oct/2026:13:55:36 +0900``, from its prepared parts
+    (:func:`clf_parts`, or C: :func:`mkslog.formats.clocktimes.clf_clock`)."""
+    parts = pl.col(parts_column(raw))
+    return [parts.struct.field("ts").alias(out), parts.struct.field("offset").alias("utc_offset")]
+
+
+def clf_parts(raw: str) -> list[pl.Expr]:
+    """A ``FieldType.prepare`` for ``$time_local``: the UTC instant and the offset as a struct
+    (fields ``ts``, ``offset``), which :func:`time_local` reads; C makes the same struct."""
+    ts, offset = _clf_time(_raw(raw), "ts")
+    return [pl.struct(ts, offset.alias("offset")).alias(parts_column(raw))]
 
 
 def time_bracketed(raw: str, out: str) -> list[pl.Expr]:
@@ -231,6 +241,7 @@ TYPES: dict[str, FieldType] = {
     "time_local": FieldType(
         CLF_TIME, time_local,
         {"utc_offset": pl.Int16}, unsure_marker="29/Feb/", alphabet="[0-9A-Za-z/: +-]", fixed_spaces=1,
+        prepare=clf_parts, prepare_native=clf_clock,
     ),
     "time_bracketed": FieldType(
         rf"\[{CLF_TIME}\]", time_bracketed,

@@ -48,6 +48,7 @@ import polars as pl
 from ..errors import FormatError
 from .asctime import DEFAULT_CHRONO, SGR, all_default_shaped, flexible_asctime, offset_minutes
 from .base import Field, LogFormat, check_duplicates, escape
+from .clocktimes import asctime_naive
 from .datefmt import DateFormat, compile_datefmt
 from .logspec import BRACE, PERCENT, Spec, brace_spec, percent_spec, tokens
 from .pywords import header_cut
@@ -197,9 +198,10 @@ class PyLogFormat(LogFormat):
         return self.pattern(set(), upto=self.head_index + 1)
 
     def converters(self, fields: Iterable[Field] | None = None, source_tz: str = "UTC", *,
-                   default_shaped: bool = False) -> list[pl.Expr]:
+                   default_shaped: bool = False, naive: pl.Series | None = None) -> list[pl.Expr]:
         """Expressions typing the captured groups ``g<n>``; local times are read in ``source_tz``.
-        ``default_shaped``: every asctime is Python's default exactly (see :meth:`specialize`)."""
+        ``default_shaped``: every asctime is Python's default exactly (see :meth:`specialize`);
+        ``naive``: those asctimes already read (by C: :func:`mkslog.formats.clocktimes.asctime_naive`)."""
         fields = list(self.fields if fields is None else fields)
 
         def group(n: int) -> pl.Expr:
@@ -213,7 +215,8 @@ class PyLogFormat(LogFormat):
             if spec.padded or f.type in ("level", "token"):
                 raw = raw.str.strip_chars(" ")
             if f.type == "asctime" and default_shaped:  # its own ,mmm (msecs repeats it), no offset
-                exprs.append(parse_local(raw, DEFAULT_CHRONO, source_tz).alias(f.column))
+                ts = parse_local(raw, DEFAULT_CHRONO, source_tz) if naive is None else local_to_utc(pl.lit(naive), source_tz)
+                exprs.append(ts.alias(f.column))
                 if self.has_utc_offset:
                     exprs.append(pl.lit(None, pl.Int16).alias("utc_offset"))
             elif f.type == "asctime":
@@ -261,9 +264,9 @@ class PyLogFormat(LogFormat):
         partial = self.partial_pattern()
         plevel = "plevel" in re.compile(partial).groupindex if partial else False
 
-        def convert(source_tz: str, default_shaped: bool = False) -> list[pl.Expr]:
+        def convert(source_tz: str, default_shaped: bool = False, naive: pl.Series | None = None) -> list[pl.Expr]:
             # the record parser fills g<n>, plevel and phead of partial lines from partial_pattern
-            exprs = self.converters(None, source_tz, default_shaped=default_shaped)
+            exprs = self.converters(None, source_tz, default_shaped=default_shaped, naive=naive)
             if partial:  # a partial line: the level word where one stands, the text after it
                 rest = pl.col("line").str.slice(pl.col("phead").str.len_chars())
                 exprs = [pl.coalesce(e, pl.col("plevel")).alias("level") if plevel and e.meta.output_name() == "level"
@@ -290,7 +293,11 @@ class PyLogFormat(LogFormat):
             # a chunk whose every asctime is Python's default exactly: one strptime reads them
             if asctime is None or not self.datefmt.flexible or asctime not in matched.columns:
                 return None
-            return convert(source_tz, True) if all_default_shaped(matched.get_column(asctime)) else None
+            values = matched.get_column(asctime)
+            naive = asctime_naive(values)  # read by C where every value has the default's shape
+            if naive is not None:
+                return convert(source_tz, True, naive)
+            return convert(source_tz, True) if all_default_shaped(values) else None
 
         # a truncated level (%(levelname).4s writes ERRO) is not one of the names
         truncated = any(f.type == "level" and self._spec(f).truncate is not None for f in self.fields)

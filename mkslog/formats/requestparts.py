@@ -18,7 +18,7 @@ from .views import column_of_views, native_wanted, string_views
 try:
     from ..native import requestline
 except ImportError:  # built at install time; without a C compiler polars' regex captures them
-    linecut = None
+    requestline = None
 
 
 def request_parts(requests: pl.Series, name: str) -> pl.Series | None:

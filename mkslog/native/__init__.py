@@ -2,7 +2,8 @@
 (used by :mod:`mkslog.formats.linematch`); ``linecut.c``, fields cut from plain lines as string
 views (:meth:`mkslog.formats.split.SplitPlan.take_native`); ``requestline.c``, the request line's parts
 (:mod:`mkslog.formats.requestparts`);
-``pathfold.c``, URL paths folded (:mod:`mkslog.queries.pathfolding`); ``linesplit.c``, files read
+``pathfold.c``, URL paths folded (:mod:`mkslog.queries.pathfolding`); ``clocktime.c``, timestamps
+of fixed layouts (:mod:`mkslog.formats.clocktimes`); ``linesplit.c``, files read
 into reused blocks and split into lines there (:mod:`mkslog.lineblocks`). Every caller answers with
 polars (or Python's bytes) where an extension was not built or :data:`DISABLE_ENV` is set. ``stringview.h`` reads and writes Arrow string views,
 ``outbuf.h`` makes the output buffers.
@@ -21,7 +22,7 @@ def native_wanted() -> bool:
 
 
 #: The extensions that keep the mappings their freed buffers held, for the next chunk's buffers.
-BUFFER_MODULES = ("linesplit", "linecut", "requestline", "pathfold")
+BUFFER_MODULES = ("linesplit", "linecut", "requestline", "pathfold", "clocktime")
 
 
 def forget_buffers() -> None:
