@@ -74,3 +74,25 @@ def test_switched_off_polars_reads_them(monkeypatch):
 
     monkeypatch.setenv(views.DISABLE_ENV, "1")
     assert clocktimes.clf_clock(pl.Series(["10/Oct/2026:13:55:36 +0900"]), "x") is None
+
+
+def test_a_parse_reads_its_timestamps_in_c(monkeypatch):
+    """The equalities above would hold too if the parsers never reached the C code: count its calls."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from mkslog.parse.pipeline import parse_file
+
+    root = Path(__file__).resolve().parent.parent
+    layouts: list[int] = []
+    real = clocktimes.clocktime
+
+    def counted(*args):
+        layouts.append(args[-1])
+        return real.times(*args)
+
+    monkeypatch.setattr(clocktimes, "clocktime", SimpleNamespace(times=counted))
+    access = parse_file(str(root / "sample_logs/nginx/mirai-knowledge-system-access.log"), "access", "timed")
+    app = parse_file(str(root / "sample_logs/app/app.log"), "app")
+    assert clocktimes.CLF in layouts and clocktimes.ASCTIME in layouts
+    assert access["ts"].null_count() == 0 and app["ts"].null_count() == 0 and len(access) > 1000 and len(app) > 100
