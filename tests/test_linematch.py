@@ -108,6 +108,22 @@ def test_random_patterns_get_polars_answer():
     assert checked > 200
 
 
+def test_a_dfa_too_large_for_two_byte_rows_gives_the_same_answers():
+    # the C walk keeps rows in two bytes when every row fits (n_states * n_classes <= 65536) and
+    # in four otherwise: a many-word alternation is past that line, a smaller one below it
+    rng = random.Random(3)
+    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(12)) for _ in range(170)]
+    texts = [f"{w} {rng.randint(0, 999)}" for w in words] + [f"{w[:-1]}x 7" for w in words] + ["", " 1"]
+    lines = pl.Series("line", texts)
+    for count, wide in ((170, True), (150, False)):
+        pattern = "^(?:" + "|".join(words[:count]) + ") [0-9]+$"
+        dfa = compile_dfa(pattern)
+        assert (dfa.n_states * dfa.n_classes > 65536) is wide
+        got = contains(lines, pattern).to_list()
+        assert got == polars_way(lines, pattern)
+        assert sum(got) >= count
+
+
 @pytest.mark.parametrize("pattern", [r"^\d+$", r"^(?i)get$", "^é$", "a$", r"^\w", "^a**$", "^[[:alpha:]]$",
                                      "^a{1000}$", r"^\bx$"])
 def test_patterns_outside_the_subset_take_polars_regex(pattern):
