@@ -209,38 +209,24 @@ def test_a_parse_checks_its_lines_in_c(monkeypatch):
     assert len(frame) > 1000 and calls
 
 
-def test_may_contain_never_misses_a_line_that_holds_the_literal():
-    from mkslog.formats.linematch import may_contain
+def test_the_clf_time_regex_takes_29_feb_in_leap_years_only():
+    """A query without ``ts`` trusts the regex of $time_local for real dates: over every year
+    0000-9999 the C check, polars' regex and both timestamp readers agree with the calendar."""
+    import calendar
 
-    rng = random.Random(29)
-    literal = "29/Feb/"
-    pieces = ["29/Feb", "/", "29/Feb/", "x" * 11, "y" * 30, "日本", "", "2", "9/Feb/2028"]
-    for _ in range(2000):
-        made = ["".join(rng.choice(pieces) for _ in range(rng.randrange(0, 4))) for _ in range(rng.randrange(1, 8))]
-        lines = pl.Series("line", made)
-        for column in (lines, lines.slice(1), pl.concat([lines, lines.head(2)], rechunk=False),
-                       pl.Series("line", [*made, None])):
-            if any(literal in m for m in column.drop_nulls().to_list()):
-                assert may_contain(column, literal), column.to_list()
-    real = pl.Series("line", [line for line in real_lines() if literal not in line])
-    assert not may_contain(real, literal) and may_contain(pl.concat([real, pl.Series("line", ["x 29/Feb/2028"])]), literal)
+    from mkslog.formats.clocktimes import clf_clock
+    from mkslog.formats.fields import CLF_TIME
 
-
-def test_a_query_without_ts_skips_the_per_line_date_check_when_no_chunk_holds_29_feb(monkeypatch):
-    """The C prefilter decides: without it, top-ips' chunks would each take the per-line search."""
-    from mkslog import scan
-    from mkslog.parse import access
-
-    answers = []
-    real = access.may_contain
-
-    def counted(lines, literal):
-        answers.append(real(lines, literal))
-        return answers[-1]
-
-    monkeypatch.setattr(access, "may_contain", counted)
-    path = "sample_logs/nginx/mirai-knowledge-system-access.log"
-    fast = scan(path, "timed").select("remote_addr").collect()
-    assert answers and not any(answers) and len(fast) > 1000
-    monkeypatch.setenv(views.DISABLE_ENV, "1")
-    assert scan(path, "timed").select("remote_addr").collect().equals(fast)
+    years = range(10000)
+    stamps = pl.Series("t", [f"29/Feb/{y:04d}:00:00:00 +0000" for y in years])
+    leap = [calendar.isleap(y) for y in years]
+    pattern = f"^{CLF_TIME}$"
+    assert contains(stamps, pattern).to_list() == polars_way(stamps, pattern) == leap
+    read = stamps.str.strptime(pl.Datetime("us", "UTC"), "%d/%b/%Y:%H:%M:%S %z", strict=False)
+    assert read.is_not_null().to_list() == leap
+    clock = clf_clock(stamps, "c")
+    assert clock is None or clock.struct.field(clock.struct.fields[0]).is_not_null().to_list() == leap
+    others = pl.Series("t", [f"{d}/{m}/2027:00:00:00 +0000" for d in ("28", "29", "30", "31")
+                             for m in ("Jan", "Feb", "Mar", "Apr")])
+    assert contains(others, pattern).to_list() == polars_way(others, pattern) == [
+        True, True, True, True, True, False, True, True, True, False, True, True, True, False, True, False]

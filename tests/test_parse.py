@@ -251,20 +251,29 @@ def test_an_impossible_date_is_a_reject_with_its_reason_in_every_projection(tmp_
         assert "invalid timestamp" in reason or "breaks at $time_local" in reason
 
 
-def test_a_projection_without_ts_converts_only_the_unsure_dates_and_keeps_line_order(tmp_path):
-    """top-ips does not convert timestamps; it checks only lines holding 29/Feb/ (the one date the
-    regex cannot vouch for). In a file that mixes them the rows, rejects and line numbers equal the
-    full parse's."""
+def test_a_projection_without_ts_converts_no_timestamp_and_rejects_the_same_lines(tmp_path, monkeypatch):
+    """top-ips converts no timestamp: the regex of $time_local matches only real dates, 29/Feb of
+    leap years included. In a file that mixes them the rows, rejects and line numbers equal the
+    full parse's, and the C timestamp reader is never called for the projection."""
+    from types import SimpleNamespace
+
+    from mkslog.formats import clocktimes, views
+
     stamps = ["29/Feb/2028:10:00:00", "01/Mar/2027:10:00:00", "29/Feb/2027:10:00:00", "28/Feb/2027:23:59:59",
               "29/Feb/2024:00:00:00", "29/Feb/2026:12:00:00", "02/Mar/2027:00:00:00"]
     lines = [f'10.0.0.{i} - - [{s} +0900] "GET /{i} HTTP/1.1" 200 5 "-" "ua"' for i, s in enumerate(stamps)]
     path = write(tmp_path / "a.log", "\n".join(lines) + "\n")
-    answers = []
+    answers, calls = [], []
+    real = clocktimes.clocktime
+    if real is not None:
+        monkeypatch.setattr(clocktimes, "clocktime", SimpleNamespace(times=lambda *a: calls.append(a) or real.times(*a)))
     for projected in (False, True):
         stats = mkslog.ParseStats()
         lf = mkslog.scan(path, "combined", stats=stats)
+        calls.clear()
         df = lf.select("remote_addr", "line_no").collect() if projected else lf.collect().select("remote_addr", "line_no")
         answers.append((df.rows(), stats.rejects()["line_no"].to_list(), stats.total.parsed))
+        assert bool(calls) is (not projected and real is not None and views.native_wanted())
     assert answers[0] == answers[1]
     assert answers[0][1] == [3, 6]  # 29/Feb of 2027 and 2026
     assert [r[0] for r in answers[0][0]] == ["10.0.0.0", "10.0.0.1", "10.0.0.3", "10.0.0.4", "10.0.0.6"]

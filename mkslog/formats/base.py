@@ -249,20 +249,17 @@ class LogFormat:
             return self.pattern(capture, upto=last + 2), True
         return self.pattern(capture), False
 
-    def unsure_dates(self) -> tuple[str, ...] | None:
-        """Which lines need their timestamp converted just to know it is a real date, when the
-        query itself does not need ``ts``: ``()`` none (no timestamp field), a marker literal (only
-        lines that contain it, e.g. ``29/Feb/``), or ``None``: every line (the regex checks no ranges).
+    def dates_need_converting(self) -> bool:
+        """Whether a line's timestamp must be converted just to know it names a real date, when the
+        query itself does not need ``ts``: not when the format has none or its regex matches only
+        real dates (``$time_local``, leap years included).
 
         >>> from mkslog.formats import compile_format
-        >>> compile_format("combined").unsure_dates(), compile_format("$remote_addr $status").unsure_dates()
-        (('29/Feb/',), ())
+        >>> [compile_format(f).dates_need_converting() for f in ("combined", "$remote_addr $status", "$msec $status")]
+        [False, False, True]
         """
         producer = next((f for f in self.fields if "ts" in self.output_columns(f)), None)
-        if producer is None:
-            return ()
-        marker = TYPES[producer.type].unsure_marker
-        return None if marker is None else (marker,)
+        return producer is not None and not TYPES[producer.type].exact_dates
 
     def time_fields(self) -> list[Field]:
         return [f for f in self.fields if f.type.startswith("time_")]

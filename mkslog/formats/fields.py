@@ -27,13 +27,17 @@ QUOTED = r'(?:[^"\\]|\\.)*'
 LIST_ITEM = r"[^ ,]+"
 LIST = rf"{LIST_ITEM}(?:(?:, | : ){LIST_ITEM})*"
 NUMBER = r"[0-9]+(?:\.[0-9]+)?"
-# ``10/Oct/2026:13:55:36 +0900`` with only real days, months, hours, minutes and seconds: an impossible
-# stamp (31/Apr, hour 25, minute 61) is a reject with the field where it broke, in every projection. Day
-# 31 only in the months that have it, 30 not in February; 29/Feb of a non-leap year is caught by the
-# date parse (it needs the year).
-_DAY_MONTH = (r"(?:(?:0[1-9]|1[0-9]|2[0-9])/(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-              r"|30/(?:Jan|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)|31/(?:Jan|Mar|May|Jul|Aug|Oct|Dec))")
-CLF_TIME = rf"{_DAY_MONTH}/[0-9]{{4}}:(?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60) [+-][0-9]{{4}}"
+# ``10/Oct/2026:13:55:36 +0900`` with only real dates, hours, minutes and seconds: an impossible stamp
+# (31/Apr, 29/Feb/2027, hour 25, minute 61) is a reject with the field where it broke, in every
+# projection, and a query that does not need ``ts`` converts no timestamp to know its line is valid.
+# Day 31 only in the months that have it, 30 not in February, 29/Feb only in leap years: a year whose
+# last two digits are a multiple of 4 other than 00, or a century whose first two digits are one
+# (2000, 0000: the proleptic Gregorian calendar of polars and the C reader).
+_LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
+_DATE = (r"(?:(?:(?:0[1-9]|1[0-9]|2[0-8])/(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+         r"|(?:29|30)/(?:Jan|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)|31/(?:Jan|Mar|May|Jul|Aug|Oct|Dec))/[0-9]{4}"
+         rf"|29/Feb/{_LEAP_YEAR})")
+CLF_TIME = rf"{_DATE}:(?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60) [+-][0-9]{{4}}"
 
 Converter = Callable[[str, str], list[pl.Expr]]
 
@@ -189,12 +193,10 @@ class FieldType:
     convert: Converter
     outputs: dict[str, pl.DataType]
     quoted: str = QUOTED
-    #: For a time type: a literal that marks the values the fragment cannot vouch for. A value that
-    #: matches ``CLF_TIME`` is a real date unless it is 29/Feb (of a non-leap year: the regex cannot
-    #: see leap years), so a query that does not need ``ts`` converts only the lines holding
-    #: ``29/Feb/`` to find the impossible ones. ``None``: the fragment checks no ranges, every value
-    #: must be converted to know it is a date.
-    unsure_marker: str | None = None
+    #: For a time type: whether every value the fragment matches names a date and time that exist
+    #: (``CLF_TIME``), so a line that matches is valid without converting its timestamp. False: the
+    #: fragment checks no ranges, a query that does not need ``ts`` still converts every value.
+    exact_dates: bool = False
     #: The fragment narrowed to values without ``"`` (for cutting plain lines at their quotes,
     #: :mod:`mkslog.formats.split`); ``"same"``: the fragment itself never matches a quote; None:
     #: no such form.
@@ -240,12 +242,12 @@ TYPES: dict[str, FieldType] = {
     "seconds_list": FieldType(rf"(?:{NUMBER}|-)(?:(?:, | : )(?:{NUMBER}|-))*", as_seconds_sum, {}, alphabet="[0-9.,: -]"),
     "time_local": FieldType(
         CLF_TIME, time_local,
-        {"utc_offset": pl.Int16}, unsure_marker="29/Feb/", alphabet="[0-9A-Za-z/: +-]", fixed_spaces=1,
+        {"utc_offset": pl.Int16}, exact_dates=True, alphabet="[0-9A-Za-z/: +-]", fixed_spaces=1,
         prepare=clf_parts, prepare_native=clf_clock,
     ),
     "time_bracketed": FieldType(
         rf"\[{CLF_TIME}\]", time_bracketed,
-        {"utc_offset": pl.Int16}, unsure_marker="29/Feb/", alphabet=r"[0-9A-Za-z/: +\[\]-]", fixed_spaces=1,
+        {"utc_offset": pl.Int16}, exact_dates=True, alphabet=r"[0-9A-Za-z/: +\[\]-]", fixed_spaces=1,
     ),
     "time_iso8601": FieldType(
         r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[+-][0-9]{2}:?[0-9]{2}|Z)", time_iso8601,

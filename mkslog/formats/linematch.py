@@ -74,22 +74,6 @@ def dfa_for(pattern: str) -> ByteDFA | None:
     return compile_dfa(pattern) if native_available() else None
 
 
-def may_contain(lines: pl.Series, literal: str) -> bool:
-    """False only when no line of ``lines`` contains ``literal``: one memmem over the column's
-    buffers (its views hold the short strings, its data buffers the long ones), not a search per
-    line. True when some line may (bytes across two strings count too), or the C loop is not there.
-
-    >>> may_contain(pl.Series(["a long line of text, 29/Feb/2028", "b"]), "29/Feb/")
-    True
-    >>> may_contain(pl.Series(["a long line of text, 28/Feb/2028", "29/F"]), "29/Feb/") and native_available()
-    False
-    """
-    arrow = string_views(lines, nulls=True) if native_available() else None
-    if arrow is None:
-        return True
-    return linedfa.any_holds(tuple(b for b in arrow.buffers()[1:] if b is not None), literal.encode())
-
-
 def contains(lines: pl.Series, pattern: str) -> pl.Series:
     """``lines.str.contains(pattern)`` as a Boolean Series of the same name."""
     dfa = dfa_for(pattern)

@@ -9,7 +9,6 @@
  * inline), the GIL is released while the loop runs, and the answer is an Arrow validity-style
  * bitmap (bit i: line i matches) and the count of matching lines.
  */
-#define _GNU_SOURCE  /* memmem */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
@@ -307,33 +306,7 @@ done:
     return result;
 }
 
-/* any_holds(buffers, needle) -> whether any of the buffers holds the needle's bytes (memmem): a
- * column's views and data buffers together hold every byte of its strings, so False means no line
- * contains it (a True may come from bytes across two strings: the caller checks line by line). */
-static PyObject *any_holds(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *buffers;
-    Py_buffer needle;
-    if (!PyArg_ParseTuple(args, "O!y*", &PyTuple_Type, &buffers, &needle))
-        return NULL;
-    int found = needle.len == 0;
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(buffers) && !found; i++) {
-        Py_buffer b;
-        if (PyObject_GetBuffer(PyTuple_GET_ITEM(buffers, i), &b, PyBUF_SIMPLE) < 0) {
-            PyBuffer_Release(&needle);
-            return NULL;
-        }
-        Py_BEGIN_ALLOW_THREADS
-        found = b.len >= needle.len && memmem(b.buf, (size_t)b.len, needle.buf, (size_t)needle.len) != NULL;
-        Py_END_ALLOW_THREADS
-        PyBuffer_Release(&b);
-    }
-    PyBuffer_Release(&needle);
-    return PyBool_FromLong(found);
-}
-
 static PyMethodDef methods[] = {
-    {"any_holds", any_holds, METH_VARARGS, "any_holds(buffers, needle) -> whether any buffer holds the needle."},
     {"match_views", match_views, METH_VARARGS,
      "match_views(views, buffers, offset, length, classes, next, n_classes, start, special, accept, accel,"
      " whole)"

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import polars as pl
 
 from ..formats import LogFormat
-from ..formats.linematch import contains, may_contain
+from ..formats.linematch import contains
 from ..formats.split import SplitPlan, Words, first_word, first_words, split_plan
 from ..sources import Chunk
 from .lines import split_chunk
@@ -74,20 +74,12 @@ def _match_format(lines: pl.DataFrame, fmt: LogFormat, needed: set[str] | None, 
     exist), all with ``line_no``.
 
     A line whose timestamp fits the layout but names no real date (29/Feb/2027) is a reject in
-    every projection, so top-ips and a full parse count the same lines. A query that does not
-    need ``ts`` converts it only on the lines the format's regex cannot vouch for (those holding
-    ``29/Feb/``): converting every timestamp just to check it costs as much as the rest of top-ips."""
-    unsure = () if needed is None or "ts" in needed else fmt.unsure_dates()
-    if unsure is None:
-        return _match_plain(lines, fmt, needed | {"ts"}, first_line)
-    if not unsure or not any(may_contain(lines.get_column("line"), m) for m in unsure):
-        return _match_plain(lines, fmt, needed, first_line)  # (a memmem over the chunk, not a search per line)
-    doubtful = pl.any_horizontal([pl.col("line").str.contains(m, literal=True) for m in unsure])
-    flags = lines.select(doubtful).to_series()
-    if not flags.any():
-        return _match_plain(lines, fmt, needed, first_line)
-    return _split_rows(lines, flags, first_line, lambda part: _match_plain(part, fmt, needed | {"ts"}, first_line),
-                       lambda part: _match_plain(part, fmt, needed, first_line))
+    every projection, so top-ips and a full parse count the same lines: the regex of ``$time_local``
+    matches only real dates, other layouts' timestamps are converted even when the query does not
+    need ``ts`` (converting every timestamp just to check it costs as much as the rest of top-ips)."""
+    if needed is not None and "ts" not in needed and fmt.dates_need_converting():
+        needed = needed | {"ts"}
+    return _match_plain(lines, fmt, needed, first_line)
 
 
 def _split_rows(lines: pl.DataFrame, flags: pl.Series, first_line: int, when_true: Callable[[pl.DataFrame], Matched],
